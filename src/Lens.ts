@@ -1,0 +1,458 @@
+/**
+ * Differentiable programs as CPS lenses.
+ *
+ * A `Lens<A, B>` takes the flow of everything that comes after it (`next`, from its output
+ * `B`) and returns the flow that starts with it (from its input `A`). A flow, given an
+ * input, is a `Cont` that yields the input's cotangent: the forward pass is the chain of
+ * calls into `next`, the backward pass the chain of continuation calls that unwinds it.
+ * The caller picks the answer type `R`: {@link evaluate} aborts at the end and answers the
+ * output, {@link backPropagate} continues and answers the input's cotangent.
+ *
+ * Laws (checked by `backprop-lens/laws`; `fwd(L)(a) = evaluate(L, a)`,
+ * `bwd(L)(a, db) = backPropagateConst(L, db, a)`):
+ * - category: `pipe(id(), f) ≡ f ≡ pipe(f, id())`, `pipe(pipe(f, g), h) ≡ pipe(f, pipe(g, h))`;
+ * - order: `fwd(pipe(f, g))(a) = fwd(g)(fwd(f)(a))` (`f` runs first);
+ * - chain rule: `bwd(pipe(f, g))(a, dc) = bwd(f)(a, bwd(g)(fwd(f)(a), dc))`;
+ * - round trip: `make(toPair(L)) ≡ L` and `toPair(make(p)) ≡ p`;
+ * - linearity of the CPS term: one run calls `next` once and the continuation once.
+ *
+ * Every entry point runs compositions of any length (a million lenses, nested either way)
+ * in constant stack: compositions are flattened by a loop and run as a tape.
+ *
+ * @module Lens
+ */
+import type { Category2 } from 'fp-ts/lib/Category.js'
+import type { Semigroupoid2 } from 'fp-ts/lib/Semigroupoid.js'
+import * as C from './Cont.js'
+import * as I from './internal.js'
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+/**
+ * A flow from `A` with answer type `R`: given an input, a computation that yields the
+ * input's cotangent to its continuation.
+ *
+ * @category model
+ */
+export type Flow<A, R> = (a: A) => C.Cont<R, A>
+
+/**
+ * A differentiable program from `A` to `B` in continuation-passing style: it maps the rest
+ * of the program (`next`, a flow from `B`) to the flow that starts with it (from `A`).
+ *
+ * @example
+ * import { Cont, Lens } from 'backprop-lens'
+ *
+ * // A lens written by hand: double forward, double backward.
+ * const double: Lens.Lens<number, number> = (next) => (x) => Cont.map(next(2 * x), (dy: number) => 2 * dy)
+ * console.log(Lens.evaluate(double, 3), Lens.backPropagateConst(double, 1, 3)) // 6 2
+ *
+ * @category model
+ */
+export type Lens<A, B> = <R>(next: Flow<B, R>) => Flow<A, R>
+
+/**
+ * The concrete forward/backward pair of a differentiable function (the seed's `Function`).
+ * `backward(a, db, b)` receives the input `a`, the output's cotangent `db` and, for
+ * convenience, the output `b = forward(a)`; it returns the input's cotangent.
+ *
+ * @category model
+ */
+export interface Pair<A, B> {
+  readonly forward: (a: A) => B
+  readonly backward: (a: A, db: B, b: B) => A
+}
+
+// -------------------------------------------------------------------------------------
+// constructors
+// -------------------------------------------------------------------------------------
+
+/**
+ * A primitive lens from its forward and backward functions (the seed's `Function`).
+ *
+ * @example
+ * import { Lens } from 'backprop-lens'
+ *
+ * const cube = Lens.make<number, number>({ forward: (x) => x ** 3, backward: (x, dy) => 3 * x * x * dy })
+ * console.log(Lens.evaluate(cube, 2), Lens.backPropagateConst(cube, 1, 2)) // 8 12
+ *
+ * @category constructors
+ */
+export const make = <A, B>(pair: Pair<A, B>): Lens<A, B> => {
+  const { forward, backward } = pair
+  if (typeof forward !== 'function' || typeof backward !== 'function') {
+    throw new TypeError('Lens.make: expected { forward, backward } functions')
+  }
+  return I.fromPlan(
+    I.primPlan(forward as (a: unknown) => unknown, backward as (a: unknown, db: unknown, b: unknown) => unknown)
+  )
+}
+
+/**
+ * A primitive lens from a vector-Jacobian product: `vjp(a)` returns the output and its
+ * pullback (from the output's cotangent to the input's). Use it when the backward pass
+ * needs intermediate results of the forward pass. `forward`, if given, computes the output
+ * alone (for {@link evaluate}).
+ *
+ * @example
+ * import { Lens } from 'backprop-lens'
+ *
+ * const softplus = Lens.fromVjp((x: number) => {
+ *   const e = Math.exp(x)
+ *   return [Math.log1p(e), (dy: number) => (dy * e) / (1 + e)]
+ * })
+ * console.log(Lens.backPropagateConst(softplus, 1, 0)) // 0.5
+ *
+ * @category constructors
+ */
+export const fromVjp = <A, B>(
+  vjp: (a: A) => readonly [B, (db: B) => A],
+  forward?: (a: A) => B
+): Lens<A, B> =>
+  I.fromPlan(
+    I.vjpPlan(
+      vjp as unknown as (a: unknown) => readonly [unknown, (db: unknown) => unknown],
+      (forward ?? null) as ((a: unknown) => unknown) | null
+    )
+  )
+
+const identity: Lens<unknown, unknown> = I.fromPlan(I.idPlan)
+
+/**
+ * The identity lens: output = input, cotangent passed through unchanged.
+ *
+ * @example
+ * import { Lens } from 'backprop-lens'
+ *
+ * console.log(Lens.evaluate(Lens.id<number>(), 4)) // 4
+ *
+ * @category constructors
+ */
+export const id = <A>(): Lens<A, A> => identity as unknown as Lens<A, A>
+
+// -------------------------------------------------------------------------------------
+// composition
+// -------------------------------------------------------------------------------------
+
+/**
+ * Composes lenses left to right: `pipe(f, g)` runs `f` first, then `g` (so it computes
+ * `g(f(a))`). Unlike the seed, whose `pipe` ran `second` first. Any number of lenses;
+ * compositions nest to any depth without growing the stack.
+ *
+ * @example
+ * import { Lens, Scalar } from 'backprop-lens'
+ *
+ * const f = Lens.pipe(Scalar.square, Scalar.sin) // sin(x²)
+ * console.log(Lens.evaluate(f, 1)) // 0.8414709848078965
+ *
+ * @category composition
+ */
+export function pipe<A, B>(ab: Lens<A, B>): Lens<A, B>
+export function pipe<A, B, C>(ab: Lens<A, B>, bc: Lens<B, C>): Lens<A, C>
+export function pipe<A, B, C, D>(ab: Lens<A, B>, bc: Lens<B, C>, cd: Lens<C, D>): Lens<A, D>
+export function pipe<A, B, C, D, E>(ab: Lens<A, B>, bc: Lens<B, C>, cd: Lens<C, D>, de: Lens<D, E>): Lens<A, E>
+export function pipe<A, B, C, D, E, F>(
+  ab: Lens<A, B>,
+  bc: Lens<B, C>,
+  cd: Lens<C, D>,
+  de: Lens<D, E>,
+  ef: Lens<E, F>
+): Lens<A, F>
+export function pipe<A, B, C, D, E, F, G>(
+  ab: Lens<A, B>,
+  bc: Lens<B, C>,
+  cd: Lens<C, D>,
+  de: Lens<D, E>,
+  ef: Lens<E, F>,
+  fg: Lens<F, G>
+): Lens<A, G>
+export function pipe<A, B, C, D, E, F, G, H>(
+  ab: Lens<A, B>,
+  bc: Lens<B, C>,
+  cd: Lens<C, D>,
+  de: Lens<D, E>,
+  ef: Lens<E, F>,
+  fg: Lens<F, G>,
+  gh: Lens<G, H>
+): Lens<A, H>
+export function pipe<A, B, C, D, E, F, G, H, I>(
+  ab: Lens<A, B>,
+  bc: Lens<B, C>,
+  cd: Lens<C, D>,
+  de: Lens<D, E>,
+  ef: Lens<E, F>,
+  fg: Lens<F, G>,
+  gh: Lens<G, H>,
+  hi: Lens<H, I>
+): Lens<A, I>
+export function pipe<A, B, C, D, E, F, G, H, I, J>(
+  ab: Lens<A, B>,
+  bc: Lens<B, C>,
+  cd: Lens<C, D>,
+  de: Lens<D, E>,
+  ef: Lens<E, F>,
+  fg: Lens<F, G>,
+  gh: Lens<G, H>,
+  hi: Lens<H, I>,
+  ij: Lens<I, J>
+): Lens<A, J>
+export function pipe<A, B, C, D, E, F, G, H, I, J, K>(
+  ab: Lens<A, B>,
+  bc: Lens<B, C>,
+  cd: Lens<C, D>,
+  de: Lens<D, E>,
+  ef: Lens<E, F>,
+  fg: Lens<F, G>,
+  gh: Lens<G, H>,
+  hi: Lens<H, I>,
+  ij: Lens<I, J>,
+  jk: Lens<J, K>
+): Lens<A, K>
+export function pipe<A, B, C, D, E, F, G, H, I, J, K, L>(
+  ab: Lens<A, B>,
+  bc: Lens<B, C>,
+  cd: Lens<C, D>,
+  de: Lens<D, E>,
+  ef: Lens<E, F>,
+  fg: Lens<F, G>,
+  gh: Lens<G, H>,
+  hi: Lens<H, I>,
+  ij: Lens<I, J>,
+  jk: Lens<J, K>,
+  kl: Lens<K, L>
+): Lens<A, L>
+export function pipe<A>(...lenses: ReadonlyArray<Lens<A, A>>): Lens<A, A>
+export function pipe(...lenses: ReadonlyArray<Lens<unknown, unknown>>): Lens<unknown, unknown> {
+  return pipeAll(lenses)
+}
+
+/**
+ * Composes an array of lenses left to right, of any length (a spread `pipe(...xs)` of a
+ * million lenses would exceed JavaScript's argument limit; this does not).
+ *
+ * @example
+ * import { Lens, Scalar } from 'backprop-lens'
+ *
+ * const chain = Lens.pipeAll(Array.from({ length: 100_000 }, () => Scalar.sin))
+ * console.log(Lens.evaluate(chain, 1) > 0) // true
+ *
+ * @category composition
+ */
+export const pipeAll = <A>(lenses: ReadonlyArray<Lens<A, A>>): Lens<A, A> => {
+  if (!Array.isArray(lenses)) throw new TypeError('Lens.pipeAll: expected an array of lenses')
+  lenses.forEach((lens, i) => {
+    if (typeof lens !== 'function') throw new TypeError(`Lens.pipe: argument ${i} is not a lens (${typeof lens})`)
+  })
+  if (lenses.length === 0) return id<A>()
+  if (lenses.length === 1) return lenses[0] as Lens<A, A>
+  return I.fromPlan(I.seqPlan(lenses.map(I.erase)))
+}
+
+/**
+ * Composition in fp-ts's argument order: `compose(bc, ab) = pipe(ab, bc)`, so `ab` runs
+ * first. Prefer {@link pipe}, which reads in the order things run.
+ *
+ * @example
+ * import { Lens, Scalar } from 'backprop-lens'
+ *
+ * console.log(Lens.evaluate(Lens.compose(Scalar.sin, Scalar.square), 1)) // 0.8414709848078965
+ *
+ * @category composition
+ */
+export const compose = <A, B, C>(bc: Lens<B, C>, ab: Lens<A, B>): Lens<A, C> =>
+  I.fromPlan(I.seqPlan([I.erase(ab), I.erase(bc)]))
+
+// -------------------------------------------------------------------------------------
+// running
+// -------------------------------------------------------------------------------------
+
+const noOutput = (): never => {
+  throw new Error('Lens.evaluate: the lens answered without calling next, so it has no output')
+}
+
+/**
+ * Runs the forward pass and returns the output (the seed's `evaluate`). In CPS terms: the
+ * final flow aborts, answering the output without calling its continuation.
+ *
+ * @example
+ * import { Lens, Scalar } from 'backprop-lens'
+ *
+ * console.log(Lens.evaluate(Lens.pipe(Scalar.square, Scalar.exp, Scalar.square), 0.5)) // 1.648721270700128
+ *
+ * @category running
+ */
+export const evaluate = <A, B>(lens: Lens<A, B>, a: A): B => {
+  const program = I.compile(I.planOf(I.erase(lens)))
+  if (program.tape) return I.forwardOnly(program.steps, 0, program.steps.length, a) as B
+  return C.run(
+    lens<B>((b) => C.make<B, B>(() => b))(a),
+    noOutput
+  )
+}
+
+/**
+ * Runs forward then backward: `loss` maps the output to its cotangent (the gradient of the
+ * loss with respect to the output), which is propagated back to the input (the seed's
+ * `back_propagate`). In CPS terms: the final flow calls its continuation with `loss(b)`.
+ *
+ * @example
+ * import { Lens, Scalar } from 'backprop-lens'
+ *
+ * // d/dx of ½·sin(x)² is sin(x)·cos(x): the cotangent of ½y² is y.
+ * console.log(Lens.backPropagate(Scalar.sin, (y) => y, 0.5)) // 0.42073549240394825
+ *
+ * @category running
+ */
+export const backPropagate = <A, B>(lens: Lens<A, B>, loss: (b: B) => B, a: A): A => {
+  const program = I.compile(I.planOf(I.erase(lens)))
+  if (program.tape) {
+    const tape = I.record(program.steps, 0, program.steps.length, a)
+    return I.replay(tape, loss(I.output(tape) as B)) as A
+  }
+  return C.run(
+    lens<A>((b) => C.of(loss(b)))(a),
+    (da) => da
+  )
+}
+
+/**
+ * Propagates a fixed output cotangent `db` back to the input (the seed's
+ * `back_propagate_const`): with `db = 1` on a scalar output, the gradient.
+ *
+ * @example
+ * import { Lens, Scalar } from 'backprop-lens'
+ *
+ * console.log(Lens.backPropagateConst(Lens.pipe(Scalar.square, Scalar.exp, Scalar.square), 1, 0.5)) // 3.297442541400256
+ *
+ * @category running
+ */
+export const backPropagateConst = <A, B>(lens: Lens<A, B>, db: B, a: A): A => backPropagate(lens, () => db, a)
+
+/**
+ * The output and the input's cotangent from one run. `db` defaults to `1` for lenses with
+ * a numeric output, giving value and gradient.
+ *
+ * @example
+ * import { Lens, Scalar } from 'backprop-lens'
+ *
+ * console.log(Lens.valueAndGrad(Scalar.square, 3)) // [ 9, 6 ]
+ *
+ * @category running
+ */
+export function valueAndGrad<A>(lens: Lens<A, number>, a: A): readonly [number, A]
+export function valueAndGrad<A, B>(lens: Lens<A, B>, a: A, db: B): readonly [B, A]
+export function valueAndGrad<A, B>(lens: Lens<A, B>, a: A, ...rest: [] | [B]): readonly [B, A] {
+  const db = (rest.length === 0 ? 1 : rest[0]) as B
+  const [b, pullback] = vjp(lens, a)
+  return [b, pullback(db)]
+}
+
+const PENDING: unique symbol = Symbol('backprop-lens/pending')
+
+/**
+ * The output and the pullback, a function from the output's cotangent to the input's,
+ * callable any number of times (one forward pass, many backward passes).
+ *
+ * @example
+ * import { Lens, Scalar } from 'backprop-lens'
+ *
+ * const [y, pullback] = Lens.vjp(Scalar.square, 3)
+ * console.log(y, pullback(1), pullback(10)) // 9 6 60
+ *
+ * @category running
+ */
+export const vjp = <A, B>(lens: Lens<A, B>, a: A): readonly [B, (db: B) => A] => {
+  const program = I.compile(I.planOf(I.erase(lens)))
+  if (program.tape) {
+    const tape = I.record(program.steps, 0, program.steps.length, a)
+    return [I.output(tape) as B, (db) => I.replay(tape, db) as A]
+  }
+  // A hand-written lens: the continuation captured at the end of the forward pass *is*
+  // the pullback (continuations are multi-shot, so it may be called again and again).
+  let captured: { readonly b: B; readonly k: (db: B) => A } | null = null
+  C.run(
+    lens<A>((b) =>
+      C.make<A, B>((k) => {
+        captured = { b, k }
+        return PENDING as unknown as A
+      })
+    )(a),
+    (da) => da
+  )
+  if (captured === null) throw new Error('Lens.vjp: the lens answered without calling next, so it has no output')
+  const { b, k } = captured
+  return [b, k]
+}
+
+/**
+ * The concrete forward/backward pair of any lens: the way back from CPS (the round trip
+ * `make(toPair(L)) ≡ L` is a law). For a lens built by {@link make} it is the original pair.
+ *
+ * @example
+ * import { Lens, Scalar } from 'backprop-lens'
+ *
+ * const { forward, backward } = Lens.toPair(Lens.pipe(Scalar.square, Scalar.sin))
+ * console.log(forward(1), backward(1, 1, forward(1))) // 0.8414709848078965 1.0806046117362795
+ *
+ * @category running
+ */
+export const toPair = <A, B>(lens: Lens<A, B>): Pair<A, B> => {
+  const plan = I.planOf(I.erase(lens))
+  if (plan.tag === I.PRIM) {
+    return { forward: plan.forward, backward: plan.backward } as unknown as Pair<A, B>
+  }
+  return {
+    forward: (a) => evaluate(lens, a),
+    backward: (a, db) => backPropagateConst(lens, db, a)
+  }
+}
+
+// -------------------------------------------------------------------------------------
+// instances
+// -------------------------------------------------------------------------------------
+
+/**
+ * The fp-ts URI of `Lens`, namespaced to this package.
+ *
+ * @category type lambdas
+ */
+export const URI = 'backprop-lens/Lens'
+
+/**
+ * The type of {@link URI}.
+ *
+ * @category type lambdas
+ */
+export type URI = typeof URI
+
+declare module 'fp-ts/lib/HKT' {
+  interface URItoKind2<E, A> {
+    readonly 'backprop-lens/Lens': Lens<E, A>
+  }
+}
+
+/**
+ * Lenses compose: `compose(bc, ab)` runs `ab` first.
+ *
+ * @example
+ * import { Lens, Scalar } from 'backprop-lens'
+ *
+ * console.log(Lens.evaluate(Lens.Semigroupoid.compose(Scalar.sin, Scalar.square), 1)) // 0.8414709848078965
+ *
+ * @category instances
+ */
+export const Semigroupoid: Semigroupoid2<URI> = { URI, compose }
+
+/**
+ * Lenses form a category with {@link id} and {@link compose}.
+ *
+ * @example
+ * import { Lens, Scalar } from 'backprop-lens'
+ *
+ * console.log(Lens.evaluate(Lens.Category.compose(Lens.Category.id<number>(), Scalar.exp), 0)) // 1
+ *
+ * @category instances
+ */
+export const Category: Category2<URI> = { URI, compose, id }
