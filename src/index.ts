@@ -14,3 +14,4 @@
 export * as Cont from './Cont.js'
 export * as Lens from './Lens.js'
 export * as Scalar from './Scalar.js'
+export * as VectorSpace from './VectorSpace.js'
