@@ -268,10 +268,6 @@ export const compose = <A, B, C>(bc: Lens<B, C>, ab: Lens<A, B>): Lens<A, C> =>
 // running
 // -------------------------------------------------------------------------------------
 
-const noOutput = (): never => {
-  throw new Error('Lens.evaluate: the lens answered without calling next, so it has no output')
-}
-
 /**
  * Runs the forward pass and returns the output (the seed's `evaluate`). In CPS terms: the
  * final flow aborts, answering the output without calling its continuation.
@@ -283,14 +279,7 @@ const noOutput = (): never => {
  *
  * @category running
  */
-export const evaluate = <A, B>(lens: Lens<A, B>, a: A): B => {
-  const program = I.compile(I.planOf(I.erase(lens)))
-  if (program.tape) return I.forwardOnly(program.steps, 0, program.steps.length, a) as B
-  return C.run(
-    lens<B>((b) => C.make<B, B>(() => b))(a),
-    noOutput
-  )
-}
+export const evaluate = <A, B>(lens: Lens<A, B>, a: A): B => I.evaluateLens(I.erase(lens), a) as B
 
 /**
  * Runs forward then backward: `loss` maps the output to its cotangent (the gradient of the
@@ -306,7 +295,7 @@ export const evaluate = <A, B>(lens: Lens<A, B>, a: A): B => {
  * @category running
  */
 export const backPropagate = <A, B>(lens: Lens<A, B>, loss: (b: B) => B, a: A): A => {
-  const program = I.compile(I.planOf(I.erase(lens)))
+  const program = I.programOf(I.erase(lens))
   if (program.tape) {
     const tape = I.record(program.steps, 0, program.steps.length, a)
     return I.replay(tape, loss(I.output(tape) as B)) as A
@@ -349,8 +338,6 @@ export function valueAndGrad<A, B>(lens: Lens<A, B>, a: A, ...rest: [] | [B]): r
   return [b, pullback(db)]
 }
 
-const PENDING: unique symbol = Symbol('backprop-lens/pending')
-
 /**
  * The output and the pullback, a function from the output's cotangent to the input's,
  * callable any number of times (one forward pass, many backward passes).
@@ -363,28 +350,8 @@ const PENDING: unique symbol = Symbol('backprop-lens/pending')
  *
  * @category running
  */
-export const vjp = <A, B>(lens: Lens<A, B>, a: A): readonly [B, (db: B) => A] => {
-  const program = I.compile(I.planOf(I.erase(lens)))
-  if (program.tape) {
-    const tape = I.record(program.steps, 0, program.steps.length, a)
-    return [I.output(tape) as B, (db) => I.replay(tape, db) as A]
-  }
-  // A hand-written lens: the continuation captured at the end of the forward pass *is*
-  // the pullback (continuations are multi-shot, so it may be called again and again).
-  let captured: { readonly b: B; readonly k: (db: B) => A } | null = null
-  C.run(
-    lens<A>((b) =>
-      C.make<A, B>((k) => {
-        captured = { b, k }
-        return PENDING as unknown as A
-      })
-    )(a),
-    (da) => da
-  )
-  if (captured === null) throw new Error('Lens.vjp: the lens answered without calling next, so it has no output')
-  const { b, k } = captured
-  return [b, k]
-}
+export const vjp = <A, B>(lens: Lens<A, B>, a: A): readonly [B, (db: B) => A] =>
+  I.vjpLens(I.erase(lens), a) as unknown as readonly [B, (db: B) => A]
 
 /**
  * The concrete forward/backward pair of any lens: the way back from CPS (the round trip

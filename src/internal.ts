@@ -245,3 +245,48 @@ export const buildFlow = (program: Program, next: AnyFlow): AnyFlow => {
   }
   return flow
 }
+
+// -------------------------------------------------------------------------------------
+// running a lens (shared by Lens and the combinators built on plans)
+// -------------------------------------------------------------------------------------
+
+/** @internal The flattened program of any lens. */
+export const programOf = (lens: AnyLens): Program => compile(planOf(lens))
+
+/** @internal The forward pass alone. */
+export const evaluateLens = (lens: AnyLens, a: unknown): unknown => {
+  const program = programOf(lens)
+  if (program.tape) return forwardOnly(program.steps, 0, program.steps.length, a)
+  return C.run(
+    lens((b) => C.make(() => b))(a),
+    () => {
+      throw new Error('Lens.evaluate: the lens answered without calling next, so it has no output')
+    }
+  )
+}
+
+const PENDING: unique symbol = Symbol('backprop-lens/pending')
+
+/** @internal The output and a reusable pullback, from one forward pass. */
+export const vjpLens = (lens: AnyLens, a: unknown): readonly [unknown, Pullback] => {
+  const program = programOf(lens)
+  if (program.tape) {
+    const tape = record(program.steps, 0, program.steps.length, a)
+    return [output(tape), (db) => replay(tape, db)]
+  }
+  // A hand-written lens: the continuation captured at the end of the forward pass *is*
+  // the pullback (continuations are multi-shot, so it may be called again and again).
+  let captured: { readonly b: unknown; readonly k: Pullback } | null = null
+  C.run(
+    lens((b) =>
+      C.make((k) => {
+        captured = { b, k }
+        return PENDING
+      })
+    )(a),
+    (da) => da
+  )
+  if (captured === null) throw new Error('Lens.vjp: the lens answered without calling next, so it has no output')
+  const { b, k } = captured
+  return [b, k]
+}
