@@ -1,0 +1,660 @@
+/**
+ * Finite-difference gradient checking for any lens whose input and output are vector
+ * spaces (numbers, tuples and records of numbers out of the box; any type with a
+ * `VectorSpace` instance, such as tensors, by passing the instances).
+ *
+ * Two modes, both with the tolerances of `LAWS.md`:
+ * - {@link check}, the dot-product test (as JAX `check_vjp` and PyTorch `gradcheck`'s fast
+ *   mode): draw unit directions `u` (input) and `v` (output) from a seeded generator and
+ *   compare the analytic `⟨bwd(L)(x, v), u⟩` with the central difference
+ *   `⟨v, fwd(x + h·u) − fwd(x − h·u)⟩ / 2h`. One backward pass and three forward passes,
+ *   whatever the size.
+ * - {@link jacobian}, the full comparison for small inputs: the analytic Jacobian from one
+ *   backward pass per output coordinate, the numeric one from central differences per
+ *   input coordinate, and the worst coordinate.
+ *
+ * A kink (relu at 0, abs at 0, max at a tie) makes finite differences meaningless: when the
+ * one-sided slopes disagree, the case is reported as `'kink'`, neither pass nor fail.
+ * A non-finite input, output or gradient is an error naming the coordinate, never a `NaN`
+ * comparison.
+ *
+ * @module Gradcheck
+ */
+import * as Lens from './Lens.js'
+import * as VectorSpace from './VectorSpace.js'
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+/**
+ * The outcome of a check: `'kink'` means the one-sided finite differences disagree (the
+ * function is not differentiable there, or too curved for the step), so the case says
+ * nothing either way.
+ *
+ * @example
+ * import { Gradcheck, Scalar } from 'backprop-lens'
+ *
+ * const status: Gradcheck.Status = Gradcheck.check(Scalar.relu, 0).status
+ * console.log(status) // kink
+ *
+ * @category model
+ */
+export type Status = 'pass' | 'fail' | 'kink'
+
+/**
+ * Options of {@link check}, {@link jacobian} and {@link assert}. Every field is optional.
+ * - `name`: how reports call the lens (default `'lens'`);
+ * - `input`, `output`: the vector spaces of `A` and `B` (default: inferred from `x` and
+ *   from the output, which works for numbers, tuples and records of numbers);
+ * - `h`: the step (default `1e-5·max(1, ‖x‖∞)`);
+ * - `atol`, `rtol`: a case passes iff `|a − n| ≤ atol + rtol·max(|a|, |n|)`
+ *   (defaults `1e-7` and `1e-5`);
+ * - `kinkTolerance`: one-sided slopes `s₊`, `s₋` that differ by more than
+ *   `kinkTolerance·(1 + |s₊| + |s₋|)` mark a kink (default `1e-3`);
+ * - `seed`: the seed of the directions of {@link check} (default `1`);
+ * - `u`, `v`: explicit directions for {@link check} (normalised to unit length);
+ * - `localize`: whether a failing {@link check} also compares the full Jacobian to name
+ *   the worst coordinate, when it has at most 10,000 entries (default `true`).
+ *
+ * @example
+ * import { Gradcheck, Scalar } from 'backprop-lens'
+ *
+ * const options: Gradcheck.Options<number, number> = { name: 'exp', rtol: 1e-6 }
+ * console.log(Gradcheck.check(Scalar.exp, 1, options).status) // pass
+ *
+ * @category model
+ */
+export interface Options<A, B> {
+  readonly name?: string
+  readonly input?: VectorSpace.VectorSpace<A>
+  readonly output?: VectorSpace.VectorSpace<B>
+  readonly h?: number
+  readonly atol?: number
+  readonly rtol?: number
+  readonly kinkTolerance?: number
+  readonly seed?: number
+  readonly u?: A
+  readonly v?: B
+  readonly localize?: boolean
+}
+
+/**
+ * One entry of the Jacobian, compared: `row` is the output coordinate, `col` the input
+ * coordinate (both in the flattened layout of the vector spaces), `analytic` from the
+ * backward pass, `numeric` from central differences. `relError` is
+ * `absError / max(|analytic|, |numeric|, atol)` (magnitudes below `atol` count as `atol`,
+ * so that entries that are zero up to rounding do not show a relative error of 1).
+ *
+ * @example
+ * import { Gradcheck, Scalar } from 'backprop-lens'
+ *
+ * const entry: Gradcheck.Entry | null = Gradcheck.jacobian(Scalar.square, 3).worst
+ * console.log(entry?.row, entry?.col, entry?.analytic) // 0 0 6
+ *
+ * @category model
+ */
+export interface Entry {
+  readonly row: number
+  readonly col: number
+  readonly analytic: number
+  readonly numeric: number
+  readonly absError: number
+  readonly relError: number
+  readonly tolerance: number
+}
+
+/**
+ * What {@link check} found. `analytic` is `⟨bwd(L)(x, v), u⟩`, `numeric` its central
+ * difference, `slopes` the one-sided differences `[s₊, s₋]` of the kink guard, `input`
+ * the coordinates of `x`. On failure, `worst` is the worst entry of the full Jacobian
+ * (when `localize` allows it), otherwise `null`.
+ *
+ * @example
+ * import { Gradcheck, Scalar } from 'backprop-lens'
+ *
+ * const report: Gradcheck.DotReport = Gradcheck.check(Scalar.square, 3, { seed: 7 })
+ * console.log(report.status, report.analytic === report.numeric || report.absError < 1e-9) // pass true
+ *
+ * @category model
+ */
+export interface DotReport {
+  readonly mode: 'dot'
+  readonly name: string
+  readonly status: Status
+  readonly analytic: number
+  readonly numeric: number
+  readonly absError: number
+  readonly relError: number
+  readonly tolerance: number
+  readonly slopes: readonly [number, number]
+  readonly h: number
+  readonly atol: number
+  readonly rtol: number
+  readonly seed: number | null
+  readonly input: ReadonlyArray<number>
+  readonly inputSize: number
+  readonly outputSize: number
+  readonly worst: Entry | null
+}
+
+/**
+ * What {@link jacobian} found: both Jacobians (`rows` = output coordinates, `cols` = input
+ * coordinates), the largest errors over the entries that are not kinks, the worst entry
+ * (the one furthest beyond its tolerance) and the number of kink entries, which are left
+ * out of the comparison. The status is `'fail'` if any other entry fails, else `'kink'` if
+ * there was a kink, else `'pass'`.
+ *
+ * @example
+ * import { Gradcheck, Scalar } from 'backprop-lens'
+ *
+ * const report: Gradcheck.JacobianReport = Gradcheck.jacobian(Scalar.mul, [2, 3])
+ * console.log(report.status, report.analytic) // pass [ [ 3, 2 ] ]
+ *
+ * @category model
+ */
+export interface JacobianReport {
+  readonly mode: 'jacobian'
+  readonly name: string
+  readonly status: Status
+  readonly rows: number
+  readonly cols: number
+  readonly analytic: ReadonlyArray<ReadonlyArray<number>>
+  readonly numeric: ReadonlyArray<ReadonlyArray<number>>
+  readonly maxAbsError: number
+  readonly maxRelError: number
+  readonly worst: Entry | null
+  readonly kinks: number
+  readonly h: number
+  readonly atol: number
+  readonly rtol: number
+  readonly input: ReadonlyArray<number>
+}
+
+/**
+ * Either report; `mode` tells them apart.
+ *
+ * @example
+ * import { Gradcheck, Scalar } from 'backprop-lens'
+ *
+ * const reports: ReadonlyArray<Gradcheck.Report> = [Gradcheck.check(Scalar.sin, 1), Gradcheck.jacobian(Scalar.sin, 1)]
+ * console.log(reports.map((r) => `${r.mode}: ${r.status}`)) // [ 'dot: pass', 'jacobian: pass' ]
+ *
+ * @category model
+ */
+export type Report = DotReport | JacobianReport
+
+// -------------------------------------------------------------------------------------
+// internal helpers
+// -------------------------------------------------------------------------------------
+
+const DEFAULTS = { atol: 1e-7, rtol: 1e-5, kinkTolerance: 1e-3, seed: 1 } as const
+
+/** Localisation of a failing dot-product test compares at most this many entries. */
+const LOCALIZE_LIMIT = 10_000
+
+interface Setup<A, B> {
+  readonly op: string
+  readonly name: string
+  readonly X: VectorSpace.VectorSpace<A>
+  readonly Y: VectorSpace.VectorSpace<B>
+  readonly x: A
+  readonly xs: Float64Array
+  readonly y: B
+  readonly ys: Float64Array
+  readonly pullback: (db: B) => A
+  readonly h: number
+  readonly atol: number
+  readonly rtol: number
+  readonly kinkTolerance: number
+}
+
+const describeValue = (v: number): string => (Number.isNaN(v) ? 'NaN' : String(v))
+
+const nonNegative = (op: string, option: string, value: number | undefined, fallback: number): number => {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) {
+    throw new RangeError(`${op}: option ${option} must be a finite number >= 0, got ${String(value)}`)
+  }
+  return value
+}
+
+/** Shows coordinates in full precision (so a failing input can be reproduced), at most 8. */
+const showCoordinates = (xs: ArrayLike<number>): string => {
+  const shown: Array<string> = []
+  const n = Math.min(xs.length, 8)
+  for (let i = 0; i < n; i++) shown.push(String(xs[i]))
+  if (xs.length > n) shown.push(`… (${xs.length} coordinates)`)
+  return `[${shown.join(', ')}]`
+}
+
+const infer = <V>(op: string, what: string, value: V): VectorSpace.VectorSpace<V> => {
+  try {
+    return VectorSpace.infer(value)
+  } catch (e) {
+    throw new TypeError(
+      `${op}: cannot infer the vector space of the ${what} (${e instanceof Error ? e.message : String(e)}); pass the option '${what}'`,
+      { cause: e }
+    )
+  }
+}
+
+const flatten = <V>(op: string, what: string, V: VectorSpace.VectorSpace<V>, value: V, size: number | null): Float64Array => {
+  const out = V.flatten(value)
+  if (size !== null && out.length !== size) {
+    throw new RangeError(`${op}: the ${what} has ${out.length} coordinates, expected ${size}`)
+  }
+  return out
+}
+
+const assertFinite = (op: string, what: string, where: string, xs: Float64Array): void => {
+  for (let i = 0; i < xs.length; i++) {
+    const v = xs[i] as number
+    if (!Number.isFinite(v)) throw new RangeError(`${op}: ${what} coordinate ${i} is ${describeValue(v)} ${where}`)
+  }
+}
+
+/** Runs `f`, adding where it ran to any error it throws (keeping the error's class). */
+const at = <T>(op: string, where: string, f: () => T): T => {
+  try {
+    return f()
+  } catch (e) {
+    const message = `${op}: the lens threw ${where}: ${e instanceof Error ? e.message : String(e)}`
+    if (e instanceof RangeError) throw new RangeError(message, { cause: e })
+    if (e instanceof TypeError) throw new TypeError(message, { cause: e })
+    throw new Error(message, { cause: e })
+  }
+}
+
+const setup = <A, B>(fn: string, lens: Lens.Lens<A, B>, x: A, options: Options<A, B>): Setup<A, B> => {
+  const name = options.name ?? 'lens'
+  const op = `Gradcheck.${fn}(${name})`
+  if (typeof lens !== 'function') throw new TypeError(`${op}: expected a lens, got ${lens === null ? 'null' : typeof lens}`)
+  const X = options.input ?? infer(op, 'input', x)
+  const xs = flatten(op, 'input', X, x, null)
+  assertFinite(op, 'input', '', xs)
+  let norm = 0
+  for (let i = 0; i < xs.length; i++) norm = Math.max(norm, Math.abs(xs[i] as number))
+  const h = options.h ?? 1e-5 * Math.max(1, norm)
+  if (typeof h !== 'number' || !(h > 0) || !Number.isFinite(h)) {
+    throw new RangeError(`${op}: option h must be a finite number > 0, got ${String(h)}`)
+  }
+  const [y, pullback] = at(op, `at x = ${showCoordinates(xs)}`, () => Lens.vjp(lens, x))
+  const Y = options.output ?? infer(op, 'output', y)
+  const ys = flatten(op, 'output', Y, y, null)
+  assertFinite(op, 'output', `at x = ${showCoordinates(xs)}`, ys)
+  return {
+    op,
+    name,
+    X,
+    Y,
+    x,
+    xs,
+    y,
+    ys,
+    pullback,
+    h,
+    atol: nonNegative(op, 'atol', options.atol, DEFAULTS.atol),
+    rtol: nonNegative(op, 'rtol', options.rtol, DEFAULTS.rtol),
+    kinkTolerance: nonNegative(op, 'kinkTolerance', options.kinkTolerance, DEFAULTS.kinkTolerance)
+  }
+}
+
+/** The output coordinates at the input coordinates `xs`, checked to be finite. */
+const forwardAt = <A, B>(s: Setup<A, B>, lens: Lens.Lens<A, B>, xs: Float64Array, label: string): Float64Array => {
+  const where = `at ${label} = ${showCoordinates(xs)}`
+  const input = s.X.unflatten(s.x, xs)
+  const out = flatten(s.op, 'output', s.Y, at(s.op, where, () => Lens.evaluate(lens, input)), s.ys.length)
+  assertFinite(s.op, 'output', where, out)
+  return out
+}
+
+/** The input cotangent for the output cotangent with coordinates `vs`, checked to be finite. */
+const backwardAt = <A, B>(s: Setup<A, B>, vs: Float64Array, label: string): Float64Array => {
+  const where = `in the backward pass at x = ${showCoordinates(s.xs)} with cotangent ${label}`
+  const db = s.Y.unflatten(s.y, vs)
+  const out = flatten(s.op, 'gradient', s.X, at(s.op, where, () => s.pullback(db)), s.xs.length)
+  assertFinite(s.op, 'gradient', where, out)
+  return out
+}
+
+/** mulberry32: a small, fast, seedable generator of uniforms in [0, 1). */
+const uniforms = (seed: number): (() => number) => {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** A direction uniform on the unit sphere: normalised standard normals (Box–Muller). */
+const randomUnit = (next: () => number, n: number): Float64Array => {
+  const out = new Float64Array(n)
+  for (;;) {
+    for (let i = 0; i < n; i++) {
+      const r = Math.sqrt(-2 * Math.log(1 - next()))
+      out[i] = r * Math.cos(2 * Math.PI * next())
+    }
+    if (n === 0 || norm2(out) > 1e-3) return scaleInPlace(out, 1 / norm2(out))
+  }
+}
+
+const norm2 = (xs: Float64Array): number => {
+  let s = 0
+  for (let i = 0; i < xs.length; i++) s += (xs[i] as number) ** 2
+  return Math.sqrt(s)
+}
+
+const scaleInPlace = (xs: Float64Array, c: number): Float64Array => {
+  for (let i = 0; i < xs.length; i++) xs[i] = (xs[i] as number) * c
+  return xs
+}
+
+const unitDirection = (op: string, what: string, coordinates: Float64Array): Float64Array => {
+  assertFinite(op, `direction ${what}`, '', coordinates)
+  const n = norm2(coordinates)
+  if (coordinates.length > 0 && !(n > 0)) throw new RangeError(`${op}: direction ${what} must be non-zero`)
+  return coordinates.length === 0 ? coordinates : scaleInPlace(Float64Array.from(coordinates), 1 / n)
+}
+
+const dot = (xs: Float64Array, ys: Float64Array): number => {
+  let s = 0
+  for (let i = 0; i < xs.length; i++) s += (xs[i] as number) * (ys[i] as number)
+  return s
+}
+
+const compare = (atol: number, rtol: number, row: number, col: number, analytic: number, numeric: number): Entry => {
+  const absError = Math.abs(analytic - numeric)
+  const magnitude = Math.max(Math.abs(analytic), Math.abs(numeric))
+  return {
+    row,
+    col,
+    analytic,
+    numeric,
+    absError,
+    relError: absError / Math.max(magnitude, atol, Number.MIN_VALUE),
+    tolerance: atol + rtol * magnitude
+  }
+}
+
+const isKink = (kinkTolerance: number, sPlus: number, sMinus: number): boolean =>
+  Math.abs(sPlus - sMinus) > kinkTolerance * (1 + Math.abs(sPlus) + Math.abs(sMinus))
+
+// -------------------------------------------------------------------------------------
+// checks
+// -------------------------------------------------------------------------------------
+
+/**
+ * The dot-product test at `x` (LAWS.md, "Gradient against finite differences"): unit
+ * directions `u` and `v`, analytic `⟨bwd(L)(x, v), u⟩` against the central difference
+ * `⟨v, fwd(x + h·u) − fwd(x − h·u)⟩ / 2h`, with a kink guard on the one-sided differences.
+ * Throws (naming the coordinate) if the input, an output at `x` or `x ± h·u`, or the
+ * gradient is not finite, and passes on any error the lens throws, saying where.
+ *
+ * @example
+ * import { Gradcheck, Lens, Scalar } from 'backprop-lens'
+ *
+ * console.log(Gradcheck.check(Lens.pipe(Scalar.sin, Scalar.exp), 0.5).status) // pass
+ * console.log(Gradcheck.check(Scalar.mul, [2, -3]).status) // pass
+ * const wrong = Lens.make<number, number>({ forward: Math.sin, backward: (x, dy) => Math.sin(x) * dy })
+ * console.log(Gradcheck.check(wrong, 0.5).status) // fail
+ *
+ * @category checks
+ */
+export const check = <A, B>(lens: Lens.Lens<A, B>, x: A, options: Options<A, B> = {}): DotReport => {
+  const s = setup('check', lens, x, options)
+  const n = s.xs.length
+  const m = s.ys.length
+  const explicit = options.u !== undefined && options.v !== undefined
+  const next = uniforms(options.seed ?? DEFAULTS.seed)
+  const u =
+    options.u !== undefined ? unitDirection(s.op, 'u', flatten(s.op, 'direction u', s.X, options.u, n)) : randomUnit(next, n)
+  const v =
+    options.v !== undefined ? unitDirection(s.op, 'v', flatten(s.op, 'direction v', s.Y, options.v, m)) : randomUnit(next, m)
+
+  const analytic = dot(backwardAt(s, v, 'v'), u)
+
+  const xPlus = new Float64Array(n)
+  const xMinus = new Float64Array(n)
+  for (let i = 0; i < n; i++) {
+    xPlus[i] = (s.xs[i] as number) + s.h * (u[i] as number)
+    xMinus[i] = (s.xs[i] as number) - s.h * (u[i] as number)
+  }
+  const yPlus = forwardAt(s, lens, xPlus, 'x + h·u')
+  const yMinus = forwardAt(s, lens, xMinus, 'x − h·u')
+  let central = 0
+  let forwardSlope = 0
+  let backwardSlope = 0
+  for (let i = 0; i < m; i++) {
+    const vi = v[i] as number
+    central += vi * ((yPlus[i] as number) - (yMinus[i] as number))
+    forwardSlope += vi * ((yPlus[i] as number) - (s.ys[i] as number))
+    backwardSlope += vi * ((s.ys[i] as number) - (yMinus[i] as number))
+  }
+  const numeric = central / (2 * s.h)
+  const slopes = [forwardSlope / s.h, backwardSlope / s.h] as const
+  const entry = compare(s.atol, s.rtol, 0, 0, analytic, numeric)
+  const status: Status = isKink(s.kinkTolerance, slopes[0], slopes[1])
+    ? 'kink'
+    : entry.absError <= entry.tolerance
+      ? 'pass'
+      : 'fail'
+  const localize = status === 'fail' && (options.localize ?? true) && n * m <= LOCALIZE_LIMIT
+  return {
+    mode: 'dot',
+    name: s.name,
+    status,
+    analytic,
+    numeric,
+    absError: entry.absError,
+    relError: entry.relError,
+    tolerance: entry.tolerance,
+    slopes,
+    h: s.h,
+    atol: s.atol,
+    rtol: s.rtol,
+    seed: explicit ? null : options.seed ?? DEFAULTS.seed,
+    input: Array.from(s.xs),
+    inputSize: n,
+    outputSize: m,
+    worst: localize ? compareJacobians(s, lens).worst : null
+  }
+}
+
+const compareJacobians = <A, B>(s: Setup<A, B>, lens: Lens.Lens<A, B>): Omit<JacobianReport, 'mode' | 'name' | 'h' | 'atol' | 'rtol' | 'input'> => {
+  const n = s.xs.length
+  const m = s.ys.length
+  const analytic: Array<Array<number>> = []
+  const basis = new Float64Array(m)
+  for (let i = 0; i < m; i++) {
+    basis.fill(0)
+    basis[i] = 1
+    analytic.push(Array.from(backwardAt(s, basis, `e${i}`)))
+  }
+  const numeric: Array<Array<number>> = Array.from({ length: m }, () => new Array<number>(n).fill(0))
+  const kink: Array<Array<boolean>> = Array.from({ length: m }, () => new Array<boolean>(n).fill(false))
+  for (let j = 0; j < n; j++) {
+    const xj = s.xs[j] as number
+    const xPlus = Float64Array.from(s.xs)
+    const xMinus = Float64Array.from(s.xs)
+    xPlus[j] = xj + s.h
+    xMinus[j] = xj - s.h
+    // The steps actually taken, after rounding x ± h.
+    const hPlus = (xPlus[j] as number) - xj
+    const hMinus = xj - (xMinus[j] as number)
+    const yPlus = forwardAt(s, lens, xPlus, `x + h·e${j}`)
+    const yMinus = forwardAt(s, lens, xMinus, `x − h·e${j}`)
+    for (let i = 0; i < m; i++) {
+      const yi = s.ys[i] as number
+      const row = numeric[i] as Array<number>
+      row[j] = ((yPlus[i] as number) - (yMinus[i] as number)) / (hPlus + hMinus)
+      ;(kink[i] as Array<boolean>)[j] = isKink(
+        s.kinkTolerance,
+        ((yPlus[i] as number) - yi) / hPlus,
+        (yi - (yMinus[i] as number)) / hMinus
+      )
+    }
+  }
+  let worst: Entry | null = null
+  let worstRatio = -1
+  let maxAbsError = 0
+  let maxRelError = 0
+  let kinks = 0
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      if ((kink[i] as Array<boolean>)[j]) {
+        kinks++
+        continue
+      }
+      const e = compare(s.atol, s.rtol, i, j, (analytic[i] as Array<number>)[j] as number, (numeric[i] as Array<number>)[j] as number)
+      maxAbsError = Math.max(maxAbsError, e.absError)
+      maxRelError = Math.max(maxRelError, e.relError)
+      const ratio = e.absError / e.tolerance
+      if (ratio > worstRatio) {
+        worstRatio = ratio
+        worst = e
+      }
+    }
+  }
+  const status: Status = worstRatio > 1 ? 'fail' : kinks > 0 ? 'kink' : 'pass'
+  return { status, rows: m, cols: n, analytic, numeric, maxAbsError, maxRelError, worst, kinks }
+}
+
+/**
+ * The full Jacobian comparison at `x`, for small inputs and outputs: one backward pass per
+ * output coordinate (the pullback of each basis vector) and two forward passes per input
+ * coordinate. Entries where the one-sided differences disagree are kinks and are left out
+ * of the comparison. Same errors as {@link check}.
+ *
+ * @example
+ * import { Gradcheck, Lens } from 'backprop-lens'
+ *
+ * // f(a, b, c) = (a·b, b + c), written by hand with a mistake in ∂f₁/∂c.
+ * const f = Lens.make<readonly [number, number, number], readonly [number, number]>({
+ *   forward: ([a, b, c]) => [a * b, b + c],
+ *   backward: ([a, b], [d0, d1]) => [b * d0, a * d0 + d1, 2 * d1]
+ * })
+ * const report = Gradcheck.jacobian(f, [1, 2, 3], { name: 'f' })
+ * console.log(report.status, report.worst?.row, report.worst?.col, report.analytic) // fail 1 2 [ [ 2, 1, 0 ], [ 0, 1, 2 ] ]
+ *
+ * @category checks
+ */
+export const jacobian = <A, B>(lens: Lens.Lens<A, B>, x: A, options: Omit<Options<A, B>, 'u' | 'v' | 'seed' | 'localize'> = {}): JacobianReport => {
+  const s = setup('jacobian', lens, x, options)
+  return {
+    mode: 'jacobian',
+    name: s.name,
+    ...compareJacobians(s, lens),
+    h: s.h,
+    atol: s.atol,
+    rtol: s.rtol,
+    input: Array.from(s.xs)
+  }
+}
+
+/**
+ * Runs {@link check} (or {@link jacobian} with `mode: 'jacobian'`) and throws an `Error`
+ * whose message is the {@link format}ted report if the check fails. A kink is not a
+ * failure: the report (status `'kink'`) is returned, as for a pass.
+ *
+ * @example
+ * import { Gradcheck, Lens, Scalar } from 'backprop-lens'
+ *
+ * console.log(Gradcheck.assert(Scalar.tanh, 0.3).status) // pass
+ * const wrong = Lens.make<number, number>({ forward: (x) => x * x, backward: (x, dy) => 2.02 * x * dy })
+ * try {
+ *   Gradcheck.assert(wrong, 1, { name: 'square' })
+ * } catch (e) {
+ *   console.log((e as Error).message.split(':')[0]) // gradient check failed for square
+ * }
+ *
+ * @category checks
+ */
+export function assert<A, B>(lens: Lens.Lens<A, B>, x: A, options?: Options<A, B> & { readonly mode?: 'dot' }): DotReport
+export function assert<A, B>(
+  lens: Lens.Lens<A, B>,
+  x: A,
+  options: Omit<Options<A, B>, 'u' | 'v' | 'seed' | 'localize'> & { readonly mode: 'jacobian' }
+): JacobianReport
+export function assert<A, B>(
+  lens: Lens.Lens<A, B>,
+  x: A,
+  options: Options<A, B> & { readonly mode?: 'dot' | 'jacobian' } = {}
+): Report {
+  const { mode, ...rest } = options
+  const report = mode === 'jacobian' ? jacobian(lens, x, rest) : check(lens, x, rest)
+  if (report.status === 'fail') throw new Error(format(report))
+  return report
+}
+
+// -------------------------------------------------------------------------------------
+// reports
+// -------------------------------------------------------------------------------------
+
+/** Six significant digits: enough to see a difference of 1e-5 relative. */
+const num = (x: number): string => String(Number(x.toPrecision(6)))
+const err = (x: number): string => (x === 0 ? '0' : x.toExponential(1))
+
+const showEntry = (e: Entry): string =>
+  `analytic ${num(e.analytic)} vs numeric ${num(e.numeric)} ` +
+  `(abs err ${err(e.absError)}, rel err ${err(e.relError)}, tolerance ${err(e.tolerance)})`
+
+const verdict = (status: Status): string =>
+  status === 'pass' ? 'passed' : status === 'fail' ? 'failed' : 'inconclusive (kink)'
+
+/**
+ * A report as text: one line saying what was compared and how it went, then details
+ * (the worst coordinate as `[output, input]`, the step, the tolerances, the directions'
+ * seed). Numbers are shown to 6 significant digits, the input in full precision.
+ *
+ * @example
+ * import { Gradcheck, Lens } from 'backprop-lens'
+ *
+ * const wrong = Lens.make<number, number>({ forward: Math.sin, backward: (x, dy) => 1.01 * Math.cos(x) * dy })
+ * const text = Gradcheck.format(Gradcheck.check(wrong, 1, { name: 'sin' }))
+ * console.log(text.split('\n')[0]) // gradient check failed for sin: analytic 0.545705 vs numeric 0.540302 (abs err 5.4e-3, rel err 9.9e-3, tolerance 5.6e-6) at input [1], worst coordinate [0, 0]
+ *
+ * @category reports
+ */
+export const format = (report: Report): string => {
+  const lines: Array<string> = []
+  const input = `at input ${showCoordinates(report.input)}`
+  const worst = report.worst === null ? '' : `, worst coordinate [${report.worst.row}, ${report.worst.col}]`
+  if (report.mode === 'dot') {
+    const sizes = `${report.inputSize} → ${report.outputSize} coordinates`
+    if (report.status === 'kink') {
+      lines.push(
+        `gradient check inconclusive for ${report.name}: kink ${input} ` +
+          `(one-sided slopes ${num(report.slopes[0])} and ${num(report.slopes[1])} disagree), case discarded`
+      )
+    } else {
+      lines.push(
+        `gradient check ${verdict(report.status)} for ${report.name}: ` +
+          `analytic ${num(report.analytic)} vs numeric ${num(report.numeric)} ` +
+          `(abs err ${err(report.absError)}, rel err ${err(report.relError)}, tolerance ${err(report.tolerance)}) ${input}${worst}`
+      )
+    }
+    lines.push(
+      `  dot-product test ⟨bwd(x, v), u⟩ vs central difference, ${sizes}, ` +
+        `${report.seed === null ? 'explicit directions' : `directions from seed ${report.seed}`}`
+    )
+  } else {
+    lines.push(
+      `gradient check ${verdict(report.status)} for ${report.name}: ` +
+        (report.worst === null ? `no entries compared ${input}` : `${showEntry(report.worst)} ${input}${worst}`)
+    )
+    lines.push(
+      `  full Jacobian ${report.rows}×${report.cols} (output × input coordinates): ` +
+        `max abs err ${err(report.maxAbsError)}, max rel err ${err(report.maxRelError)}` +
+        (report.kinks > 0 ? `, ${report.kinks} kink entr${report.kinks === 1 ? 'y' : 'ies'} left out` : '')
+    )
+  }
+  if (report.worst !== null && report.mode === 'dot') {
+    lines.push(`  worst coordinate [${report.worst.row}, ${report.worst.col}] (output ${report.worst.row}, input ${report.worst.col}): ${showEntry(report.worst)}`)
+  }
+  lines.push(`  h = ${err(report.h)}, pass iff |analytic − numeric| ≤ ${err(report.atol)} + ${err(report.rtol)}·max(|analytic|, |numeric|)`)
+  return lines.join('\n')
+}
