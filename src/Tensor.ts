@@ -1,0 +1,745 @@
+/**
+ * Immutable n-dimensional arrays of float64: a readonly `shape` and a row-major
+ * `Float64Array` of `data`, with numpy's broadcasting rules.
+ *
+ * Immutability: the library never writes into a tensor's `data` after construction.
+ * {@link make} and {@link fromNested} copy what they are given, so the caller's arrays are
+ * never mutated and later mutation of them cannot change the tensor. The shape of every
+ * tensor is a frozen array.
+ *
+ * Validation: constructors throw an error that names the function and the shape when the
+ * data's length is not the product of the shape, when a dimension is negative, fractional
+ * or not a number, and when a value is `NaN` or infinite (a tensor built by the user never
+ * holds a non-finite number; ops report such values where they would arise).
+ *
+ * @module Tensor
+ */
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+/**
+ * A shape: the length of each axis, outermost first. `[]` is the shape of a scalar.
+ *
+ * @category model
+ */
+export type Shape = ReadonlyArray<number>
+
+/**
+ * Nested arrays of numbers, as `fromNested` reads and `toNested` writes them; a bare number
+ * is a rank-0 tensor.
+ *
+ * @category model
+ */
+export type Nested = number | ReadonlyArray<Nested>
+
+const INSPECT: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never
+
+/**
+ * An immutable n-d array: `shape`, row-major `data` (`data.length === size`, the product
+ * of the shape). Build tensors with {@link make}, {@link fromNested} and the other
+ * constructors; `console.log` prints them like numpy does.
+ *
+ * @example
+ * import { Tensor } from 'backprop-lens'
+ *
+ * const t = Tensor.fromNested([[1, 2, 3], [4, 5, 6]])
+ * console.log(t.shape, t.size, t.data) // [ 2, 3 ] 6 Float64Array(6) [ 1, 2, 3, 4, 5, 6 ]
+ * console.log(Tensor.fromNested([0.5, -2, 3])) // Tensor([0.5,  -2,   3])
+ *
+ * @category model
+ */
+export class Tensor {
+  /** The number of elements: the product of the shape. */
+  readonly size: number
+  /**
+   * @internal Use {@link make} (which validates and copies) or {@link unsafeFromData}.
+   */
+  constructor(
+    readonly shape: Shape,
+    readonly data: Float64Array
+  ) {
+    this.size = data.length
+  }
+
+  /** numpy-like nested printing, truncated with `...` for tensors of more than 1000 elements. */
+  toString(): string {
+    return format(this)
+  }
+
+  /** What `console.log` and `util.inspect` print. */
+  [INSPECT](): string {
+    return format(this)
+  }
+}
+
+// -------------------------------------------------------------------------------------
+// shapes
+// -------------------------------------------------------------------------------------
+
+/**
+ * A shape as error messages print it: `[2,3]`.
+ *
+ * @example
+ * import { Tensor } from 'backprop-lens'
+ *
+ * console.log(Tensor.showShape([2, 3]), Tensor.showShape([])) // [2,3] []
+ *
+ * @category shapes
+ */
+export const showShape = (shape: Shape): string => `[${shape.join(',')}]`
+
+/**
+ * The number of elements of a shape (1 for `[]`).
+ *
+ * @example
+ * import { Tensor } from 'backprop-lens'
+ *
+ * console.log(Tensor.shapeSize([2, 3, 4]), Tensor.shapeSize([])) // 24 1
+ *
+ * @category shapes
+ */
+export const shapeSize = (shape: Shape): number => {
+  let n = 1
+  for (let i = 0; i < shape.length; i++) n *= shape[i] as number
+  return n
+}
+
+/**
+ * Whether two shapes are equal.
+ *
+ * @example
+ * import { Tensor } from 'backprop-lens'
+ *
+ * console.log(Tensor.sameShape([2, 3], [2, 3]), Tensor.sameShape([2, 3], [3, 2])) // true false
+ *
+ * @category shapes
+ */
+export const sameShape = (a: Shape, b: Shape): boolean => {
+  if (a === b) return true
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+/**
+ * Row-major strides of a shape (in elements): the last axis has stride 1.
+ *
+ * @example
+ * import { Tensor } from 'backprop-lens'
+ *
+ * console.log(Tensor.strides([2, 3, 4])) // [ 12, 4, 1 ]
+ *
+ * @category shapes
+ */
+export const strides = (shape: Shape): Array<number> => {
+  const out = new Array<number>(shape.length)
+  let s = 1
+  for (let i = shape.length - 1; i >= 0; i--) {
+    out[i] = s
+    s *= shape[i] as number
+  }
+  return out
+}
+
+/**
+ * Checks a shape given by a caller: an array of non-negative integers. Returns a frozen
+ * copy. Throws a `RangeError` naming `op` and the shape otherwise.
+ *
+ * @example
+ * import { Tensor } from 'backprop-lens'
+ *
+ * console.log(Tensor.checkShape('demo', [2, 3])) // [ 2, 3 ]
+ * try { Tensor.checkShape('demo', [2, -1]) } catch (e) { console.log((e as Error).message) } // demo: invalid shape [2,-1]: dimensions must be non-negative integers
+ *
+ * @category shapes
+ */
+export const checkShape = (op: string, shape: unknown): Shape => {
+  if (!Array.isArray(shape)) {
+    throw new TypeError(`${op}: expected a shape (an array of non-negative integers), got ${describe(shape)}`)
+  }
+  for (const d of shape) {
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
+      throw new RangeError(`${op}: invalid shape [${shape.map(String).join(',')}]: dimensions must be non-negative integers`)
+    }
+  }
+  return Object.freeze((shape as Array<number>).slice())
+}
+
+/**
+ * The shape two shapes broadcast to, by numpy's rules: align the shapes on their last
+ * axis; along each axis the lengths must be equal or one of them 1 (a missing axis counts
+ * as 1); the result takes the larger length. Throws a `RangeError` naming `op` and both
+ * shapes when they do not broadcast.
+ *
+ * @example
+ * import { Tensor } from 'backprop-lens'
+ *
+ * console.log(Tensor.broadcastShapes('ops.add', [2, 1, 3], [4, 1])) // [ 2, 4, 3 ]
+ * try { Tensor.broadcastShapes('ops.add', [2, 3], [4]) } catch (e) { console.log((e as Error).message) } // ops.add: shapes [2,3] and [4] do not broadcast
+ *
+ * @category shapes
+ */
+export const broadcastShapes = (op: string, a: Shape, b: Shape): Shape => {
+  if (sameShape(a, b)) return a
+  const n = Math.max(a.length, b.length)
+  const out = new Array<number>(n)
+  for (let i = 0; i < n; i++) {
+    const da = i < n - a.length ? 1 : (a[i - (n - a.length)] as number)
+    const db = i < n - b.length ? 1 : (b[i - (n - b.length)] as number)
+    if (da === db || db === 1) out[i] = da
+    else if (da === 1) out[i] = db
+    else throw new RangeError(`${op}: shapes ${showShape(a)} and ${showShape(b)} do not broadcast`)
+  }
+  return Object.freeze(out)
+}
+
+// -------------------------------------------------------------------------------------
+// constructors
+// -------------------------------------------------------------------------------------
+
+const describe = (value: unknown): string => {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  if (value instanceof Tensor) return `a Tensor of shape ${showShape(value.shape)}`
+  return typeof value === 'number' ? String(value) : typeof value
+}
+
+/**
+ * @internal A tensor that takes ownership of `shape` and `data` without copying or
+ * checking them: the caller promises never to write into either again and that
+ * `data.length` is the product of `shape`. The shape is frozen in place. For kernels and
+ * ops only.
+ */
+export const unsafeFromData = (shape: Shape, data: Float64Array): Tensor =>
+  new Tensor(Object.isFrozen(shape) ? shape : Object.freeze(shape as Array<number>), data)
+
+const finiteAt = (op: string, shape: Shape, data: ArrayLike<number>): void => {
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      throw new RangeError(
+        `${op}: values must be finite numbers, got ${String(v)} at index ${showIndex(unravel(i, shape))} of a tensor of shape ${showShape(shape)}`
+      )
+    }
+  }
+}
+
+/**
+ * A tensor of the given shape from row-major data, which is copied (the caller's array is
+ * not kept). Throws when the data's length is not the product of the shape, when the shape
+ * is invalid, or when a value is not a finite number.
+ *
+ * @example
+ * import { Tensor } from 'backprop-lens'
+ *
+ * const t = Tensor.make([2, 2], [1, 2, 3, 4])
+ * console.log(Tensor.toNested(t)) // [ [ 1, 2 ], [ 3, 4 ] ]
+ * try { Tensor.make([2, 3], [1, 2]) } catch (e) { console.log((e as Error).message) } // Tensor.make: shape [2,3] needs 6 values, got 2
+ *
+ * @category constructors
+ */
+export const make = (shape: Shape, data: ArrayLike<number>): Tensor => {
+  const s = checkShape('Tensor.make', shape)
+  if (data === null || typeof data !== 'object' || typeof data.length !== 'number') {
+    throw new TypeError(`Tensor.make: expected the data as an array of numbers for shape ${showShape(s)}, got ${describe(data)}`)
+  }
+  const n = shapeSize(s)
+  if (data.length !== n) throw new RangeError(`Tensor.make: shape ${showShape(s)} needs ${n} values, got ${data.length}`)
+  finiteAt('Tensor.make', s, data)
+  return new Tensor(s, Float64Array.from(data))
+}
+
+/**
+ * A tensor from nested arrays (a bare number gives a rank-0 tensor). Throws a `RangeError`
+ * naming the path of the first ragged sub-array or non-finite value.
+ *
+ * @example
+ * import { Tensor } from 'backprop-lens'
+ *
+ * console.log(Tensor.fromNested([[1, 2], [3, 4], [5, 6]]).shape) // [ 3, 2 ]
+ * try { Tensor.fromNested([[1, 2], [3]]) } catch (e) { console.log((e as Error).message) } // Tensor.fromNested: ragged array at [1]: expected length 2, got 1
+ *
+ * @category constructors
+ */
+export const fromNested = (nested: Nested): Tensor => {
+  const shape: Array<number> = []
+  let probe: unknown = nested
+  while (Array.isArray(probe)) {
+    shape.push(probe.length)
+    probe = probe[0]
+  }
+  const data = new Float64Array(shapeSize(shape))
+  let at = 0
+  const walk = (v: unknown, depth: number, path: Array<number>): void => {
+    if (depth === shape.length) {
+      if (typeof v !== 'number' || !Number.isFinite(v)) {
+        throw new RangeError(`Tensor.fromNested: expected a finite number at ${showIndex(path)}, got ${Array.isArray(v) ? 'an array' : describe(v)}`)
+      }
+      data[at++] = v
+      return
+    }
+    if (!Array.isArray(v) || v.length !== shape[depth]) {
+      throw new RangeError(
+        `Tensor.fromNested: ragged array at ${showIndex(path)}: expected length ${shape[depth] as number}, got ${Array.isArray(v) ? v.length : describe(v)}`
+      )
+    }
+    for (let i = 0; i < v.length; i++) {
+      path.push(i)
+      walk(v[i], depth + 1, path)
+      path.pop()
+    }
+  }
+  walk(nested, 0, [])
+  return new Tensor(Object.freeze(shape), data)
+}
+
+/**
+ * A rank-0 tensor holding one finite number.
+ *
+ * @example
+ * import { Tensor } from 'backprop-lens'
+ *
+ * const t = Tensor.scalar(2.5)
+ * console.log(t.shape, Tensor.toNested(t)) // [] 2.5
+ *
+ * @category constructors
+ */
+export const scalar = (x: number): Tensor => {
+  if (typeof x !== 'number' || !Number.isFinite(x)) {
+    throw new RangeError(`Tensor.scalar: expected a finite number, got ${describe(x)}`)
+  }
+  return new Tensor(EMPTY, Float64Array.of(x))
+}
+
+const EMPTY: Shape = Object.freeze([])
+
+/**
+ * A tensor of the given shape filled with one finite value.
+ *
+ * @example
+ * import { Tensor } from 'backprop-lens'
+ *
+ * console.log(Tensor.toNested(Tensor.fill([2, 2], 7))) // [ [ 7, 7 ], [ 7, 7 ] ]
+ *
+ * @category constructors
+ */
+export const fill = (shape: Shape, value: number): Tensor => {
+  const s = checkShape('Tensor.fill', shape)
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new RangeError(`Tensor.fill: expected a finite value for shape ${showShape(s)}, got ${describe(value)}`)
+  }
+  const data = new Float64Array(shapeSize(s))
+  if (value !== 0) data.fill(value)
+  return new Tensor(s, data)
+}
+
+/**
+ * A tensor of zeros.
+ *
+ * @example
+ * import { Tensor } from 'backprop-lens'
+ *
+ * console.log(Tensor.zeros([3]).data) // Float64Array(3) [ 0, 0, 0 ]
+ *
+ * @category constructors
+ */
+export const zeros = (shape: Shape): Tensor => new Tensor(checkShape('Tensor.zeros', shape), new Float64Array(shapeSize(shape)))
+
+/**
+ * A tensor of ones.
+ *
+ * @example
+ * import { Tensor } from 'backprop-lens'
+ *
+ * console.log(Tensor.ones([2]).data) // Float64Array(2) [ 1, 1 ]
+ *
+ * @category constructors
+ */
+export const ones = (shape: Shape): Tensor => {
+  const s = checkShape('Tensor.ones', shape)
+  return new Tensor(s, new Float64Array(shapeSize(s)).fill(1))
+}
+
+const checkTensor = (op: string, t: unknown): Tensor => {
+  if (!(t instanceof Tensor)) throw new TypeError(`${op}: expected a Tensor, got ${describe(t)}`)
+  return t
+}
+
+/**
+ * Zeros with the shape of a tensor.
+ *
+ * @example
+ * import { Tensor } from 'backprop-lens'
+ *
+ * console.log(Tensor.zerosLike(Tensor.fromNested([[1, 2]])).shape) // [ 1, 2 ]
+ *
+ * @category constructors
+ */
+export const zerosLike = (t: Tensor): Tensor => new Tensor(checkTensor('Tensor.zerosLike', t).shape, new Float64Array(t.size))
+
+/**
+ * Ones with the shape of a tensor.
+ *
+ * @example
+ * import { Tensor } from 'backprop-lens'
+ *
+ * console.log(Tensor.onesLike(Tensor.scalar(5)).data) // Float64Array(1) [ 1 ]
+ *
+ * @category constructors
+ */
+export const onesLike = (t: Tensor): Tensor => new Tensor(checkTensor('Tensor.onesLike', t).shape, new Float64Array(t.size).fill(1))
+
+// -------------------------------------------------------------------------------------
+// random
+// -------------------------------------------------------------------------------------
+
+/**
+ * xoshiro128** (Blackman and Vigna, 2018), a small, fast generator of 32-bit words with a
+ * period of 2¹²⁸ − 1, seeded from a 32-bit integer through SplitMix32 (so nearby seeds give
+ * unrelated streams). Not cryptographic.
+ */
+const xoshiro128ss = (seed: number): (() => number) => {
+  let x = seed | 0
+  const splitmix = (): number => {
+    x = (x + 0x9e3779b9) | 0
+    let z = x
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b)
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35)
+    return (z ^ (z >>> 16)) >>> 0
+  }
+  let s0 = splitmix()
+  let s1 = splitmix()
+  let s2 = splitmix()
+  let s3 = splitmix()
+  if ((s0 | s1 | s2 | s3) === 0) s0 = 1
+  return () => {
+    const r = Math.imul(rotl(Math.imul(s1, 5), 7), 9)
+    const t = s1 << 9
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
+    s2 ^= t
+    s3 = rotl(s3, 11)
+    return r >>> 0
+  }
+}
+
+const rotl = (x: number, k: number): number => (x << k) | (x >>> (32 - k))
+
+/** Uniform doubles in [0, 1) with 53 random bits, from two 32-bit words. */
+const uniform01 = (next: () => number): (() => number) => () => ((next() >>> 5) * 67108864 + (next() >>> 6)) / 9007199254740992
+
+const checkSeed = (op: string, seed: unknown): number => {
+  if (typeof seed !== 'number' || !Number.isInteger(seed)) {
+    throw new TypeError(`${op}: expected an integer seed, got ${describe(seed)}`)
+  }
+  return seed
+}
+
+const checkFinite = (op: string, what: string, v: number): number => {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new RangeError(`${op}: ${what} must be a finite number, got ${describe(v)}`)
+  return v
+}
+
+/**
+ * Options of {@link randomNormal}.
+ *
+ * @category random
+ */
+export interface NormalOptions {
+  /** Any integer; the same seed gives the same tensor. */
+  readonly seed: number
+  /** Default 0. */
+  readonly mean?: number
+  /** Standard deviation, ≥ 0; default 1. */
+  readonly std?: number
+}
+
+/**
+ * Normally distributed values from a seeded generator (xoshiro128** seeded by SplitMix32,
+ * then the Box–Muller transform): the same seed and shape always give the same tensor.
+ *
+ * @example
+ * import { Tensor } from 'backprop-lens'
+ *
+ * const a = Tensor.randomNormal([2, 3], { seed: 42, std: 0.1 })
+ * const b = Tensor.randomNormal([2, 3], { seed: 42, std: 0.1 })
+ * console.log(a.shape, a.data.every((x, i) => x === b.data[i])) // [ 2, 3 ] true
+ *
+ * @category random
+ */
+export const randomNormal = (shape: Shape, options: NormalOptions): Tensor => {
+  const op = 'Tensor.randomNormal'
+  const s = checkShape(op, shape)
+  const seed = checkSeed(op, options?.seed)
+  const mean = checkFinite(op, 'mean', options.mean ?? 0)
+  const std = checkFinite(op, 'std', options.std ?? 1)
+  if (std < 0) throw new RangeError(`${op}: std must be >= 0, got ${std}`)
+  const u = uniform01(xoshiro128ss(seed))
+  const n = shapeSize(s)
+  const data = new Float64Array(n)
+  for (let i = 0; i < n; i += 2) {
+    const r = Math.sqrt(-2 * Math.log(1 - u())) // 1 − u ∈ (0, 1]: log is finite
+    const theta = 2 * Math.PI * u()
+    data[i] = mean + std * r * Math.cos(theta)
+    if (i + 1 < n) data[i + 1] = mean + std * r * Math.sin(theta)
+  }
+  return new Tensor(s, data)
+}
+
+/**
+ * Options of {@link randomUniform}.
+ *
+ * @category random
+ */
+export interface UniformOptions {
+  /** Any integer; the same seed gives the same tensor. */
+  readonly seed: number
+  /** Default 0. */
+  readonly low?: number
+  /** Default 1; must be ≥ `low`. */
+  readonly high?: number
+}
+
+/**
+ * Uniformly distributed values in `[low, high)` from a seeded generator (xoshiro128**,
+ * 53-bit doubles): the same seed and shape always give the same tensor.
+ *
+ * @example
+ * import { Tensor } from 'backprop-lens'
+ *
+ * const t = Tensor.randomUniform([1000], { seed: 1, low: -1, high: 1 })
+ * console.log(t.data.every((x) => x >= -1 && x < 1)) // true
+ *
+ * @category random
+ */
+export const randomUniform = (shape: Shape, options: UniformOptions): Tensor => {
+  const op = 'Tensor.randomUniform'
+  const s = checkShape(op, shape)
+  const seed = checkSeed(op, options?.seed)
+  const low = checkFinite(op, 'low', options.low ?? 0)
+  const high = checkFinite(op, 'high', options.high ?? 1)
+  if (!(low <= high)) throw new RangeError(`${op}: expected low <= high, got low ${low} and high ${high}`)
+  const u = uniform01(xoshiro128ss(seed))
+  const n = shapeSize(s)
+  const data = new Float64Array(n)
+  const width = high - low
+  for (let i = 0; i < n; i++) {
+    const x = low + width * u()
+    data[i] = x < high ? x : low // rounding can reach `high`; keep the interval half-open
+  }
+  return new Tensor(s, data)
+}
+
+// -------------------------------------------------------------------------------------
+// destructors
+// -------------------------------------------------------------------------------------
+
+/**
+ * The tensor as nested arrays (a number for rank 0).
+ *
+ * @example
+ * import { Tensor } from 'backprop-lens'
+ *
+ * console.log(Tensor.toNested(Tensor.make([2, 1, 2], [1, 2, 3, 4]))) // [ [ [ 1, 2 ] ], [ [ 3, 4 ] ] ]
+ *
+ * @category destructors
+ */
+export const toNested = (t: Tensor): Nested => {
+  const { shape, data } = checkTensor('Tensor.toNested', t)
+  if (shape.length === 0) return data[0] as number
+  let at = 0
+  const build = (depth: number): Nested => {
+    const n = shape[depth] as number
+    const out = new Array<Nested>(n)
+    if (depth === shape.length - 1) for (let i = 0; i < n; i++) out[i] = data[at++] as number
+    else for (let i = 0; i < n; i++) out[i] = build(depth + 1)
+    return out
+  }
+  return build(0)
+}
+
+/**
+ * The element at a multi-index (one integer per axis, `0 ≤ index[i] < shape[i]`). Throws a
+ * `RangeError` naming the index and the shape when it is out of bounds.
+ *
+ * @example
+ * import { Tensor } from 'backprop-lens'
+ *
+ * const t = Tensor.fromNested([[1, 2, 3], [4, 5, 6]])
+ * console.log(Tensor.get(t, [1, 2]), Tensor.get(Tensor.scalar(9), [])) // 6 9
+ *
+ * @category destructors
+ */
+export const get = (t: Tensor, index: ReadonlyArray<number>): number => {
+  const { shape, data } = checkTensor('Tensor.get', t)
+  if (!Array.isArray(index) || index.length !== shape.length) {
+    throw new RangeError(`Tensor.get: index ${Array.isArray(index) ? showIndex(index) : describe(index)} does not fit shape ${showShape(shape)}`)
+  }
+  let flat = 0
+  for (let i = 0; i < shape.length; i++) {
+    const k = index[i] as number
+    const d = shape[i] as number
+    if (!Number.isInteger(k) || k < 0 || k >= d) {
+      throw new RangeError(`Tensor.get: index ${showIndex(index)} is out of bounds for shape ${showShape(shape)}`)
+    }
+    flat = flat * d + k
+  }
+  return data[flat] as number
+}
+
+/**
+ * The number of elements of a tensor.
+ *
+ * @example
+ * import { Tensor } from 'backprop-lens'
+ *
+ * console.log(Tensor.size(Tensor.zeros([2, 3]))) // 6
+ *
+ * @category destructors
+ */
+export const size = (t: Tensor): number => checkTensor('Tensor.size', t).size
+
+/**
+ * The number of axes of a tensor.
+ *
+ * @example
+ * import { Tensor } from 'backprop-lens'
+ *
+ * console.log(Tensor.rank(Tensor.zeros([2, 3])), Tensor.rank(Tensor.scalar(1))) // 2 0
+ *
+ * @category destructors
+ */
+export const rank = (t: Tensor): number => checkTensor('Tensor.rank', t).shape.length
+
+// -------------------------------------------------------------------------------------
+// refinements and equality
+// -------------------------------------------------------------------------------------
+
+/**
+ * Whether a value is a `Tensor`.
+ *
+ * @example
+ * import { Tensor } from 'backprop-lens'
+ *
+ * console.log(Tensor.isTensor(Tensor.scalar(1)), Tensor.isTensor([1])) // true false
+ *
+ * @category refinements
+ */
+export const isTensor = (u: unknown): u is Tensor => u instanceof Tensor
+
+/**
+ * Whether two tensors have the same shape and the same values (`0` and `-0` are equal).
+ *
+ * @example
+ * import { Tensor } from 'backprop-lens'
+ *
+ * console.log(Tensor.equals(Tensor.fromNested([1, 2]), Tensor.make([2], [1, 2]))) // true
+ *
+ * @category equality
+ */
+export const equals = (a: Tensor, b: Tensor): boolean => {
+  if (!sameShape(a.shape, b.shape)) return false
+  const x = a.data
+  const y = b.data
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false
+  return true
+}
+
+// -------------------------------------------------------------------------------------
+// indices (for error messages)
+// -------------------------------------------------------------------------------------
+
+/**
+ * The multi-index of a row-major flat index.
+ *
+ * @example
+ * import { Tensor } from 'backprop-lens'
+ *
+ * console.log(Tensor.unravel(5, [2, 3])) // [ 1, 2 ]
+ *
+ * @category indices
+ */
+export const unravel = (flat: number, shape: Shape): Array<number> => {
+  const out = new Array<number>(shape.length)
+  let r = flat
+  for (let i = shape.length - 1; i >= 0; i--) {
+    const d = shape[i] as number
+    out[i] = d === 0 ? 0 : r % d
+    r = d === 0 ? 0 : Math.floor(r / d)
+  }
+  return out
+}
+
+/**
+ * A multi-index as error messages print it: `[1, 2]`.
+ *
+ * @example
+ * import { Tensor } from 'backprop-lens'
+ *
+ * console.log(Tensor.showIndex([1, 2])) // [1, 2]
+ *
+ * @category indices
+ */
+export const showIndex = (index: ReadonlyArray<number>): string => `[${index.join(', ')}]`
+
+// -------------------------------------------------------------------------------------
+// printing
+// -------------------------------------------------------------------------------------
+
+const THRESHOLD = 1000
+const EDGE = 3
+
+const formatNumber = (x: number): string => {
+  if (Number.isInteger(x) && Math.abs(x) < 1e16) return Object.is(x, -0) ? '-0' : String(x)
+  const a = Math.abs(x)
+  if (a !== 0 && (a < 1e-4 || a >= 1e16)) return x.toExponential(4).replace(/\.?0+e/, 'e')
+  return String(Number(x.toPrecision(6)))
+}
+
+/** numpy-like: aligned columns, one row per line, `...` for elided items of big tensors. */
+const format = (t: Tensor): string => {
+  const { shape, data } = t
+  if (shape.length === 0) return `Tensor(${formatNumber(data[0] as number)})`
+  if (t.size === 0) return `Tensor([], shape=${showShape(shape)})`
+  const summarise = t.size > THRESHOLD
+  const st = strides(shape)
+  const keep = (n: number): Array<number> =>
+    summarise && n > 2 * EDGE ? [...range(0, EDGE), -1, ...range(n - EDGE, n)] : range(0, n)
+  // Width: the longest formatted number among those printed.
+  const cells: Array<string> = []
+  const collect = (depth: number, offset: number): void => {
+    for (const i of keep(shape[depth] as number)) {
+      if (i < 0) continue
+      if (depth === shape.length - 1) cells.push(formatNumber(data[offset + i] as number))
+      else collect(depth + 1, offset + i * (st[depth] as number))
+    }
+  }
+  collect(0, 0)
+  const width = cells.reduce((w, c) => Math.max(w, c.length), 0)
+  let cell = 0
+  const prefix = 'Tensor('
+  const render = (depth: number, indent: string): string => {
+    const items: Array<string> = []
+    for (const i of keep(shape[depth] as number)) {
+      if (i < 0) items.push('...')
+      else if (depth === shape.length - 1) items.push((cells[cell++] as string).padStart(width))
+      else items.push(render(depth + 1, indent + ' '))
+    }
+    if (depth === shape.length - 1) return `[${items.join(', ')}]`
+    const gap = ',' + '\n'.repeat(shape.length - 1 - depth) + indent + ' '
+    return `[${items.join(gap)}]`
+  }
+  const body = render(0, ' '.repeat(prefix.length))
+  const suffix = summarise ? `, shape=${showShape(shape)}` : ''
+  return `${prefix}${body}${suffix})`
+}
+
+const range = (from: number, to: number): Array<number> => {
+  const out: Array<number> = []
+  for (let i = from; i < to; i++) out.push(i)
+  return out
+}
