@@ -362,9 +362,24 @@ export const ones = (shape: Shape): Tensor => {
   return new Tensor(s, new Float64Array(shapeSize(s)).fill(1))
 }
 
-const checkTensor = (op: string, t: unknown): Tensor => {
+/**
+ * @internal Checks that an op's argument is a tensor; throws a `TypeError` naming `op`.
+ */
+export const checkTensor = (op: string, t: unknown): Tensor => {
   if (!(t instanceof Tensor)) throw new TypeError(`${op}: expected a Tensor, got ${describe(t)}`)
   return t
+}
+
+/**
+ * @internal Checks that a cotangent handed to an op's backward pass is a tensor of the
+ * output's shape; throws naming `op` and both shapes.
+ */
+export const checkCotangent = (op: string, dy: unknown, shape: Shape): Tensor => {
+  if (!(dy instanceof Tensor)) throw new TypeError(`${op}: expected the cotangent as a Tensor of shape ${showShape(shape)}, got ${describe(dy)}`)
+  if (!sameShape(dy.shape, shape)) {
+    throw new RangeError(`${op}: the cotangent has shape ${showShape(dy.shape)} but the output has shape ${showShape(shape)}`)
+  }
+  return dy
 }
 
 /**
