@@ -279,7 +279,7 @@ export const compose = <A, B, C>(bc: Lens<B, C>, ab: Lens<A, B>): Lens<A, C> =>
  *
  * @category running
  */
-export const evaluate = <A, B>(lens: Lens<A, B>, a: A): B => I.evaluateLens(I.erase(lens), a) as B
+export const evaluate = <A, B>(lens: Lens<A, B>, a: NoInfer<A>): B => I.evaluateLens(I.erase(lens), a) as B
 
 /**
  * Runs forward then backward: `loss` maps the output to its cotangent (the gradient of the
@@ -294,7 +294,7 @@ export const evaluate = <A, B>(lens: Lens<A, B>, a: A): B => I.evaluateLens(I.er
  *
  * @category running
  */
-export const backPropagate = <A, B>(lens: Lens<A, B>, loss: (b: B) => B, a: A): A => {
+export const backPropagate = <A, B>(lens: Lens<A, B>, loss: (b: NoInfer<B>) => NoInfer<B>, a: NoInfer<A>): A => {
   const program = I.programOf(I.erase(lens))
   if (program.tape) {
     const tape = I.record(program.steps, 0, program.steps.length, a)
@@ -317,7 +317,7 @@ export const backPropagate = <A, B>(lens: Lens<A, B>, loss: (b: B) => B, a: A): 
  *
  * @category running
  */
-export const backPropagateConst = <A, B>(lens: Lens<A, B>, db: B, a: A): A => backPropagate(lens, () => db, a)
+export const backPropagateConst = <A, B>(lens: Lens<A, B>, db: NoInfer<B>, a: NoInfer<A>): A => backPropagate(lens, () => db, a)
 
 /**
  * The output and the input's cotangent from one run. `db` defaults to `1` for lenses with
@@ -330,8 +330,8 @@ export const backPropagateConst = <A, B>(lens: Lens<A, B>, db: B, a: A): A => ba
  *
  * @category running
  */
-export function valueAndGrad<A>(lens: Lens<A, number>, a: A): readonly [number, A]
-export function valueAndGrad<A, B>(lens: Lens<A, B>, a: A, db: B): readonly [B, A]
+export function valueAndGrad<A>(lens: Lens<A, number>, a: NoInfer<A>): readonly [number, A]
+export function valueAndGrad<A, B>(lens: Lens<A, B>, a: NoInfer<A>, db: NoInfer<B>): readonly [B, A]
 export function valueAndGrad<A, B>(lens: Lens<A, B>, a: A, ...rest: [] | [B]): readonly [B, A] {
   const db = (rest.length === 0 ? 1 : rest[0]) as B
   const [b, pullback] = vjp(lens, a)
@@ -350,7 +350,7 @@ export function valueAndGrad<A, B>(lens: Lens<A, B>, a: A, ...rest: [] | [B]): r
  *
  * @category running
  */
-export const vjp = <A, B>(lens: Lens<A, B>, a: A): readonly [B, (db: B) => A] =>
+export const vjp = <A, B>(lens: Lens<A, B>, a: NoInfer<A>): readonly [B, (db: B) => A] =>
   I.vjpLens(I.erase(lens), a) as unknown as readonly [B, (db: B) => A]
 
 /**
@@ -423,3 +423,4 @@ export const Semigroupoid: Semigroupoid2<URI> = { URI, compose }
  * @category instances
  */
 export const Category: Category2<URI> = { URI, compose, id }
+export { split, first, second, fanout, dup, fst, snd, swap, withConst, withConstFirst, constant } from './Cartesian.js'
