@@ -14,3 +14,7 @@
  * @module backprop-lens/laws
  */
 export * from './arbitraries.js'
+export * from './eq.js'
+export * as ContLaws from './Cont.js'
+export * from './para.js'
+export * from './gradient.js'

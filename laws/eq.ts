@@ -1,0 +1,91 @@
+/**
+ * Equalities for the laws. The exact laws (category, chain rule, round trip) compare with
+ * {@link exact}: numbers by SameValueZero, structures coordinate by coordinate.
+ *
+ * The rule for numbers is JavaScript's SameValueZero (the equality of `Array.prototype.includes`
+ * and `Map` keys): `x === y`, except that `NaN` equals `NaN`. So `-0` equals `0` (a
+ * derivative of `-0` and one of `0` are the same derivative), and two sides that both
+ * compute `NaN` by the same operations agree (the law is about the plumbing, not about the
+ * arithmetic; the gradient law and the primitives' tests catch a `NaN` that should not be).
+ *
+ * @module eq
+ */
+import type { Eq } from 'fp-ts/lib/Eq.js'
+
+// -------------------------------------------------------------------------------------
+// numbers
+// -------------------------------------------------------------------------------------
+
+/**
+ * SameValueZero: `x === y`, or both are `NaN`. Defined for any values.
+ *
+ * @example
+ * import { sameValueZero } from 'backprop-lens/laws'
+ *
+ * console.log(sameValueZero(-0, 0), sameValueZero(NaN, NaN), sameValueZero(1, 1 + 1e-16), sameValueZero(0.1 + 0.2, 0.3)) // true true true false
+ *
+ * @category numbers
+ */
+export const sameValueZero = (x: unknown, y: unknown): boolean =>
+  x === y || (typeof x === 'number' && typeof y === 'number' && Number.isNaN(x) && Number.isNaN(y))
+
+/**
+ * Exact equality of numbers by {@link sameValueZero}.
+ *
+ * @example
+ * import { exactNumber } from 'backprop-lens/laws'
+ *
+ * console.log(exactNumber.equals(-0, 0), exactNumber.equals(1, 2)) // true false
+ *
+ * @category numbers
+ */
+export const exactNumber: Eq<number> = { equals: sameValueZero }
+
+// -------------------------------------------------------------------------------------
+// structures
+// -------------------------------------------------------------------------------------
+
+type Indexed = ArrayLike<unknown>
+
+const sameElements = (x: Indexed, y: Indexed): boolean => {
+  if (x.length !== y.length) return false
+  for (let i = 0; i < x.length; i++) if (!deepEquals(x[i], y[i])) return false
+  return true
+}
+
+const deepEquals = (x: unknown, y: unknown): boolean => {
+  if (sameValueZero(x, y)) return true
+  if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null) return false
+  if (Object.getPrototypeOf(x) !== Object.getPrototypeOf(y)) return false
+  if (ArrayBuffer.isView(x)) {
+    if (x instanceof DataView || y instanceof DataView) return false
+    return sameElements(x as unknown as Indexed, y as unknown as Indexed)
+  }
+  if (Array.isArray(x)) return sameElements(x, y as Indexed)
+  const keysX = Object.keys(x)
+  const keysY = Object.keys(y)
+  if (keysX.length !== keysY.length) return false
+  const rx = x as Readonly<Record<string, unknown>>
+  const ry = y as Readonly<Record<string, unknown>>
+  for (const key of keysX) {
+    if (!Object.prototype.hasOwnProperty.call(y, key) || !deepEquals(rx[key], ry[key])) return false
+  }
+  return true
+}
+
+/**
+ * Exact structural equality: numbers by {@link sameValueZero}; arrays and tuples of the
+ * same length, element by element; typed arrays (`Float64Array`, …) of the same kind and
+ * length, element by element; records with the same own enumerable keys and prototype, key
+ * by key; anything else by SameValueZero (functions by reference). Typed as `Eq<unknown>`,
+ * which fits wherever an `Eq<A>` is expected.
+ *
+ * @example
+ * import { exact } from 'backprop-lens/laws'
+ *
+ * console.log(exact.equals([1, { w: new Float64Array([-0, NaN]) }], [1, { w: new Float64Array([0, NaN]) }])) // true
+ * console.log(exact.equals([1, 2], [1, 2, 3]), exact.equals(new Float64Array([1]), [1])) // false false
+ *
+ * @category structures
+ */
+export const exact: Eq<unknown> = { equals: deepEquals }
