@@ -1,0 +1,444 @@
+/**
+ * The Cartesian (product) structure of lenses: programs with several inputs and outputs.
+ * Pairs are `readonly [A, B]`, and a pair's cotangent is the pair of the components'
+ * cotangents. Every combinator here is also exported from `Lens` (`Lens.split`, …).
+ *
+ * - {@link split} (`f *** g`) runs two lenses side by side on the two halves of a pair;
+ *   {@link first} and {@link second} run one lens on one half.
+ * - {@link fanout} (`f &&& g`) runs two lenses on the same input; the cotangents that come
+ *   back from the two branches are *added* (the input was used twice). {@link dup} is the
+ *   copy `a ↦ [a, a]` on its own, whose backward pass adds.
+ * - {@link fst}, {@link snd} project; the component that was dropped gets a zero
+ *   cotangent. {@link swap} exchanges the halves.
+ * - Constants: {@link withConst} (`a ↦ [a, c]`) and {@link withConstFirst} (`a ↦ [c, a]`)
+ *   feed a fixed value beside the running one — a target into a loss
+ *   (`pipe(net, withConst(target), mse)`), a fixed operand into a binary primitive
+ *   (`pipe(withConst(2), Scalar.mul)` doubles). They are the ones to reach for: their backward
+ *   pass just drops the constant's cotangent, so they need no vector space and add no zero.
+ *   {@link constant} (`a ↦ c`, backward: a zero) exists for completeness, e.g. as a branch of
+ *   {@link fanout}, but `fanout(id(), constant(c))` does the work of `withConst(c)` with an
+ *   extra zero and sum.
+ *
+ * **Where zeros and sums come from.** {@link fanout}, {@link dup}, {@link fst}, {@link snd}
+ * and {@link constant} need a zero or a sum of cotangents. Each takes the `VectorSpace` it
+ * needs as an *optional last argument*; when it is omitted, the instance is inferred with
+ * `VectorSpace.infer` from a value at hand when it is needed: the dropped component of
+ * the input (for a zero) or the first cotangent (for a sum). Why: the structure of the
+ * zero or sum is always that of a value the lens holds at that moment, so for the
+ * library's own types (numbers, tuples, records, and tensors, which `infer` recognises) the
+ * inferred instance is the right one and network code stays free of instance plumbing.
+ * Pass the instance explicitly for cotangent types `infer` does not know (your own
+ * classes), or to avoid inferring on each backward pass in a hot loop over large tuples
+ * (numbers take a fast path and never infer). Cotangents of different structures (a
+ * branch returning a malformed cotangent) are an error naming the combinator.
+ *
+ * **Efficiency.** {@link split} and {@link fanout} are single steps of the program they are
+ * piped into; each branch runs once forward (recording its own tape when it is a
+ * composition) and its pullback is reused by the backward pass. Nothing after them runs
+ * twice: one run of `fanout(f, g)` in CPS calls `next` once and its continuation once.
+ * {@link fst}, {@link snd}, {@link dup}, {@link swap}, {@link constant}, {@link withConst}
+ * and {@link withConstFirst} are primitive steps.
+ *
+ * **Stack.** Pipes of any length containing these combinators, and branches that are
+ * pipes of any length, run in constant stack. Nesting the combinators *inside each other*
+ * (`split(split(split(…)))`) uses a few native frames per level of nesting: keep such
+ * nesting below a few thousand levels.
+ *
+ * Laws (checked by `backprop-lens/laws`, `fwd(L)(a) = evaluate(L, a)`,
+ * `bwd(L)(a, db) = backPropagateConst(L, db, a)`):
+ * - projections: `bwd(fst())([a, b], dc) = [dc, 0]`, `bwd(snd())([a, b], dc) = [0, dc]`;
+ * - fan-out: `bwd(fanout(f, g))(a, [db, dc]) = bwd(f)(a, db) + bwd(g)(a, dc)` and
+ *   `fanout(f, g) ≡ pipe(dup(), split(f, g))`;
+ * - interchange: `pipe(split(f, g), split(h, k)) ≡ split(pipe(f, h), pipe(g, k))`,
+ *   `pipe(swap(), swap()) ≡ id()`;
+ * - single shot: one CPS run of `split` or `fanout` calls `next` once and the continuation once.
+ *
+ * @module Cartesian
+ */
+import type { Lens } from './Lens.js'
+import * as I from './internal.js'
+import * as VS from './VectorSpace.js'
+import type { VectorSpace } from './VectorSpace.js'
+
+// -------------------------------------------------------------------------------------
+// machinery
+// -------------------------------------------------------------------------------------
+
+type Pullback = (db: unknown) => unknown
+type Pair = readonly [unknown, unknown]
+
+const describe = (u: unknown): string => {
+  if (u === null) return 'null'
+  if (Array.isArray(u)) return `an array of length ${u.length}`
+  if (typeof u === 'object') {
+    const name = (Object.getPrototypeOf(u) as { constructor?: { name?: string } } | null)?.constructor?.name
+    return name === undefined || name === 'Object' ? 'an object' : `a ${name}`
+  }
+  if (typeof u === 'function') return 'a function'
+  return `${typeof u} ${String(u)}`
+}
+
+/** The value as a pair, or a `TypeError` naming the combinator and what it got. */
+const asPair = (op: string, what: string, u: unknown): Pair => {
+  if (!Array.isArray(u) || u.length !== 2) {
+    throw new TypeError(`Lens.${op}: expected ${what} to be a pair [x, y], got ${describe(u)}`)
+  }
+  return u as unknown as Pair
+}
+
+const asLens = (op: string, position: string, u: unknown): I.AnyLens => {
+  if (typeof u !== 'function') throw new TypeError(`Lens.${op}: the ${position} argument is not a lens (got ${describe(u)})`)
+  return u as I.AnyLens
+}
+
+const asSpace = (op: string, u: unknown): VectorSpace<unknown> | undefined => {
+  if (u === undefined) return undefined
+  const v = u as Partial<VectorSpace<unknown>> | null
+  if (v === null || typeof v !== 'object' || typeof v.add !== 'function' || typeof v.zero !== 'function') {
+    throw new TypeError(`Lens.${op}: the last argument must be a VectorSpace (with zero and add), got ${describe(u)}`)
+  }
+  return v as VectorSpace<unknown>
+}
+
+const inferred = (op: string, role: string, value: unknown): VectorSpace<unknown> => {
+  try {
+    return VS.infer(value)
+  } catch (cause) {
+    const why = cause instanceof Error ? cause.message : String(cause)
+    throw new TypeError(`Lens.${op}: cannot infer the vector space of ${role} (${why}); pass its VectorSpace as the last argument`, {
+      cause
+    })
+  }
+}
+
+/** The sum of two cotangents, by the given instance or one inferred from `x`. */
+const summer = (op: string, space: VectorSpace<unknown> | undefined): ((x: unknown, y: unknown) => unknown) => {
+  const add = (x: unknown, y: unknown): unknown => {
+    if (space === undefined && typeof x === 'number') {
+      if (typeof y === 'number') return x + y
+      throw new RangeError(`Lens.${op}: cannot add the cotangents of the two uses of the input (number and ${describe(y)})`)
+    }
+    const v = space ?? inferred(op, 'the cotangents to add', x)
+    try {
+      return v.add(x, y)
+    } catch (cause) {
+      const why = cause instanceof Error ? cause.message : String(cause)
+      throw new RangeError(`Lens.${op}: cannot add the cotangents of the two uses of the input (${why})`, { cause })
+    }
+  }
+  return add
+}
+
+/** The zero shaped like `like`, by the given instance or one inferred from `like`. */
+const zeroer = (op: string, space: VectorSpace<unknown> | undefined): ((like: unknown) => unknown) => {
+  if (space !== undefined) return (like) => space.zero(like)
+  return (like) => (typeof like === 'number' ? 0 : inferred(op, 'the dropped value', like).zero(like))
+}
+
+const passThrough: Pullback = (d) => d
+
+/**
+ * Output and pullback of a branch from one forward pass. A branch that is a single
+ * primitive step is called directly (no tape to record); anything else goes through
+ * `vjpLens`, which records the branch's tape, or captures a hand-written lens's
+ * continuation as its pullback.
+ */
+const runVjp = (lens: I.AnyLens, a: unknown): readonly [unknown, Pullback] => {
+  const steps = I.programOf(lens).steps
+  if (steps.length === 1) {
+    const step = steps[0] as I.Plan
+    if (step.tag === I.PRIM) {
+      const forward = step.forward as (a: unknown) => unknown
+      const backward = step.backward as (a: unknown, db: unknown, b: unknown) => unknown
+      const b = forward(a)
+      return [b, (db) => backward(a, db, b)]
+    }
+    if (step.tag === I.VJP) return (step.vjp as (a: unknown) => readonly [unknown, Pullback])(a)
+  } else if (steps.length === 0) {
+    return [a, passThrough]
+  }
+  return I.vjpLens(lens, a)
+}
+
+const prim = <A, B>(forward: (a: unknown) => unknown, backward: (a: unknown, db: unknown, b: unknown) => unknown): Lens<A, B> =>
+  I.fromPlan(I.primPlan(forward, backward))
+
+const identity: I.AnyLens = I.fromPlan(I.idPlan)
+
+// -------------------------------------------------------------------------------------
+// parallel and shared inputs
+// -------------------------------------------------------------------------------------
+
+/**
+ * `f *** g`: runs `f` on the first half of a pair and `g` on the second. The backward
+ * pass sends each half of the output cotangent back through its own lens.
+ *
+ * @example
+ * import { Lens, Scalar } from 'backprop-lens'
+ *
+ * const both = Lens.split(Scalar.square, Scalar.sin)
+ * console.log(Lens.evaluate(both, [3, 0])) // [ 9, 0 ]
+ * console.log(Lens.backPropagateConst(both, [1, 1], [3, 0])) // [ 6, 1 ]
+ *
+ * @category parallel
+ */
+export const split = <A, B, C, D>(f: Lens<A, B>, g: Lens<C, D>): Lens<readonly [A, C], readonly [B, D]> => {
+  const lf = asLens('split', 'first', f)
+  const lg = asLens('split', 'second', g)
+  return I.fromPlan(
+    I.vjpPlan(
+      (ac) => {
+        const pair = asPair('split', 'the input', ac)
+        const [b, pf] = runVjp(lf, pair[0])
+        const [d, pg] = runVjp(lg, pair[1])
+        return [
+          [b, d],
+          (dbd) => {
+            const d2 = asPair('split', 'the output cotangent', dbd)
+            return [pf(d2[0]), pg(d2[1])]
+          }
+        ]
+      },
+      (ac) => {
+        const pair = asPair('split', 'the input', ac)
+        return [I.evaluateLens(lf, pair[0]), I.evaluateLens(lg, pair[1])]
+      }
+    )
+  )
+}
+
+/**
+ * `split(f, id())`: runs `f` on the first half of a pair and passes the second through.
+ *
+ * @example
+ * import { Lens, Scalar } from 'backprop-lens'
+ *
+ * console.log(Lens.valueAndGrad(Lens.first<number, number, string>(Scalar.square), [3, 'label'], [1, 'label'])) // [ [ 9, 'label' ], [ 6, 'label' ] ]
+ *
+ * @category parallel
+ */
+export const first = <A, B, C>(f: Lens<A, B>): Lens<readonly [A, C], readonly [B, C]> =>
+  split(asLens('first', 'first', f), identity) as unknown as Lens<readonly [A, C], readonly [B, C]>
+
+/**
+ * `split(id(), f)`: passes the first half of a pair through and runs `f` on the second.
+ *
+ * @example
+ * import { Lens, Scalar } from 'backprop-lens'
+ *
+ * console.log(Lens.evaluate(Lens.second<number, number, number>(Scalar.exp), [5, 0])) // [ 5, 1 ]
+ *
+ * @category parallel
+ */
+export const second = <A, B, C>(f: Lens<B, C>): Lens<readonly [A, B], readonly [A, C]> =>
+  split(identity, asLens('second', 'first', f)) as unknown as Lens<readonly [A, B], readonly [A, C]>
+
+/**
+ * `f &&& g`: runs `f` and `g` on the same input and pairs their outputs. The input is used
+ * twice, so its cotangent is the *sum* of the two branches' cotangents, computed with
+ * `space` (default: inferred from the first cotangent; see the module's notes). Each branch
+ * runs forward once; the rest of the program runs once.
+ *
+ * @example
+ * import { Lens, Scalar } from 'backprop-lens'
+ *
+ * // x² · sin x, and its derivative 2x·sin x + x²·cos x
+ * const f = Lens.pipe(Lens.fanout(Scalar.square, Scalar.sin), Scalar.mul)
+ * console.log(Lens.valueAndGrad(f, 0.5)) // [ 0.11985638465105075, 0.6988211790767962 ]
+ *
+ * @category shared input
+ */
+export const fanout = <A, B, C>(f: Lens<A, B>, g: Lens<A, C>, space?: VectorSpace<A>): Lens<A, readonly [B, C]> => {
+  const lf = asLens('fanout', 'first', f)
+  const lg = asLens('fanout', 'second', g)
+  const add = summer('fanout', asSpace('fanout', space))
+  return I.fromPlan(
+    I.vjpPlan(
+      (a) => {
+        const [b, pf] = runVjp(lf, a)
+        const [c, pg] = runVjp(lg, a)
+        return [
+          [b, c],
+          (dbc) => {
+            const d = asPair('fanout', 'the output cotangent', dbc)
+            return add(pf(d[0]), pg(d[1]))
+          }
+        ]
+      },
+      (a) => [I.evaluateLens(lf, a), I.evaluateLens(lg, a)]
+    )
+  )
+}
+
+/**
+ * The copy `a ↦ [a, a]`; the backward pass adds the two cotangents with `space` (default:
+ * inferred). `pipe(dup(), split(f, g))` is `fanout(f, g)`.
+ *
+ * @example
+ * import { Lens } from 'backprop-lens'
+ *
+ * console.log(Lens.evaluate(Lens.dup<number>(), 2), Lens.backPropagateConst(Lens.dup<number>(), [3, 4], 2)) // [ 2, 2 ] 7
+ *
+ * @category shared input
+ */
+export const dup = <A>(space?: VectorSpace<A>): Lens<A, readonly [A, A]> => {
+  const add = summer('dup', asSpace('dup', space))
+  return prim(
+    (a) => [a, a],
+    (_a, d) => {
+      const pair = asPair('dup', 'the output cotangent', d)
+      return add(pair[0], pair[1])
+    }
+  )
+}
+
+// -------------------------------------------------------------------------------------
+// structure
+// -------------------------------------------------------------------------------------
+
+const fstDefault = (op: string, zero: (like: unknown) => unknown): I.AnyLens =>
+  I.erase(
+    prim(
+      (ab) => asPair(op, 'the input', ab)[0],
+      (ab, dc) => [dc, zero(asPair(op, 'the input', ab)[1])]
+    )
+  )
+const sndDefault = (op: string, zero: (like: unknown) => unknown): I.AnyLens =>
+  I.erase(
+    prim(
+      (ab) => asPair(op, 'the input', ab)[1],
+      (ab, dc) => [zero(asPair(op, 'the input', ab)[0]), dc]
+    )
+  )
+const fstInferred = fstDefault('fst', zeroer('fst', undefined))
+const sndInferred = sndDefault('snd', zeroer('snd', undefined))
+
+/**
+ * The first projection `[a, b] ↦ a`. The backward pass gives `b` a zero cotangent, built
+ * with `space` (the vector space of `B`; default: inferred from `b`). Throws a
+ * `TypeError` naming `Lens.fst` on an input that is not a pair.
+ *
+ * @example
+ * import { Lens } from 'backprop-lens'
+ *
+ * const f = Lens.fst<number, readonly [number, number]>()
+ * console.log(Lens.evaluate(f, [1, [2, 3]]), Lens.backPropagateConst(f, 5, [1, [2, 3]])) // 1 [ 5, [ 0, 0 ] ]
+ *
+ * @category structure
+ */
+export const fst = <A, B>(space?: VectorSpace<B>): Lens<readonly [A, B], A> => {
+  const v = asSpace('fst', space)
+  return (v === undefined ? fstInferred : fstDefault('fst', zeroer('fst', v))) as unknown as Lens<readonly [A, B], A>
+}
+
+/**
+ * The second projection `[a, b] ↦ b`. The backward pass gives `a` a zero cotangent, built
+ * with `space` (the vector space of `A`; default: inferred from `a`). Throws a
+ * `TypeError` naming `Lens.snd` on an input that is not a pair.
+ *
+ * @example
+ * import { Lens } from 'backprop-lens'
+ *
+ * const f = Lens.snd<number, number>()
+ * console.log(Lens.evaluate(f, [1, 2]), Lens.backPropagateConst(f, 5, [1, 2])) // 2 [ 0, 5 ]
+ *
+ * @category structure
+ */
+export const snd = <A, B>(space?: VectorSpace<A>): Lens<readonly [A, B], B> => {
+  const v = asSpace('snd', space)
+  return (v === undefined ? sndInferred : sndDefault('snd', zeroer('snd', v))) as unknown as Lens<readonly [A, B], B>
+}
+
+const swapLens: I.AnyLens = I.erase(
+  prim(
+    (ab) => {
+      const pair = asPair('swap', 'the input', ab)
+      return [pair[1], pair[0]]
+    },
+    (_ab, d) => {
+      const pair = asPair('swap', 'the output cotangent', d)
+      return [pair[1], pair[0]]
+    }
+  )
+)
+
+/**
+ * Exchanges the halves of a pair, `[a, b] ↦ [b, a]` (and the cotangent's back).
+ *
+ * @example
+ * import { Lens, Scalar } from 'backprop-lens'
+ *
+ * // b − a
+ * const flipSub = Lens.pipe(Lens.swap<number, number>(), Scalar.sub)
+ * console.log(Lens.valueAndGrad(flipSub, [1, 5])) // [ 4, [ -1, 1 ] ]
+ *
+ * @category structure
+ */
+export const swap = <A, B>(): Lens<readonly [A, B], readonly [B, A]> =>
+  swapLens as unknown as Lens<readonly [A, B], readonly [B, A]>
+
+// -------------------------------------------------------------------------------------
+// constants
+// -------------------------------------------------------------------------------------
+
+/**
+ * Pairs the input with a constant, `a ↦ [a, c]`: feeds a fixed target into a loss, or a
+ * fixed second operand into a binary primitive. The constant's cotangent is dropped (it
+ * has nowhere to go), so no vector space is needed.
+ *
+ * @example
+ * import { Lens, Scalar } from 'backprop-lens'
+ *
+ * // squared error against the target 3: (x − 3)²
+ * const loss = Lens.pipe(Lens.withConst(3), Scalar.sub, Scalar.square)
+ * console.log(Lens.valueAndGrad(loss, 5)) // [ 4, 4 ]
+ *
+ * @category constants
+ */
+export const withConst = <C, A = unknown>(c: C): Lens<A, readonly [A, C]> =>
+  prim(
+    (a) => [a, c],
+    (_a, d) => asPair('withConst', 'the output cotangent', d)[0]
+  )
+
+/**
+ * Pairs a constant with the input, `a ↦ [c, a]`: a fixed first operand for a binary
+ * primitive. The constant's cotangent is dropped, so no vector space is needed.
+ *
+ * @example
+ * import { Lens, Scalar } from 'backprop-lens'
+ *
+ * // 1 − x
+ * const oneMinus = Lens.pipe(Lens.withConstFirst(1), Scalar.sub)
+ * console.log(Lens.valueAndGrad(oneMinus, 0.25)) // [ 0.75, -1 ]
+ *
+ * @category constants
+ */
+export const withConstFirst = <C, A = unknown>(c: C): Lens<A, readonly [C, A]> =>
+  prim(
+    (a) => [c, a],
+    (_a, d) => asPair('withConstFirst', 'the output cotangent', d)[1]
+  )
+
+/**
+ * The constant lens `a ↦ c`: its output does not depend on its input, whose cotangent is
+ * a zero built with `space` (the vector space of `A`; default: inferred from `a`). To feed
+ * a constant *beside* the input, {@link withConst} is cheaper than
+ * `fanout(id(), constant(c))`.
+ *
+ * @example
+ * import { Lens, Scalar } from 'backprop-lens'
+ *
+ * // x · 10, with 10 from a constant branch
+ * const times10 = Lens.pipe(Lens.fanout(Lens.id<number>(), Lens.constant<number, number>(10)), Scalar.mul)
+ * console.log(Lens.valueAndGrad(times10, 2)) // [ 20, 10 ]
+ *
+ * @category constants
+ */
+export const constant = <A, C>(c: C, space?: VectorSpace<A>): Lens<A, C> => {
+  const zero = zeroer('constant', asSpace('constant', space))
+  return prim(
+    () => c,
+    (a) => zero(a)
+  )
+}
