@@ -1,0 +1,70 @@
+/**
+ * Every example of the project runs: the `@example` blocks of `src/` and `laws/` and the
+ * ```ts blocks of `README.md` and `docs/*.md` are type-checked (one TypeScript program over
+ * all of them) and executed, and each `console.log(...)  // text` line must print `text`.
+ * See `test/support/examples.ts` for the conventions.
+ */
+import { format } from 'node:util'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { collectExamples, generate, LOG_HOOK, normalizePrinted, typeCheck, type Generated } from './support/examples.js'
+import { runCollected } from './support/vitest-shim.js'
+
+const generated = generate(collectExamples())
+
+let typeErrors = new Map<string, Array<string>>()
+beforeAll(() => {
+  typeErrors = typeCheck(generated)
+}, 120_000)
+
+const where = (g: Generated, line: number): string => `${g.example.file}:${g.example.line + line - 1}`
+
+const run = async (g: Generated): Promise<void> => {
+  const printed = new Map<number, Array<string>>()
+  const hooks = globalThis as unknown as Record<string, unknown>
+  const originalLog = console.log
+  hooks[LOG_HOOK] = (line: number, ...args: Array<unknown>) => {
+    const seen = printed.get(line) ?? []
+    seen.push(format(...args))
+    printed.set(line, seen)
+  }
+  // Unchecked console.log lines run too, quietly.
+  console.log = () => {}
+  try {
+    await import(/* @vite-ignore */ g.runFile)
+    if (g.isTestFile) await runCollected()
+  } catch (error) {
+    const message = error instanceof Error ? (error.stack ?? error.message) : String(error)
+    throw new Error(`example of ${g.example.subject} (${where(g, 1)}) threw:\n${message}`, { cause: error })
+  } finally {
+    console.log = originalLog
+    delete hooks[LOG_HOOK]
+  }
+  const problems = g.expectations.flatMap(({ line, expected }) => {
+    const outputs = printed.get(line)
+    if (outputs === undefined) return [`${where(g, line)}: console.log never ran; expected ${expected}`]
+    return outputs
+      .map(normalizePrinted)
+      .filter((actual) => actual !== expected)
+      .map((actual) => `${where(g, line)}: printed\n    ${actual}\n  but the comment says\n    ${expected}`)
+  })
+  if (problems.length > 0) {
+    throw new Error(`example of ${g.example.subject} drifted from the code:\n  ${problems.join('\n  ')}`)
+  }
+}
+
+describe('examples', () => {
+  it('finds examples in the sources and the guides', () => {
+    expect(generated.some((g) => g.example.file.startsWith('src/'))).toBe(true)
+    expect(generated.every((g) => g.example.code.trim() !== '')).toBe(true)
+  })
+
+  for (const g of generated) {
+    it(`${g.example.subject} (${g.example.file}:${g.example.line})`, async () => {
+      const errors = typeErrors.get(g.checkFile) ?? []
+      if (errors.length > 0) {
+        throw new Error(`example of ${g.example.subject} does not type-check:\n  ${errors.join('\n  ')}`)
+      }
+      await run(g)
+    })
+  }
+})
