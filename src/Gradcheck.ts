@@ -355,9 +355,13 @@ const scaleInPlace = (xs: Float64Array, c: number): Float64Array => {
 
 const unitDirection = (op: string, what: string, coordinates: Float64Array): Float64Array => {
   assertFinite(op, `direction ${what}`, '', coordinates)
-  const n = norm2(coordinates)
-  if (coordinates.length > 0 && !(n > 0)) throw new RangeError(`${op}: direction ${what} must be non-zero`)
-  return coordinates.length === 0 ? coordinates : scaleInPlace(Float64Array.from(coordinates), 1 / n)
+  if (coordinates.length === 0) return coordinates
+  let big = 0
+  for (let i = 0; i < coordinates.length; i++) big = Math.max(big, Math.abs(coordinates[i] as number))
+  if (!(big > 0)) throw new RangeError(`${op}: direction ${what} must be non-zero`)
+  // Scale by the largest coordinate first, so that tiny directions do not underflow.
+  const scaled = scaleInPlace(Float64Array.from(coordinates), 1 / big)
+  return scaleInPlace(scaled, 1 / norm2(scaled))
 }
 
 const dot = (xs: Float64Array, ys: Float64Array): number => {
