@@ -1,0 +1,559 @@
+/**
+ * Structural and linear-algebra lenses on tensors: `matmul` (2-D, batched with numpy's
+ * broadcasting of the leading axes, and 1-D operands as numpy treats them), the
+ * fixed-operand products `matmulLeft` / `matmulRight`, `transpose`, `reshape`, `concat`,
+ * `slice` and `index`.
+ *
+ * Every shape error names the op and the shapes involved. No lens mutates its input;
+ * `reshape` shares its input's buffer, which is safe because the library never writes into a
+ * tensor's data after construction. The loops live in `kernels-linalg`.
+ *
+ * @module ops/linalg
+ */
+import * as Lens from '../Lens.js'
+import { type Shape, Tensor, showShape, unsafeFromData } from '../Tensor.js'
+import * as K from '../kernels-linalg.js'
+
+type Pair = readonly [Tensor, Tensor]
+
+// -------------------------------------------------------------------------------------
+// helpers
+// -------------------------------------------------------------------------------------
+
+const describe = (value: unknown): string =>
+  value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'number' ? String(value) : typeof value
+
+/** @internal Throws a `TypeError` naming `op` unless `t` is a tensor. */
+export const expectTensor = (op: string, t: unknown, what = 'input'): Tensor => {
+  if (!(t instanceof Tensor)) throw new TypeError(`${op}: expected a Tensor as ${what}, got ${describe(t)}`)
+  return t
+}
+
+const expectPair = (op: string, x: unknown): Pair => {
+  if (!Array.isArray(x) || x.length !== 2) {
+    throw new TypeError(`${op}: expected a pair [Tensor, Tensor], got ${Array.isArray(x) ? `an array of length ${x.length}` : describe(x)}`)
+  }
+  expectTensor(op, x[0], 'first operand')
+  expectTensor(op, x[1], 'second operand')
+  return x as unknown as Pair
+}
+
+/** @internal Checks that `value` is an integer, for arguments given when a lens is built. */
+export const expectInteger = (op: string, what: string, value: unknown): number => {
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw new TypeError(`${op}: ${what} must be an integer, got ${describe(value)}`)
+  }
+  return value
+}
+
+/** @internal The axis `axis` (negative counts from the end) of a shape, or a `RangeError`. */
+export const normaliseAxis = (op: string, axis: number, shape: Shape, shapes = `shape ${showShape(shape)}`): number => {
+  const r = shape.length
+  if (axis < -r || axis >= r) throw new RangeError(`${op}: axis ${axis} is out of range for ${shapes}`)
+  return axis < 0 ? axis + r : axis
+}
+
+/** @internal Throws naming `op`, the shape and the first non-finite value of a result. */
+export const expectFinite = (op: string, shape: Shape, data: Float64Array): void => {
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i] as number
+    if (v - v !== 0) {
+      throw new RangeError(`${op}: the result of shape ${showShape(shape)} is not finite (${v} at flat index ${i}); the inputs are too large`)
+    }
+  }
+}
+
+const showShapes = (shapes: ReadonlyArray<Shape>): string => {
+  const s = shapes.map(showShape)
+  return s.length <= 1 ? s.join('') : `${s.slice(0, -1).join(', ')} and ${s[s.length - 1] as string}`
+}
+
+// -------------------------------------------------------------------------------------
+// matmul
+// -------------------------------------------------------------------------------------
+
+/** How one product is laid out: matrix sizes, output shape and, per batch item, offsets. */
+interface Product {
+  readonly m: number
+  readonly k: number
+  readonly n: number
+  readonly shape: Shape
+  /** Number of matrix products. */
+  readonly count: number
+  /** Offsets of each product's `a` and `b` matrices, or `null` when they are `t·m·k` and `t·k·n`. */
+  readonly aOffsets: Int32Array | null
+  readonly bOffsets: Int32Array | null
+}
+
+const plan = (op: string, aShape: Shape, bShape: Shape): Product => {
+  const shapes = `shapes ${showShape(aShape)} and ${showShape(bShape)}`
+  if (aShape.length === 0 || bShape.length === 0) {
+    throw new RangeError(`${op}: ${shapes}: operands must have rank at least 1 (use ops.mul to scale by a scalar)`)
+  }
+  const aVec = aShape.length === 1
+  const bVec = bShape.length === 1
+  const ar = aShape.length
+  const br = bShape.length
+  const m = aVec ? 1 : (aShape[ar - 2] as number)
+  const k = aShape[ar - 1] as number
+  const kb = bVec ? (bShape[0] as number) : (bShape[br - 2] as number)
+  const n = bVec ? 1 : (bShape[br - 1] as number)
+  if (k !== kb) throw new RangeError(`${op}: ${shapes}: inner dimensions ${k} and ${kb} differ`)
+  const aBatch = aVec ? [] : aShape.slice(0, ar - 2)
+  const bBatch = bVec ? [] : bShape.slice(0, br - 2)
+  const r = Math.max(aBatch.length, bBatch.length)
+  const batch = new Array<number>(r)
+  for (let i = 0; i < r; i++) {
+    const da = i < r - aBatch.length ? 1 : (aBatch[i - (r - aBatch.length)] as number)
+    const db = i < r - bBatch.length ? 1 : (bBatch[i - (r - bBatch.length)] as number)
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new RangeError(`${op}: ${shapes}: batch dimensions ${showShape(aBatch)} and ${showShape(bBatch)} do not broadcast`)
+    }
+    batch[i] = da === 1 ? db : da
+  }
+  const shape = [...batch]
+  if (!aVec) shape.push(m)
+  if (!bVec) shape.push(n)
+  const count = K.product(batch)
+  const aCount = K.product(aBatch)
+  const bCount = K.product(bBatch)
+  if (aCount === count && bCount === count) return { m, k, n, shape, count, aOffsets: null, bOffsets: null }
+  // Broadcast batch axes: walk the output's batch index, with stride 0 on broadcast axes.
+  const aSt = batchStrides(aBatch, r, m * k)
+  const bSt = batchStrides(bBatch, r, k * n)
+  const aOffsets = new Int32Array(count)
+  const bOffsets = new Int32Array(count)
+  const idx = new Array<number>(r).fill(0)
+  let ao = 0
+  let bo = 0
+  for (let t = 0; t < count; t++) {
+    aOffsets[t] = ao
+    bOffsets[t] = bo
+    for (let ax = r - 1; ax >= 0; ax--) {
+      const i = (idx[ax] as number) + 1
+      if (i < (batch[ax] as number)) {
+        idx[ax] = i
+        ao += aSt[ax] as number
+        bo += bSt[ax] as number
+        break
+      }
+      idx[ax] = 0
+      ao -= (i - 1) * (aSt[ax] as number)
+      bo -= (i - 1) * (bSt[ax] as number)
+    }
+  }
+  return { m, k, n, shape, count, aOffsets, bOffsets }
+}
+
+/** Strides (in elements) of the batch axes aligned to rank `r`; 0 on missing and size-1 axes. */
+const batchStrides = (batch: ReadonlyArray<number>, r: number, matrix: number): Array<number> => {
+  const out = new Array<number>(r).fill(0)
+  let s = matrix
+  for (let i = batch.length - 1; i >= 0; i--) {
+    const d = batch[i] as number
+    out[i + r - batch.length] = d === 1 ? 0 : s
+    s *= d
+  }
+  return out
+}
+
+const productForward = (op: string, a: Tensor, b: Tensor): Tensor => {
+  const p = plan(op, a.shape, b.shape)
+  const { m, k, n, count, aOffsets, bOffsets } = p
+  const out = new Float64Array(count * m * n)
+  const A = a.data
+  const B = b.data
+  if (aOffsets === null || bOffsets === null) {
+    for (let t = 0; t < count; t++) K.matmulNN(A, t * m * k, B, t * k * n, out, t * m * n, m, k, n)
+  } else if (bOffsets.every((o) => o === 0) && aOffsets.every((o, t) => o === t * m * k)) {
+    // `b` is shared by the whole batch and `a` is not broadcast: one tall product.
+    K.matmulNN(A, 0, B, 0, out, 0, count * m, k, n)
+  } else {
+    for (let t = 0; t < count; t++) K.matmulNN(A, aOffsets[t] as number, B, bOffsets[t] as number, out, t * m * n, m, k, n)
+  }
+  expectFinite(op, p.shape, out)
+  return unsafeFromData(p.shape, out)
+}
+
+/** `da = dy · bᵀ`, summed over the batch items that share a matrix of `a`. */
+const gradA = (p: Product, a: Tensor, b: Tensor, dy: Float64Array): Tensor => {
+  const { m, k, n, count, aOffsets, bOffsets } = p
+  const da = new Float64Array(a.size)
+  const B = b.data
+  if (aOffsets === null || bOffsets === null) {
+    for (let t = 0; t < count; t++) K.matmulNT(dy, t * m * n, B, t * k * n, da, t * m * k, m, n, k)
+  } else {
+    for (let t = 0; t < count; t++) K.matmulNT(dy, t * m * n, B, bOffsets[t] as number, da, aOffsets[t] as number, m, n, k)
+  }
+  return unsafeFromData(a.shape, da)
+}
+
+/** `db = aᵀ · dy`, summed over the batch items that share a matrix of `b`. */
+const gradB = (p: Product, a: Tensor, b: Tensor, dy: Float64Array): Tensor => {
+  const { m, k, n, count, aOffsets, bOffsets } = p
+  const db = new Float64Array(b.size)
+  const A = a.data
+  if (aOffsets === null || bOffsets === null) {
+    for (let t = 0; t < count; t++) K.matmulTN(A, t * m * k, dy, t * m * n, db, t * k * n, k, m, n)
+  } else if (bOffsets.every((o) => o === 0) && aOffsets.every((o, t) => o === t * m * k)) {
+    K.matmulTN(A, 0, dy, 0, db, 0, k, count * m, n)
+  } else {
+    for (let t = 0; t < count; t++) K.matmulTN(A, aOffsets[t] as number, dy, t * m * n, db, bOffsets[t] as number, k, m, n)
+  }
+  return unsafeFromData(b.shape, db)
+}
+
+/**
+ * Matrix product of a pair, as numpy's `matmul`: `[m,k] × [k,n] → [m,n]`; with more axes,
+ * the leading (batch) axes broadcast (`[...b, m, k] × [...b', k, n] → [...broadcast(b, b'), m, n]`)
+ * and the gradient of a broadcast operand is summed over the axes it was broadcast along; a
+ * 1-D left operand `[k]` is a row (its axis is dropped from the result), a 1-D right operand
+ * a column. The backward pass computes `da = dy·bᵀ` and `db = aᵀ·dy` without materialising
+ * transposes. Rank-0 operands, inner dimensions that differ and batch axes that do not
+ * broadcast throw a `RangeError` naming both shapes.
+ *
+ * @example
+ * import { Lens, Tensor, ops } from 'backprop-lens'
+ *
+ * const a = Tensor.fromNested([[1, 2], [3, 4]])
+ * const b = Tensor.fromNested([[5, 6], [7, 8]])
+ * console.log(Tensor.toNested(Lens.evaluate(ops.matmul, [a, b]))) // [ [ 19, 22 ], [ 43, 50 ] ]
+ * const [da, db] = Lens.backPropagateConst(ops.matmul, Tensor.ones([2, 2]), [a, b])
+ * console.log(Tensor.toNested(da), Tensor.toNested(db)) // [ [ 11, 15 ], [ 11, 15 ] ] [ [ 4, 4 ], [ 6, 6 ] ]
+ * try { Lens.evaluate(ops.matmul, [Tensor.zeros([2, 3]), Tensor.zeros([4, 5])]) } catch (e) { console.log((e as Error).message) } // ops.matmul: shapes [2,3] and [4,5]: inner dimensions 3 and 4 differ
+ *
+ * @category linear algebra
+ */
+export const matmul: Lens.Lens<Pair, Tensor> = Lens.make<Pair, Tensor>({
+  forward: (x) => {
+    const [a, b] = expectPair('ops.matmul', x)
+    return productForward('ops.matmul', a, b)
+  },
+  backward: ([a, b], dy) => {
+    const p = plan('ops.matmul', a.shape, b.shape)
+    return [gradA(p, a, b, dy.data), gradB(p, a, b, dy.data)] as const
+  }
+})
+
+/**
+ * `x ↦ a · x` for a fixed left operand `a` (same shapes as {@link matmul}). Only the
+ * gradient of `x` is computed: use it when `a` is data rather than a parameter (the input
+ * batch of a network's first layer), which saves a third of the work of {@link matmul}.
+ *
+ * @example
+ * import { Lens, Tensor, ops } from 'backprop-lens'
+ *
+ * const x = Tensor.fromNested([[1, 2], [3, 4]]) // a batch of two inputs
+ * const layer = ops.matmulLeft(x) // w ↦ x · w
+ * const w = Tensor.fromNested([[1], [1]])
+ * console.log(Tensor.toNested(Lens.evaluate(layer, w))) // [ [ 3 ], [ 7 ] ]
+ * console.log(Tensor.toNested(Lens.backPropagateConst(layer, Tensor.ones([2, 1]), w))) // [ [ 4 ], [ 6 ] ]
+ *
+ * @category linear algebra
+ */
+export const matmulLeft = (a: Tensor): Lens.Lens<Tensor, Tensor> => {
+  expectTensor('ops.matmulLeft', a, 'the fixed left operand')
+  return Lens.make<Tensor, Tensor>({
+    forward: (x) => productForward('ops.matmulLeft', a, expectTensor('ops.matmulLeft', x)),
+    backward: (x, dy) => gradB(plan('ops.matmulLeft', a.shape, x.shape), a, x, dy.data)
+  })
+}
+
+/**
+ * `x ↦ x · b` for a fixed right operand `b` (same shapes as {@link matmul}). Only the
+ * gradient of `x` is computed.
+ *
+ * @example
+ * import { Lens, Tensor, ops } from 'backprop-lens'
+ *
+ * const w = Tensor.fromNested([[1, 0, 2], [0, 1, 3]])
+ * const layer = ops.matmulRight(w) // x ↦ x · w
+ * const x = Tensor.fromNested([[1, 2]])
+ * console.log(Tensor.toNested(Lens.evaluate(layer, x))) // [ [ 1, 2, 8 ] ]
+ * console.log(Tensor.toNested(Lens.backPropagateConst(layer, Tensor.ones([1, 3]), x))) // [ [ 3, 4 ] ]
+ *
+ * @category linear algebra
+ */
+export const matmulRight = (b: Tensor): Lens.Lens<Tensor, Tensor> => {
+  expectTensor('ops.matmulRight', b, 'the fixed right operand')
+  return Lens.make<Tensor, Tensor>({
+    forward: (x) => productForward('ops.matmulRight', expectTensor('ops.matmulRight', x), b),
+    backward: (x, dy) => gradA(plan('ops.matmulRight', x.shape, b.shape), x, b, dy.data)
+  })
+}
+
+// -------------------------------------------------------------------------------------
+// transpose
+// -------------------------------------------------------------------------------------
+
+const resolvePerm = (op: string, perm: ReadonlyArray<number> | undefined, shape: Shape): Array<number> => {
+  const r = shape.length
+  if (perm === undefined) return Array.from({ length: r }, (_, i) => r - 1 - i)
+  const bad = (): RangeError =>
+    new RangeError(`${op}: perm ${showShape(perm)} is not a permutation of the ${r} axes of shape ${showShape(shape)}`)
+  if (perm.length !== r) throw bad()
+  const seen = new Array<boolean>(r).fill(false)
+  const out = perm.map((p) => {
+    if (p < -r || p >= r) throw bad()
+    const q = p < 0 ? p + r : p
+    if (seen[q]) throw bad()
+    seen[q] = true
+    return q
+  })
+  return out
+}
+
+/**
+ * Permutes the axes: output axis `i` is input axis `perm[i]` (negative entries count from
+ * the end). Without `perm`, reverses the axes (a matrix transpose for rank 2), as numpy does.
+ * The backward pass applies the inverse permutation. A `perm` that is not a permutation of
+ * the input's axes throws a `RangeError` naming it and the shape.
+ *
+ * @example
+ * import { Lens, Tensor, ops } from 'backprop-lens'
+ *
+ * const x = Tensor.fromNested([[1, 2, 3], [4, 5, 6]])
+ * console.log(Tensor.toNested(Lens.evaluate(ops.transpose(), x))) // [ [ 1, 4 ], [ 2, 5 ], [ 3, 6 ] ]
+ * console.log(Lens.evaluate(ops.transpose([1, 2, 0]), Tensor.zeros([2, 3, 4])).shape) // [ 3, 4, 2 ]
+ *
+ * @category structure
+ */
+export const transpose = (perm?: ReadonlyArray<number>): Lens.Lens<Tensor, Tensor> => {
+  const op = 'ops.transpose'
+  if (perm !== undefined) {
+    if (!Array.isArray(perm)) throw new TypeError(`${op}: perm must be an array of axes, got ${describe(perm)}`)
+    perm.forEach((p, i) => expectInteger(op, `perm[${i}]`, p))
+  }
+  const fixed = perm === undefined ? undefined : perm.slice()
+  return Lens.make<Tensor, Tensor>({
+    forward: (x) => {
+      const { shape, data } = expectTensor(op, x)
+      const p = resolvePerm(op, fixed, shape)
+      return unsafeFromData(
+        p.map((a) => shape[a] as number),
+        K.permute(data, shape, p)
+      )
+    },
+    backward: (x, dy) => {
+      const p = resolvePerm(op, fixed, x.shape)
+      const inverse = new Array<number>(p.length)
+      p.forEach((a, i) => {
+        inverse[a] = i
+      })
+      return unsafeFromData(x.shape, K.permute(dy.data, dy.shape, inverse))
+    }
+  })
+}
+
+// -------------------------------------------------------------------------------------
+// reshape
+// -------------------------------------------------------------------------------------
+
+/**
+ * The same data with another shape (row-major order is kept). One entry may be `-1`: it is
+ * inferred from the size. A shape of another size throws a `RangeError` naming both shapes.
+ * The output shares the input's buffer (tensors are never written to, so nobody can tell).
+ *
+ * @example
+ * import { Lens, Tensor, ops } from 'backprop-lens'
+ *
+ * const x = Tensor.fromNested([[1, 2, 3], [4, 5, 6]])
+ * console.log(Tensor.toNested(Lens.evaluate(ops.reshape([3, -1]), x))) // [ [ 1, 2 ], [ 3, 4 ], [ 5, 6 ] ]
+ * try { Lens.evaluate(ops.reshape([4, 2]), x) } catch (e) { console.log((e as Error).message) } // ops.reshape: cannot reshape shape [2,3] (6 elements) into [4,2] (8 elements)
+ *
+ * @category structure
+ */
+export const reshape = (shape: ReadonlyArray<number>): Lens.Lens<Tensor, Tensor> => {
+  const op = 'ops.reshape'
+  if (!Array.isArray(shape)) throw new TypeError(`${op}: expected a shape (an array of integers), got ${describe(shape)}`)
+  const target = shape.slice()
+  let free = -1
+  target.forEach((d, i) => {
+    expectInteger(op, `shape[${i}]`, d)
+    if (d === -1) {
+      if (free >= 0) throw new RangeError(`${op}: shape ${showShape(target)} has more than one -1`)
+      free = i
+    } else if (d < 0) {
+      throw new RangeError(`${op}: invalid shape ${showShape(target)}: dimensions must be non-negative integers or one -1`)
+    }
+  })
+  const known = free < 0 ? K.product(target) : K.product(target.filter((_, i) => i !== free))
+  return Lens.make<Tensor, Tensor>({
+    forward: (x) => {
+      const { shape: from, data } = expectTensor(op, x)
+      const size = data.length
+      let out: Array<number> = target
+      if (free >= 0) {
+        if (known === 0 || size % known !== 0) {
+          throw new RangeError(`${op}: cannot reshape shape ${showShape(from)} (${size} elements) into ${showShape(target)}`)
+        }
+        out = target.slice()
+        out[free] = size / known
+      } else if (known !== size) {
+        throw new RangeError(`${op}: cannot reshape shape ${showShape(from)} (${size} elements) into ${showShape(target)} (${known} elements)`)
+      } else {
+        out = target.slice()
+      }
+      return unsafeFromData(out, data)
+    },
+    backward: (x, dy) => unsafeFromData(x.shape, dy.data)
+  })
+}
+
+// -------------------------------------------------------------------------------------
+// concat, slice, index
+// -------------------------------------------------------------------------------------
+
+/**
+ * Joins tensors along an existing axis (default 0; negative counts from the end). All
+ * shapes must agree outside that axis; the backward pass slices the cotangent back into
+ * pieces. Works on any array of tensors, pairs included: the input type is inferred where
+ * the lens is used, or given as `concat<readonly [Tensor, Tensor]>(1)`. An empty array,
+ * rank-0 tensors and shapes that differ outside the axis throw, naming all the shapes.
+ *
+ * @example
+ * import { Lens, Tensor, ops } from 'backprop-lens'
+ *
+ * const a = Tensor.fromNested([[1, 2]])
+ * const b = Tensor.fromNested([[3, 4], [5, 6]])
+ * console.log(Tensor.toNested(Lens.evaluate(ops.concat(0), [a, b]))) // [ [ 1, 2 ], [ 3, 4 ], [ 5, 6 ] ]
+ * try { Lens.evaluate(ops.concat(1), [a, b]) } catch (e) { console.log((e as Error).message) } // ops.concat: shapes [1,2] and [2,2] differ outside axis 1
+ *
+ * @category structure
+ */
+export const concat = <Ts extends ReadonlyArray<Tensor> = ReadonlyArray<Tensor>>(axis = 0): Lens.Lens<Ts, Tensor> => {
+  const op = 'ops.concat'
+  expectInteger(op, 'axis', axis)
+  const layout = (xs: ReadonlyArray<Tensor>) => {
+    const shapes = xs.map((t) => t.shape)
+    const first = shapes[0] as Shape
+    const ax = normaliseAxis(op, axis, first, `${shapes.length === 1 ? 'shape' : 'shapes'} ${showShapes(shapes)}`)
+    for (const s of shapes) {
+      if (s.length !== first.length || s.some((d, i) => i !== ax && d !== first[i])) {
+        throw new RangeError(`${op}: shapes ${showShapes(shapes)} differ outside axis ${axis}`)
+      }
+    }
+    const mids = shapes.map((s) => s[ax] as number)
+    const total = mids.reduce((acc, d) => acc + d, 0)
+    return { ax, outer: K.product(first, 0, ax), inner: K.product(first, ax + 1), mids, total, first }
+  }
+  return Lens.make<Ts, Tensor>({
+    forward: (xs) => {
+      if (!Array.isArray(xs) || xs.length === 0) {
+        throw new RangeError(`${op}: expected a non-empty array of tensors, got ${Array.isArray(xs) ? 'an empty array' : describe(xs)}`)
+      }
+      xs.forEach((t, i) => expectTensor(op, t, `element ${i}`))
+      const { ax, outer, inner, mids, total, first } = layout(xs)
+      const out = new Float64Array(outer * total * inner)
+      let at = 0
+      xs.forEach((t, i) => {
+        const mid = mids[i] as number
+        K.copyInto(t.data, out, outer, mid, total, inner, at)
+        at += mid
+      })
+      const shape = first.slice()
+      shape[ax] = total
+      return unsafeFromData(shape, out)
+    },
+    backward: (xs, dy) => {
+      const { outer, inner, mids, total } = layout(xs)
+      let at = 0
+      return xs.map((t, i) => {
+        const mid = mids[i] as number
+        const piece = unsafeFromData(t.shape, K.copyOut(dy.data, outer, total, inner, at, mid))
+        at += mid
+        return piece
+      }) as unknown as Ts
+    }
+  })
+}
+
+/**
+ * The positions `[start, end)` along `axis` (the axis is kept, with length `end − start`).
+ * Negative `axis`, `start` and `end` count from the end; `end` defaults to the axis's
+ * length. Out-of-bounds ranges throw a `RangeError` naming the range and the shape (no
+ * silent clamping). The backward pass scatters the cotangent into zeros.
+ *
+ * @example
+ * import { Lens, Tensor, ops } from 'backprop-lens'
+ *
+ * const x = Tensor.fromNested([[1, 2, 3], [4, 5, 6]])
+ * console.log(Tensor.toNested(Lens.evaluate(ops.slice(1, 1), x))) // [ [ 2, 3 ], [ 5, 6 ] ]
+ * console.log(Tensor.toNested(Lens.backPropagateConst(ops.slice(1, 0, -1), Tensor.ones([2, 2]), x))) // [ [ 1, 1, 0 ], [ 1, 1, 0 ] ]
+ *
+ * @category structure
+ */
+export const slice = (axis: number, start: number, end?: number): Lens.Lens<Tensor, Tensor> => {
+  const op = 'ops.slice'
+  expectInteger(op, 'axis', axis)
+  expectInteger(op, 'start', start)
+  if (end !== undefined) expectInteger(op, 'end', end)
+  const layout = (shape: Shape) => {
+    const ax = normaliseAxis(op, axis, shape)
+    const d = shape[ax] as number
+    const s = start < 0 ? start + d : start
+    const e = end === undefined ? d : end < 0 ? end + d : end
+    if (s < 0 || e > d || s > e) {
+      throw new RangeError(`${op}: range [${start}, ${end ?? d}) is out of bounds for axis ${axis} of shape ${showShape(shape)}`)
+    }
+    return { ax, d, s, len: e - s, outer: K.product(shape, 0, ax), inner: K.product(shape, ax + 1) }
+  }
+  return Lens.make<Tensor, Tensor>({
+    forward: (x) => {
+      const { shape, data } = expectTensor(op, x)
+      const { ax, d, s, len, outer, inner } = layout(shape)
+      const out = shape.slice()
+      out[ax] = len
+      return unsafeFromData(out, K.copyOut(data, outer, d, inner, s, len))
+    },
+    backward: (x, dy) => {
+      const { d, s, len, outer, inner } = layout(x.shape)
+      const dx = new Float64Array(x.size)
+      K.copyInto(dy.data, dx, outer, len, d, inner, s)
+      return unsafeFromData(x.shape, dx)
+    }
+  })
+}
+
+/**
+ * The position `i` along `axis`, with the axis dropped (numpy's `x[:, i]` for `axis = 1`).
+ * Negative `axis` and `i` count from the end; an out-of-bounds `i` throws a `RangeError`
+ * naming it and the shape. The backward pass scatters the cotangent into zeros.
+ *
+ * @example
+ * import { Lens, Tensor, ops } from 'backprop-lens'
+ *
+ * const x = Tensor.fromNested([[1, 2, 3], [4, 5, 6]])
+ * console.log(Tensor.toNested(Lens.evaluate(ops.index(1, -1), x))) // [ 3, 6 ]
+ * try { Lens.evaluate(ops.index(0, 2), x) } catch (e) { console.log((e as Error).message) } // ops.index: index 2 is out of bounds for axis 0 of shape [2,3]
+ *
+ * @category structure
+ */
+export const index = (axis: number, i: number): Lens.Lens<Tensor, Tensor> => {
+  const op = 'ops.index'
+  expectInteger(op, 'axis', axis)
+  expectInteger(op, 'index', i)
+  const layout = (shape: Shape) => {
+    const ax = normaliseAxis(op, axis, shape)
+    const d = shape[ax] as number
+    const at = i < 0 ? i + d : i
+    if (at < 0 || at >= d) throw new RangeError(`${op}: index ${i} is out of bounds for axis ${axis} of shape ${showShape(shape)}`)
+    return { ax, d, at, outer: K.product(shape, 0, ax), inner: K.product(shape, ax + 1) }
+  }
+  return Lens.make<Tensor, Tensor>({
+    forward: (x) => {
+      const { shape, data } = expectTensor(op, x)
+      const { ax, d, at, outer, inner } = layout(shape)
+      return unsafeFromData(
+        shape.filter((_, a) => a !== ax),
+        K.copyOut(data, outer, d, inner, at, 1)
+      )
+    },
+    backward: (x, dy) => {
+      const { d, at, outer, inner } = layout(x.shape)
+      const dx = new Float64Array(x.size)
+      K.copyInto(dy.data, dx, outer, 1, d, inner, at)
+      return unsafeFromData(x.shape, dx)
+    }
+  })
+}
