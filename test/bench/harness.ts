@@ -45,6 +45,12 @@ export interface Case {
    * at most about `budgetMs` in all; the table shows the sample count. Default: no limit.
    */
   readonly budgetMs?: number
+  /**
+   * Checks the result of the first call (made during calibration); if it returns false the
+   * case is reported as `MISMATCH` and not timed. Use it to check that what is timed
+   * computes what was checked.
+   */
+  readonly expect?: (result: unknown) => boolean
 }
 
 /** How to time a set of cases. */
@@ -145,9 +151,15 @@ export const measure = (cases: ReadonlyArray<Case>, options: MeasureOptions = {}
   const plans: Array<Plan> = cases.map((c) => ({ c, calls: 1, samples, error: undefined, times: [] }))
   for (const p of plans) {
     try {
-      // Calibration doubles as the first part of the warm-up.
+      // Calibration doubles as the first part of the warm-up. The first call is cold (it
+      // may compile, or collect garbage): unless it took seconds, time a second one.
       gc()
       let t = timeCalls(p.c.fn, 1)
+      if (p.c.expect !== undefined && !p.c.expect(sink)) {
+        p.error = `MISMATCH: the timed call returned ${String(sink)}`
+        continue
+      }
+      if (t < 1000) t = timeCalls(p.c.fn, 1)
       const budget = p.c.budgetMs
       if (budget !== undefined && t * (samples + 1) > budget) {
         p.samples = Math.max(1, Math.min(samples, Math.floor(budget / t) - 1))

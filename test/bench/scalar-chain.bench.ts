@@ -65,8 +65,8 @@ interface Impl {
   readonly name: string
   /** For the check (may be slower than `grad`). */
   readonly valueAndGrad: (x: number) => readonly [number, number]
-  /** What is timed: the gradient at `x`. */
-  readonly grad: () => unknown
+  /** What is timed: the gradient at `X`. */
+  readonly grad: () => number
   /** Computes in float32 (tfjs): checked to float32 accuracy. */
   readonly float32?: boolean
   /** Longest it may spend on measuring, in ms (slow cases take fewer samples). */
@@ -211,7 +211,7 @@ const libImpls = (chain: Lens.Lens<number, number>): ReadonlyArray<Impl> => [
   {
     name: 'lib valueAndGrad',
     valueAndGrad: (x) => Lens.valueAndGrad(chain, x),
-    grad: () => Lens.valueAndGrad(chain, X)
+    grad: () => Lens.valueAndGrad(chain, X)[1]
   }
 ]
 
@@ -227,11 +227,12 @@ const rawExpNeg: Lens.Lens<number, number> = (next) => (x) => {
 }
 const RAW_OPS: ReadonlyArray<Lens.Lens<number, number>> = [rawSin, rawSquare, rawExpNeg]
 
+/** Checked by `valueAndGrad` (one run: N = 1e6 takes seconds); the timed call is checked too. */
 const rawImpl = (chain: Lens.Lens<number, number>): Impl => ({
   name: 'lib raw-CPS lenses',
-  valueAndGrad: (x) => [Lens.evaluate(chain, x), Lens.backPropagateConst(chain, 1, x)],
+  valueAndGrad: (x) => Lens.valueAndGrad(chain, x),
   grad: () => Lens.backPropagateConst(chain, 1, X),
-  budgetMs: 30_000
+  budgetMs: 20_000
 })
 
 // -------------------------------------------------------------------------------------
@@ -303,16 +304,36 @@ const buildTf = (tf: Tf, n: number): Impl => {
 
 const relDiff = (a: number, b: number): number => (a === b ? 0 : Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b)))
 
-/** Checks every implementation against the tape; returns the names that disagree. */
-const check = (n: number, impls: ReadonlyArray<Impl>): { readonly failed: Array<string>; readonly thrown: Set<string> } => {
+/** Whether `got` agrees with the reference `want` to the implementation's precision. */
+const agrees = (impl: Impl, got: number, want: number): boolean =>
+  impl.float32 === true
+    ? relDiff(got, want) <= TOLERANCE_F32 || (Math.abs(want) < F32_TINY && Math.abs(got) < F32_TINY)
+    : relDiff(got, want) <= TOLERANCE
+
+interface Checked {
+  /** The tape's value and gradient at `X`. */
+  readonly reference: readonly [number, number]
+  /** Implementations that disagree with the tape (or threw something other than RangeError). */
+  readonly failed: ReadonlyArray<string>
+  /** Implementations that threw. */
+  readonly thrown: ReadonlySet<string>
+  /** How long each implementation's check took: its first call, cold. */
+  readonly ms: ReadonlyMap<string, number>
+}
+
+/** Checks every implementation's value and gradient at `X` against the tape, and prints it. */
+const check = (n: number, impls: ReadonlyArray<Impl>): Checked => {
   const reference = buildTape(n).valueAndGrad(X)
   const failed: Array<string> = []
   const thrown = new Set<string>()
+  const ms = new Map<string, number>()
   console.log(`check at x = ${X}: tape value ${reference[0]}, gradient ${reference[1]}`)
   for (const impl of impls) {
     let got: readonly [number, number]
     try {
-      got = impl.valueAndGrad(X)
+      const timed = H.timeOnce(() => impl.valueAndGrad(X))
+      got = timed.value
+      ms.set(impl.name, timed.ms)
     } catch (e) {
       const name = e instanceof Error ? e.name : 'thrown'
       console.log(`  ${impl.name}: ${name}${e instanceof RangeError ? ' (stack overflow: not timed)' : ''}`)
@@ -320,26 +341,15 @@ const check = (n: number, impls: ReadonlyArray<Impl>): { readonly failed: Array<
       thrown.add(impl.name)
       continue
     }
-    const dv = relDiff(got[0], reference[0])
-    const dg = relDiff(got[1], reference[1])
-    let ok: boolean
-    let how: string
-    if (impl.float32 === true) {
-      const gradOk = dg <= TOLERANCE_F32 || (Math.abs(reference[1]) < F32_TINY && Math.abs(got[1]) < F32_TINY)
-      ok = dv <= TOLERANCE_F32 && gradOk
-      how = `float32, to ${TOLERANCE_F32}${Math.abs(reference[1]) < F32_TINY ? '; gradient below float32 range, both ≈ 0' : ''}`
-    } else {
-      ok = dv <= TOLERANCE && dg <= TOLERANCE
-      how = `to ${TOLERANCE}`
-    }
-    console.log(
-      `  ${impl.name}: value ${got[0]}, gradient ${got[1]} (rel. diff ${dv.toExponential(1)}, ${dg.toExponential(1)}; ${how}) ${
-        ok ? 'ok' : 'MISMATCH'
-      }`
-    )
+    const ok = agrees(impl, got[0], reference[0]) && agrees(impl, got[1], reference[1])
+    const underflow = impl.float32 === true && Math.abs(reference[1]) < F32_TINY ? '; gradient below float32 range, both ≈ 0' : ''
+    const how = impl.float32 === true ? `float32, to ${TOLERANCE_F32}${underflow}` : `to ${TOLERANCE}`
+    const dv = relDiff(got[0], reference[0]).toExponential(1)
+    const dg = relDiff(got[1], reference[1]).toExponential(1)
+    console.log(`  ${impl.name}: value ${got[0]}, gradient ${got[1]} (rel. diff ${dv}, ${dg}; ${how}) ${ok ? 'ok' : 'MISMATCH'}`)
     if (!ok) failed.push(impl.name)
   }
-  return { failed, thrown }
+  return { reference, failed, thrown, ms }
 }
 
 // -------------------------------------------------------------------------------------
@@ -380,9 +390,9 @@ export const run = async (options: H.BenchOptions = { quick: false }): Promise<v
     const impls: Array<Impl> = [tape.value, wengert.value, naive.value, ...libImpls(lib.chain), rawImpl(raw.chain)]
     if (tf !== null && n <= TFJS_MAX_N) impls.push(buildTf(tf, n))
 
-    // The first call of each library chain, cold (it follows the compile above).
+    // The first call of the library chain, cold (it follows the compile above).
     const libFirst = H.timeOnce(() => Lens.backPropagateConst(lib.chain, 1, X))
-    const rawFirst = H.timeOnce(() => Lens.backPropagateConst(raw.chain, 1, X))
+    const checked = check(n, impls)
     if (big) {
       builds.push(
         ['tape: op codes into a Uint8Array', tape.ms],
@@ -393,16 +403,24 @@ export const run = async (options: H.BenchOptions = { quick: false }): Promise<v
         ['lib: first backPropagateConst (cold)', libFirst.ms],
         ['lib raw-CPS: Lens.pipeAll', raw.pipeAllMs],
         ['lib raw-CPS: first compile', raw.compileMs],
-        ['lib raw-CPS: first backPropagateConst (cold)', rawFirst.ms]
+        ['lib raw-CPS: first Lens.valueAndGrad (cold; the check)', checked.ms.get(RAW) ?? NaN]
       )
     }
 
-    const { failed, thrown } = check(n, impls)
-    mismatches = mismatches.concat(failed.map((name) => `${name} at N = ${n}`))
+    mismatches = mismatches.concat(checked.failed.map((name) => `${name} at N = ${n}`))
     const cases: Array<H.Case> = impls
-      .filter((impl) => !thrown.has(impl.name) && !failed.includes(impl.name))
-      .map((impl) => ({ name: impl.name, fn: impl.grad, units: n, ...(impl.budgetMs === undefined ? {} : { budgetMs: impl.budgetMs }) }))
+      .filter((impl) => !checked.thrown.has(impl.name) && !checked.failed.includes(impl.name))
+      .map((impl) => ({
+        name: impl.name,
+        fn: impl.grad,
+        units: n,
+        expect: (r: unknown) => typeof r === 'number' && agrees(impl, r, checked.reference[1]),
+        ...(impl.budgetMs === undefined ? {} : { budgetMs: impl.budgetMs })
+      }))
     const measured = H.measure(cases, big && !options.quick ? { ...measureOptions, samples: 5 } : measureOptions)
+    mismatches = mismatches.concat(
+      measured.filter((r) => r.error?.startsWith('MISMATCH') === true).map((r) => `${r.name} (timed call) at N = ${n}`)
+    )
     // Cases that could not run keep their row, with the reason.
     const all: Array<H.Result> = impls.map(
       (impl) =>
@@ -413,7 +431,7 @@ export const run = async (options: H.BenchOptions = { quick: false }): Promise<v
           max: NaN,
           samples: [],
           callsPerSample: 0,
-          error: thrown.has(impl.name) ? 'RangeError' : 'MISMATCH (not timed)'
+          error: checked.thrown.has(impl.name) ? 'RangeError' : 'MISMATCH (not timed)'
         }
     )
     results.set(n, all)
