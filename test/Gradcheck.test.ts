@@ -1,0 +1,447 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { Gradcheck, Lens, Scalar, VectorSpace } from '../src/index.js'
+import {
+  checkCotangentLinearity,
+  checkGradient,
+  checkSymmetricSecondDerivative,
+  cotangentLinearity,
+  gradientLaw,
+  symmetricSecondDerivative
+} from '../laws/index.js'
+
+type Pair = readonly [number, number]
+type Triple = readonly [number, number, number]
+
+/** A unary lens with the right forward pass and the backward pass `df(x)·dy`. */
+const unary = (f: (x: number) => number, df: (x: number) => number): Lens.Lens<number, number> =>
+  Lens.make({ forward: f, backward: (x, dy) => df(x) * dy })
+
+const offByOnePercent = unary(Math.sin, (x) => 1.01 * Math.cos(x))
+const sinWithSin = unary(Math.sin, Math.sin)
+const abs = unary(Math.abs, (x) => (x > 0 ? 1 : x < 0 ? -1 : 0))
+
+/** f(a, b, c) = (a·b·c, sin(a) + c²), correct. */
+const f3: Lens.Lens<Triple, Pair> = Lens.make<Triple, Pair>({
+  forward: ([a, b, c]) => [a * b * c, Math.sin(a) + c * c],
+  backward: ([a, b, c], [d0, d1]) => [b * c * d0 + Math.cos(a) * d1, a * c * d0, a * b * d0 + 2 * c * d1]
+})
+/** The same with a mistake in ∂f₁/∂c (output 1, input 2): `c` instead of `2c`. */
+const f3wrong: Lens.Lens<Triple, Pair> = Lens.make<Triple, Pair>({
+  forward: ([a, b, c]) => [a * b * c, Math.sin(a) + c * c],
+  backward: ([a, b, c], [d0, d1]) => [b * c * d0 + Math.cos(a) * d1, a * c * d0, a * b * d0 + c * d1]
+})
+
+const doubles = (min: number, max: number): fc.Arbitrary<number> =>
+  fc.double({ min, max, noNaN: true, noDefaultInfinity: true })
+
+describe('Gradcheck.check (dot-product test)', () => {
+  it('passes correct primitives and composites, on numbers and tuples', () => {
+    expect(Gradcheck.check(Scalar.sin, 0.5).status).toBe('pass')
+    expect(Gradcheck.check(Lens.pipe(Scalar.square, Scalar.exp, Scalar.square), 0.5).status).toBe('pass')
+    expect(Gradcheck.check(Scalar.mul, [2, -3]).status).toBe('pass')
+    expect(Gradcheck.check(f3, [0.3, -1.2, 2]).status).toBe('pass')
+  })
+
+  it('fails a backward pass off by 1%, and names the worst coordinate', () => {
+    const report = Gradcheck.check(offByOnePercent, 1, { name: 'sin' })
+    expect(report.status).toBe('fail')
+    expect(Math.abs(report.analytic)).toBeCloseTo(1.01 * Math.cos(1), 12)
+    expect(Math.abs(report.numeric)).toBeCloseTo(Math.cos(1), 9)
+    expect(report.absError).toBeGreaterThan(report.tolerance)
+    expect(report.worst).toMatchObject({ row: 0, col: 0 })
+    expect(report.worst?.analytic).toBeCloseTo(1.01 * Math.cos(1), 12)
+    expect(report.worst?.numeric).toBeCloseTo(Math.cos(1), 9)
+  })
+
+  it('fails the backward pass of sin computed with sin', () => {
+    fc.assert(
+      fc.property(doubles(-3, 3), fc.nat(), (x, seed) => {
+        // cos(x) and sin(x) agree (within tolerance) only near π/4 + kπ.
+        fc.pre(Math.abs(Math.cos(x) - Math.sin(x)) > 1e-3)
+        const report = Gradcheck.check(sinWithSin, x, { seed })
+        expect(report.status).toBe('fail')
+        expect(report.worst).toMatchObject({ row: 0, col: 0 })
+      }),
+      { numRuns: 200 }
+    )
+  })
+
+  it('localises a wrong entry of a tuple lens to its [output, input] coordinate', () => {
+    const report = Gradcheck.check(f3wrong, [0.3, -1.2, 2], { name: 'f3' })
+    expect(report.status).toBe('fail')
+    expect(report.worst).toMatchObject({ row: 1, col: 2, analytic: 2, numeric: expect.closeTo(4, 6) })
+    expect(Gradcheck.format(report)).toContain('worst coordinate [1, 2]')
+  })
+
+  it('does not localise when told not to, or when the Jacobian is too big', () => {
+    expect(Gradcheck.check(f3wrong, [0.3, -1.2, 2], { localize: false }).worst).toBeNull()
+    const n = 200
+    const big = Lens.make<ReadonlyArray<number>, ReadonlyArray<number>>({
+      forward: (xs) => xs.map((x) => 2 * x),
+      backward: (_xs, dys) => dys.map((dy) => 3 * dy)
+    })
+    const report = Gradcheck.check(big, Array.from({ length: n }, (_, i) => i / n))
+    expect(report.status).toBe('fail')
+    expect(report.worst).toBeNull()
+    expect(report.inputSize).toBe(n)
+    expect(report.outputSize).toBe(n)
+  })
+
+  it('is deterministic for a seed, and the directions depend on it', () => {
+    const x: Triple = [0.3, -1.2, 2]
+    expect(Gradcheck.check(f3, x, { seed: 5 })).toEqual(Gradcheck.check(f3, x, { seed: 5 }))
+    expect(Gradcheck.check(f3, x, { seed: 5 }).analytic).not.toBe(Gradcheck.check(f3, x, { seed: 6 }).analytic)
+    expect(Gradcheck.check(f3, x).seed).toBe(1)
+  })
+
+  it('uses explicit directions, normalised to unit length', () => {
+    // ⟨bwd(mul)([2, 3], 1), (1, 0)⟩ = 3; u = (5, 0) normalises to (1, 0), v = 4 to 1.
+    const report = Gradcheck.check(Scalar.mul, [2, 3], { u: [5, 0], v: 4 })
+    expect(report.analytic).toBe(3)
+    expect(report.numeric).toBeCloseTo(3, 9)
+    expect(report.seed).toBeNull()
+    // Directions whose squared norm underflows still normalise.
+    expect(Gradcheck.check(Scalar.mul, [2, 3], { u: [1e-200, 0], v: 1e-300 }).analytic).toBe(3)
+    expect(() => Gradcheck.check(Scalar.mul, [2, 3], { u: [0, 0] })).toThrow(/direction u must be non-zero/)
+    expect(() => Gradcheck.check(Scalar.mul, [2, 3], { u: [1, 2, 3] as unknown as Pair })).toThrow(RangeError)
+  })
+
+  it('takes the step h = 1e-5·max(1, ‖x‖∞) unless given', () => {
+    expect(Gradcheck.check(Scalar.mul, [0.5, -0.25]).h).toBe(1e-5)
+    expect(Gradcheck.check(Scalar.mul, [2, -300]).h).toBeCloseTo(3e-3, 15)
+    expect(Gradcheck.check(Scalar.mul, [2, -300], { h: 1e-4 }).h).toBe(1e-4)
+  })
+
+  it('applies the tolerances atol + rtol·max(|a|, |n|)', () => {
+    const report = Gradcheck.check(offByOnePercent, 1)
+    expect(report.tolerance).toBeCloseTo(1e-7 + 1e-5 * Math.max(Math.abs(report.analytic), Math.abs(report.numeric)), 15)
+    // A 1% error passes with rtol 2e-2, not with 5e-3.
+    expect(Gradcheck.check(offByOnePercent, 1, { rtol: 2e-2 }).status).toBe('pass')
+    expect(Gradcheck.check(offByOnePercent, 1, { rtol: 5e-3 }).status).toBe('fail')
+    // An absolute error of 1e-3 on a derivative near 0 passes only with a large atol.
+    const nearlyFlat = unary((x) => x * x, (x) => 2 * x + 1e-3)
+    expect(Gradcheck.check(nearlyFlat, 0).status).toBe('fail')
+    expect(Gradcheck.check(nearlyFlat, 0, { atol: 2e-3 }).status).toBe('pass')
+  })
+
+  it('reports a kink, not a pass or a failure, where one-sided slopes disagree', () => {
+    const relu = Gradcheck.check(Scalar.relu, 0)
+    expect(relu.status).toBe('kink')
+    expect(Math.max(...relu.slopes.map(Math.abs))).toBeCloseTo(1, 9)
+    expect(Math.min(...relu.slopes.map(Math.abs))).toBe(0)
+    expect(Gradcheck.check(abs, 0).status).toBe('kink')
+    // Within h of the kink, still a kink; far from it, a pass.
+    expect(Gradcheck.check(abs, 3e-6).status).toBe('kink')
+    expect(Gradcheck.check(abs, 0.5).status).toBe('pass')
+    expect(Gradcheck.check(Scalar.relu, -0.5).status).toBe('pass')
+    // Even a wrong backward pass is a kink at the kink: finite differences say nothing there.
+    expect(Gradcheck.check(unary(Math.abs, () => 7), 0).status).toBe('kink')
+    // A smooth but curved function is not a kink.
+    expect(Gradcheck.check(Scalar.exp, 5).status).toBe('pass')
+    expect(Gradcheck.check(Scalar.log, 0.1).status).toBe('pass')
+  })
+
+  it('handles a zero-size input or output', () => {
+    const constant = Lens.make<readonly [], number>({ forward: () => 42, backward: () => [] })
+    const report = Gradcheck.check(constant, [])
+    expect(report).toMatchObject({ status: 'pass', analytic: 0, numeric: 0, inputSize: 0, outputSize: 1, h: 1e-5 })
+    const discard = Lens.make<number, readonly []>({ forward: () => [], backward: () => 0 })
+    expect(Gradcheck.check(discard, 3)).toMatchObject({ status: 'pass', analytic: 0, numeric: 0, inputSize: 1, outputSize: 0 })
+  })
+
+  it('throws, naming the coordinate, on a non-finite input, output or gradient', () => {
+    expect(() => Gradcheck.check(Scalar.mul, [1, NaN])).toThrow(/input coordinate 1 is NaN/)
+    expect(() => Gradcheck.check(Scalar.sin, Infinity)).toThrow(RangeError)
+    const nanOut = Lens.make<Pair, Pair>({ forward: ([a]) => [a, NaN], backward: (_x, d) => d })
+    expect(() => Gradcheck.check(nanOut, [1, 2], { name: 'nanOut' })).toThrow(
+      /Gradcheck\.check\(nanOut\): output coordinate 1 is NaN at x = \[1, 2\]/
+    )
+    // Finite at x, infinite at x + h·u or x − h·u.
+    const cliff = unary((x) => (x > 1 ? Infinity : x), () => 1)
+    expect(() => Gradcheck.check(cliff, 1, { u: 1 })).toThrow(/output coordinate 0 is Infinity at x \+ h·u = \[1\.00001\]/)
+    expect(() => Gradcheck.check(cliff, 1, { u: -1 })).toThrow(/output coordinate 0 is Infinity at x − h·u/)
+    const nanGrad = Lens.make<Pair, number>({ forward: ([a, b]) => a + b, backward: (_x, dy) => [dy, NaN] })
+    expect(() => Gradcheck.check(nanGrad, [1, 2])).toThrow(/gradient coordinate 1 is NaN in the backward pass at x = \[1, 2\]/)
+    expect(() => Gradcheck.jacobian(nanGrad, [1, 2])).toThrow(/gradient coordinate 1 is NaN/)
+  })
+
+  it('says where the lens threw, keeping the error class', () => {
+    // sqrt just above 0: x − h·u leaves the domain.
+    expect(() => Gradcheck.check(Scalar.sqrt, 1e-7, { u: 1 })).toThrow(RangeError)
+    expect(() => Gradcheck.check(Scalar.sqrt, 1e-7, { u: 1, name: 'sqrt' })).toThrow(
+      /Gradcheck\.check\(sqrt\): the lens threw at x − h·u = \[-0\.0000099\d*\]: Scalar\.sqrt: input must be >= 0/
+    )
+    expect(() => Gradcheck.check(Scalar.sqrt, 0)).toThrow(/in the backward pass at x = \[0\].*derivative is infinite at 0/)
+    expect(() => Gradcheck.check(Scalar.log, -1)).toThrow(/the lens threw at x = \[-1\]: Scalar\.log/)
+  })
+
+  it('rejects bad options and values without a vector space', () => {
+    expect(() => Gradcheck.check(Scalar.sin, 1, { h: 0 })).toThrow(/option h must be a finite number > 0/)
+    expect(() => Gradcheck.check(Scalar.sin, 1, { h: NaN })).toThrow(RangeError)
+    expect(() => Gradcheck.check(Scalar.sin, 1, { atol: -1 })).toThrow(/option atol must be a finite number >= 0/)
+    expect(() => Gradcheck.check(Scalar.sin, 1, { rtol: Infinity })).toThrow(/option rtol/)
+    const named = Lens.id<string>()
+    expect(() => Gradcheck.check(named, 'x')).toThrow(/cannot infer the vector space of the input.*pass the option 'input'/)
+    expect(() => Gradcheck.check(null as unknown as Lens.Lens<number, number>, 1)).toThrow(TypeError)
+  })
+
+  it('works with any VectorSpace instance passed as options (records, a custom space)', () => {
+    type Affine = { readonly w: number; readonly b: number }
+    const affine = Lens.make<Affine, number>({
+      forward: ({ w, b }) => Math.tanh(w * 1.5 + b),
+      backward: ({ w, b }, dy) => {
+        const d = (1 - Math.tanh(w * 1.5 + b) ** 2) * dy
+        return { w: 1.5 * d, b: d }
+      }
+    })
+    expect(Gradcheck.check(affine, { w: 0.2, b: -0.1 }).status).toBe('pass')
+    // A vector space of Float64Array, as tensors will have.
+    const Vec: VectorSpace.VectorSpace<Float64Array> = VectorSpace.fromCoordinates<Float64Array>({
+      zero: (like) => new Float64Array(like.length),
+      add: (x, y) => x.map((xi, i) => xi + (y[i] as number)),
+      scale: (s, x) => x.map((xi) => s * xi),
+      dot: (x, y) => x.reduce((acc, xi, i) => acc + xi * (y[i] as number), 0),
+      size: (like) => like.length,
+      write: (x, out, offset) => out.set(x, offset),
+      read: (like, data, offset) => Float64Array.from({ length: like.length }, (_, i) => data[offset + i] as number)
+    })
+    const sumSquares = Lens.make<Float64Array, number>({
+      forward: (x) => x.reduce((acc, xi) => acc + xi * xi, 0),
+      backward: (x, dy) => x.map((xi) => 2 * xi * dy)
+    })
+    const x = new Float64Array([1, -2, 0.5])
+    expect(Gradcheck.check(sumSquares, x, { input: Vec }).status).toBe('pass')
+    expect(Gradcheck.jacobian(sumSquares, x, { input: Vec }).analytic).toEqual([[2, -4, 1]])
+    expect(() => Gradcheck.check(sumSquares, x)).toThrow(/cannot infer the vector space of the input/)
+    expect(x).toEqual(new Float64Array([1, -2, 0.5]))
+  })
+
+  it('does not mutate its input', () => {
+    const x: Triple = [0.3, -1.2, 2]
+    const copy = [...x]
+    Gradcheck.check(f3wrong, x)
+    Gradcheck.jacobian(f3wrong, x)
+    expect(x).toEqual(copy)
+  })
+})
+
+describe('Gradcheck.jacobian (full comparison)', () => {
+  it('compares the Jacobian of mul on pairs', () => {
+    const report = Gradcheck.jacobian(Scalar.mul, [2, -3])
+    expect(report).toMatchObject({ mode: 'jacobian', status: 'pass', rows: 1, cols: 2, kinks: 0 })
+    expect(report.analytic).toEqual([[-3, 2]])
+    expect(report.numeric[0]?.[0]).toBeCloseTo(-3, 9)
+    expect(report.numeric[0]?.[1]).toBeCloseTo(2, 9)
+    expect(report.maxAbsError).toBeLessThan(1e-8)
+  })
+
+  it('compares a hand-written Lens<[number, number, number], [number, number]>', () => {
+    const [a, b, c] = [0.3, -1.2, 2]
+    const report = Gradcheck.jacobian(f3, [a, b, c])
+    expect(report.status).toBe('pass')
+    expect(report.analytic).toEqual([
+      [b * c, a * c, a * b],
+      [Math.cos(a), 0, 2 * c]
+    ])
+    report.numeric.forEach((row, i) => row.forEach((n, j) => expect(n).toBeCloseTo(report.analytic[i]?.[j] ?? NaN, 8)))
+  })
+
+  it('fails a wrong entry and names it as the worst coordinate', () => {
+    const report = Gradcheck.jacobian(f3wrong, [0.3, -1.2, 2], { name: 'f3' })
+    expect(report.status).toBe('fail')
+    expect(report.worst).toMatchObject({ row: 1, col: 2, analytic: 2 })
+    expect(report.worst?.numeric).toBeCloseTo(4, 6)
+    expect(report.maxAbsError).toBeCloseTo(2, 6)
+    expect(report.maxRelError).toBeCloseTo(0.5, 6)
+  })
+
+  it('catches every wrong entry of a random Jacobian', () => {
+    // A linear map x ↦ Mx whose backward pass has one entry of Mᵀ perturbed.
+    const entries = doubles(-2, 2)
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.array(entries, { minLength: 16, maxLength: 16 }),
+        fc.array(entries, { minLength: 4, maxLength: 4 }),
+        fc.nat(),
+        fc.constantFrom(1e-3, -0.5, 1),
+        (m, n, ms, xs, k, delta) => {
+          const M = (i: number, j: number): number => ms[i * 4 + j] as number
+          const bad = k % (m * n)
+          const [bi, bj] = [Math.floor(bad / n), bad % n]
+          const lens = Lens.make<ReadonlyArray<number>, ReadonlyArray<number>>({
+            forward: (x) => Array.from({ length: m }, (_, i) => x.reduce((acc, xj, j) => acc + M(i, j) * xj, 0)),
+            backward: (_x, dy) =>
+              Array.from({ length: n }, (_, j) =>
+                dy.reduce((acc, dyi, i) => acc + (M(i, j) + (i === bi && j === bj ? delta : 0)) * dyi, 0)
+              )
+          })
+          const report = Gradcheck.jacobian(lens, xs.slice(0, n))
+          expect(report.status).toBe('fail')
+          expect(report.worst).toMatchObject({ row: bi, col: bj })
+        }
+      ),
+      { numRuns: 200 }
+    )
+  })
+
+  it('leaves kink entries out and reports them', () => {
+    // (relu(a), a·b): the entry [0, 0] is a kink at a = 0, the others are smooth.
+    const reluAndMul = (d10: number): Lens.Lens<Pair, Pair> =>
+      Lens.make<Pair, Pair>({
+        forward: ([a, b]) => [Math.max(a, 0), a * b],
+        backward: ([a, b], [d0, d1]) => [(a > 0 ? d0 : 0) + d10 * b * d1, a * d1]
+      })
+    const kinky = Gradcheck.jacobian(reluAndMul(1), [0, 2])
+    expect(kinky).toMatchObject({ status: 'kink', kinks: 1 })
+    expect(Gradcheck.format(kinky)).toContain('1 kink entry left out')
+    // A wrong smooth entry still fails next to a kink.
+    expect(Gradcheck.jacobian(reluAndMul(2), [0, 2])).toMatchObject({ status: 'fail', kinks: 1, worst: { row: 1, col: 0 } })
+    expect(Gradcheck.jacobian(Scalar.relu, 0)).toMatchObject({ status: 'kink', kinks: 1, worst: null })
+    expect(Gradcheck.jacobian(reluAndMul(1), [0.5, 2]).status).toBe('pass')
+  })
+
+  it('handles a zero-size input', () => {
+    const constant = Lens.make<readonly [], Pair>({ forward: () => [1, 2], backward: () => [] })
+    const report = Gradcheck.jacobian(constant, [])
+    expect(report).toMatchObject({ status: 'pass', rows: 2, cols: 0, worst: null, analytic: [[], []], maxAbsError: 0 })
+    expect(Gradcheck.format(report)).toContain('no entries compared')
+  })
+})
+
+describe('Gradcheck.assert and Gradcheck.format', () => {
+  it('assert returns the report on a pass or a kink and throws the formatted report on a failure', () => {
+    expect(Gradcheck.assert(Scalar.tanh, 0.3).status).toBe('pass')
+    expect(Gradcheck.assert(Scalar.relu, 0).status).toBe('kink')
+    expect(Gradcheck.assert(f3, [0.3, -1.2, 2], { mode: 'jacobian' }).mode).toBe('jacobian')
+    const report = Gradcheck.check(offByOnePercent, 1, { name: 'sin' })
+    expect(() => Gradcheck.assert(offByOnePercent, 1, { name: 'sin' })).toThrow(Gradcheck.format(report))
+    expect(() => Gradcheck.assert(f3wrong, [0.3, -1.2, 2], { mode: 'jacobian', name: 'f3' })).toThrow(
+      /gradient check failed for f3: analytic 2 vs numeric 4 \(abs err 2\.0e\+0, rel err 5\.0e-1, tolerance 4\.0e-5\) at input \[0\.3, -1\.2, 2\], worst coordinate \[1, 2\]/
+    )
+  })
+
+  it('formats a failure with both values, the errors, the tolerance, the input and the worst coordinate', () => {
+    const text = Gradcheck.format(Gradcheck.check(offByOnePercent, 1, { name: 'sin' }))
+    const [first, ...rest] = text.split('\n')
+    expect(first).toMatch(
+      /^gradient check failed for sin: analytic -?0\.5457\d* vs numeric -?0\.5403\d* \(abs err \d\.\de-3, rel err \d\.\de-3, tolerance \d\.\de-6\) at input \[1\], worst coordinate \[0, 0\]$/
+    )
+    expect(rest.join('\n')).toContain('dot-product test')
+    expect(rest.join('\n')).toContain('directions from seed 1')
+    expect(rest.join('\n')).toMatch(/worst coordinate \[0, 0\] \(output 0, input 0\): analytic 0\.5457\d* vs numeric 0\.5403\d*/)
+    expect(rest.join('\n')).toContain('h = 1.0e-5')
+    expect(rest.join('\n')).toContain('≤ 1.0e-7 + 1.0e-5·max(|analytic|, |numeric|)')
+  })
+
+  it('formats a pass and a kink', () => {
+    expect(Gradcheck.format(Gradcheck.check(Scalar.sin, 0.5, { name: 'sin' }))).toMatch(
+      /^gradient check passed for sin: analytic -?0\.877583 vs numeric -?0\.877583 \(abs err [\d.e+-]+, rel err [\d.e+-]+, tolerance 8\.9e-6\) at input \[0\.5\]\n/
+    )
+    expect(Gradcheck.format(Gradcheck.check(Scalar.relu, 0, { name: 'relu' }))).toMatch(
+      /^gradient check inconclusive for relu: kink at input \[0\] \(one-sided slopes -?[01] and -?[01] disagree\), case discarded/
+    )
+    expect(Gradcheck.format(Gradcheck.check(Scalar.sin, 1, { u: 1, v: 1 }))).toContain('explicit directions')
+    expect(Gradcheck.format(Gradcheck.jacobian(f3, [0.3, -1.2, 2]))).toContain('full Jacobian 2×3 (output × input coordinates)')
+  })
+
+  it('shows a long input in full precision, truncated to 8 coordinates', () => {
+    const sum = Lens.make<ReadonlyArray<number>, number>({
+      forward: (xs) => xs.reduce((a, b) => a + b, 0),
+      backward: (xs, dy) => xs.map(() => 1.5 * dy)
+    })
+    const xs = Array.from({ length: 20 }, (_, i) => i + 0.1)
+    const text = Gradcheck.format(Gradcheck.check(sum, xs))
+    expect(text).toContain('at input [0.1, 1.1, 2.1, 3.1, 4.1, 5.1, 6.1, 7.1, … (20 coordinates)]')
+    expect(text).toContain('20 → 1 coordinates')
+  })
+})
+
+describe('the law kit catches wrong lenses (the checks can fail)', () => {
+  it('checkGradient passes a right primitive and throws a readable report for a wrong one', () => {
+    const cube = unary((x) => x ** 3, (x) => 3 * x * x)
+    expect(() => checkGradient(cube, doubles(-3, 3), { name: 'cube' })).not.toThrow()
+    const wrongCube = unary((x) => x ** 3, (x) => 3 * x)
+    expect(() => checkGradient(wrongCube, doubles(-3, 3), { name: 'cube' })).toThrow(/gradient check failed for cube/)
+    expect(() => checkGradient(wrongCube, doubles(-3, 3), { name: 'cube' })).toThrow(/Counterexample/)
+    expect(() => checkGradient(wrongCube, doubles(-3, 3), { name: 'cube' })).toThrow(/seed/)
+  })
+
+  it('checkGradient catches a backward pass off by 1% and sin differentiated with sin', () => {
+    expect(() => checkGradient(offByOnePercent, doubles(-3, 3))).toThrow(/gradient check failed/)
+    expect(() => checkGradient(sinWithSin, doubles(-3, 3))).toThrow(/gradient check failed/)
+  })
+
+  it('checkGradient discards kinks and works on tuples and custom spaces', () => {
+    expect(() => checkGradient(abs, fc.constantFrom(0, -0.5, 0.5, 2))).not.toThrow()
+    expect(() => checkGradient(f3, fc.tuple(doubles(-2, 2), doubles(-2, 2), doubles(-2, 2)))).not.toThrow()
+    expect(() => checkGradient(f3wrong, fc.tuple(doubles(-2, 2), doubles(-2, 2), doubles(0.5, 2)), { name: 'f3' })).toThrow(
+      /gradient check failed for f3/
+    )
+    const pairs = VectorSpace.tuple(VectorSpace.number, VectorSpace.number)
+    expect(() => checkGradient(Scalar.div, fc.tuple(doubles(-2, 2), doubles(0.5, 2)), { input: pairs, output: VectorSpace.number })).not.toThrow()
+  })
+
+  it('checkGradient catches a 1% error in every Scalar primitive', () => {
+    const perturbed = (lens: Lens.Lens<number, number>): Lens.Lens<number, number> => {
+      const { forward, backward } = Lens.toPair(lens)
+      return Lens.make({ forward, backward: (x, dy, y) => 1.01 * backward(x, dy, y) })
+    }
+    const positive = doubles(0.5, 3)
+    const cases: ReadonlyArray<readonly [string, Lens.Lens<number, number>, fc.Arbitrary<number>]> = [
+      ['square', Scalar.square, positive],
+      ['exp', Scalar.exp, positive],
+      ['log', Scalar.log, positive],
+      ['sin', Scalar.sin, doubles(0.1, 1.4)],
+      ['cos', Scalar.cos, doubles(0.1, 1.4)],
+      ['tanh', Scalar.tanh, doubles(-2, 2)],
+      ['sigmoid', Scalar.sigmoid, doubles(-2, 2)],
+      ['relu', Scalar.relu, positive],
+      ['neg', Scalar.neg, positive],
+      ['sqrt', Scalar.sqrt, positive],
+      ['scale(3)', Scalar.scale(3), positive],
+      ['shift(1)', Scalar.shift(1), positive],
+      ['pow(2.5)', Scalar.pow(2.5), positive]
+    ]
+    for (const [name, lens, inputs] of cases) {
+      expect(() => checkGradient(perturbed(lens), inputs, { name }), name).toThrow(`gradient check failed for ${name}`)
+    }
+  })
+
+  it('gradientLaw is the predicate behind it', () => {
+    expect(gradientLaw(Scalar.sin, 0.5)).toBe(true)
+    expect(gradientLaw(sinWithSin, 0.5)).toBe(false)
+    expect(gradientLaw(Scalar.relu, 0)).toBe(true)
+  })
+
+  it('linearity in the cotangent catches a nonlinear or affine backward pass', () => {
+    const squaresCotangent = Lens.make<number, number>({ forward: Math.sin, backward: (x, dy) => Math.cos(x) * dy * dy })
+    const affine = Lens.make<number, number>({ forward: Math.sin, backward: (x, dy) => Math.cos(x) * dy + 1e-9 })
+    const xs = doubles(-3, 3)
+    expect(() => checkCotangentLinearity(Scalar.sin, xs)).not.toThrow()
+    expect(() => checkCotangentLinearity(squaresCotangent, xs, { name: 'sq' })).toThrow(/cotangent linearity failed for sq/)
+    expect(() => checkCotangentLinearity(affine, xs)).toThrow(/bwd\(a, s·u \+ v\) ≠ s·bwd\(a, u\) \+ bwd\(a, v\)|bwd\(a, 0\) ≠ 0/)
+    // The zero law alone: an affine backward pass is not 0 at the zero cotangent.
+    expect(cotangentLinearity(affine, 1, 0, 0, 0)).toBe(false)
+    expect(cotangentLinearity(Scalar.mul, [2, 3], 0.5, 4, -1)).toBe(true)
+    expect(() => checkCotangentLinearity(f3, fc.tuple(doubles(-2, 2), doubles(-2, 2), doubles(-2, 2)))).not.toThrow()
+  })
+
+  it('the symmetric second derivative catches a backward pass that is no gradient', () => {
+    const pairs = fc.tuple(doubles(-3, 3), doubles(-3, 3))
+    // (a, b) ↦ (b, 0) has ∂/∂b of its first coordinate 1 but ∂/∂a of its second 0.
+    const curl = Lens.make<Pair, number>({ forward: ([a, b]) => a * b, backward: ([, b], dy) => [b * dy, 0] })
+    expect(() => checkSymmetricSecondDerivative(curl, pairs, { name: 'curl' })).toThrow(/not the gradient of any function/)
+    expect(symmetricSecondDerivative(curl, [1, 2], [1, 0], [0, 1])).toBe(false)
+    expect(symmetricSecondDerivative(Scalar.mul, [1, 2], [1, 0], [0, 1])).toBe(true)
+    expect(() => checkSymmetricSecondDerivative(Lens.pipe(Scalar.mul, Scalar.sin), pairs)).not.toThrow()
+    // A kink in the gradient is discarded, not failed.
+    const absOfSum = Lens.pipe(Scalar.add, abs)
+    expect(symmetricSecondDerivative(absOfSum, [1, -1], [1, 0], [0, 1])).toBe(true)
+    expect(() => symmetricSecondDerivative(Lens.id<Pair>() as unknown as Lens.Lens<Pair, number>, [1, 2], [1, 0], [0, 1])).toThrow(
+      /must have a number output/
+    )
+  })
+})
