@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# The packed-tarball smoke test: does `npm pack` produce a package that works for its users?
+#
+#  1. builds dist/ from scratch and packs the tarball;
+#  2. creates a consumer project in a temporary folder and installs the tarball, with
+#     fast-check, typescript and vitest at the versions this project locks
+#     (npm --prefer-offline: from the npm cache that `npm ci` filled, else the registry);
+#  3. (a) plain Node ESM (.mjs): imports 'backprop-lens', 'backprop-lens/laws' and every
+#         module's own subpath ('backprop-lens/Lens', ...; discovered from the package), and
+#         checks values; fp-ts's CommonJS subpaths ('fp-ts/lib/X.js') load from ESM;
+#     (b) type-checks a TypeScript file that uses them, under moduleResolution "bundler" and
+#         "nodenext" (skipLibCheck off, so the package's .d.ts files are checked too);
+#     (c) runs, with vitest, the copy-pasteable test file of docs/laws.md: the law kit on a
+#         primitive of the consumer's own.
+# Usage: bash test/pack/smoke.sh [--keep]   (--keep leaves the temporary folder for a look)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+KEEP="${1:-}"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/backprop-lens-smoke.XXXXXX")"
+cleanup() { if [ "$KEEP" != "--keep" ]; then rm -rf "$WORK"; else echo "smoke: kept $WORK"; fi; }
+trap cleanup EXIT
+start=$SECONDS
+step() { echo "smoke [$((SECONDS - start))s] $*"; }
+
+cd "$ROOT"
+step "build and pack"
+rm -rf dist
+npm run --silent build
+TARBALL="$(npm pack --silent --ignore-scripts --pack-destination "$WORK" | tail -n 1)"
+TARBALL="$WORK/$TARBALL"
+test -f "$TARBALL" || { echo "smoke: npm pack did not produce a tarball" >&2; exit 1; }
+
+# The versions this project is tested with.
+version() { node -p "require('$ROOT/node_modules/$1/package.json').version"; }
+DEPS=(
+  "fast-check@$(version fast-check)"
+  "typescript@$(version typescript)"
+  "vitest@$(version vitest)"
+)
+
+APP="$WORK/consumer"
+mkdir -p "$APP/test"
+cd "$APP"
+cat > package.json <<'JSON'
+{ "name": "consumer", "version": "0.0.0", "private": true, "type": "module" }
+JSON
+step "install the tarball and ${DEPS[*]}"
+npm install --silent --prefer-offline --no-audit --no-fund --no-package-lock "$TARBALL" "${DEPS[@]}"
+
+# ---- (a) plain Node ESM -------------------------------------------------------------
+step "(a) plain Node ESM imports"
+cat > esm.mjs <<'JS'
+import assert from 'node:assert/strict'
+import { readdirSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import * as root from 'backprop-lens'
+import * as laws from 'backprop-lens/laws'
+import * as LensModule from 'backprop-lens/Lens'
+import * as Either from 'fp-ts/lib/Either.js'
+
+const { Lens, Scalar } = root
+const f = Lens.pipe(Scalar.square, Scalar.exp, Scalar.square)
+assert.equal(Lens.evaluate(f, 0.5), 1.648721270700128)
+assert.equal(Lens.backPropagateConst(f, 1, 0.5), 3.297442541400256)
+// pipe runs its first lens first: sin(1²), not sin(1)².
+assert.equal(Lens.evaluate(Lens.pipe(Scalar.square, Scalar.sin), 1), Math.sin(1))
+assert.equal(LensModule.pipe, Lens.pipe, 'backprop-lens/Lens is the same module as the Lens namespace')
+assert.ok(Object.keys(laws).length > 0, 'backprop-lens/laws exports something')
+assert.ok(Either.isRight(Either.right(1)), 'fp-ts/lib/Either.js loads from ESM')
+
+// Every module of the package loads on its own subpath and is the root's namespace.
+const pkg = createRequire(import.meta.url).resolve('backprop-lens/package.json')
+const distSrc = new URL('./dist/src/', `file://${pkg}`)
+const modules = readdirSync(distSrc).filter((f) => f.endsWith('.js') && f !== 'index.js' && f !== 'internal.js')
+for (const file of modules) {
+  const name = file.slice(0, -'.js'.length)
+  const mod = await import(`backprop-lens/${name}`)
+  assert.ok(Object.keys(mod).length > 0, `backprop-lens/${name} exports something`)
+  if (name in root) for (const key of Object.keys(mod)) assert.equal(root[name][key], mod[key], `${name}.${key}`)
+}
+// The machinery stays private.
+await assert.rejects(import('backprop-lens/internal'), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' })
+// What the library itself imports from fp-ts/io-ts at run time resolves in plain Node too
+// (the imports above already loaded them; this names them in the log).
+const runtime = new Set()
+for (const dir of ['./dist/src/', './dist/laws/']) {
+  for (const file of readdirSync(new URL(dir, `file://${pkg}`)).filter((f) => f.endsWith('.js'))) {
+    const text = (await import('node:fs')).readFileSync(new URL(dir + file, `file://${pkg}`), 'utf8')
+    for (const m of text.matchAll(/^import\s[^'"]*['"]((?:fp-ts|io-ts)[^'"]*)['"]/gm)) runtime.add(m[1])
+  }
+}
+for (const spec of runtime) await import(spec)
+console.log(`smoke (a): ok: root, laws, ${modules.length} module subpaths (${modules.map((f) => f.slice(0, -3)).join(', ')}); fp-ts/io-ts at run time: ${[...runtime].join(', ') || 'none'}`)
+JS
+node esm.mjs
+
+# ---- (b) TypeScript under bundler and nodenext ----------------------------------------
+step "(b) type-check under moduleResolution bundler and nodenext"
+cat > usage.ts <<'TS'
+import { Cont, Lens, Scalar } from 'backprop-lens'
+import * as L from 'backprop-lens/Lens'
+import * as S from 'backprop-lens/Scalar'
+import * as laws from 'backprop-lens/laws'
+import type { Category2 } from 'fp-ts/lib/Category.js'
+
+const f: L.Lens<number, number> = Lens.pipe(S.square, Scalar.exp, Scalar.square)
+const cube = Lens.make<number, number>({ forward: (x) => x ** 3, backward: (x, dy) => 3 * x * x * dy })
+const [value, gradient]: readonly [number, number] = Lens.valueAndGrad(Lens.pipe(f, cube), 0.5)
+const c: Cont.Cont<string, number> = Cont.of(2)
+// The fp-ts instances carry the package's URI (the HKT augmentation is visible).
+const category: Category2<'backprop-lens/Lens'> = Lens.Category
+// @ts-expect-error pipe of mismatched lenses does not compile
+Lens.pipe(Scalar.add, Scalar.add)
+const kit: object = laws
+export { value, gradient, c, category, kit }
+TS
+cat > tsconfig.bundler.json <<'JSON'
+{
+  "compilerOptions": {
+    "target": "ES2022", "module": "ESNext", "moduleResolution": "Bundler",
+    "strict": true, "noEmit": true, "skipLibCheck": false, "types": [],
+    "noUncheckedIndexedAccess": true, "exactOptionalPropertyTypes": true
+  },
+  "files": ["usage.ts"]
+}
+JSON
+cat > tsconfig.nodenext.json <<'JSON'
+{
+  "compilerOptions": {
+    "target": "ES2022", "module": "NodeNext", "moduleResolution": "NodeNext",
+    "strict": true, "noEmit": true, "skipLibCheck": false, "types": [],
+    "noUncheckedIndexedAccess": true, "exactOptionalPropertyTypes": true
+  },
+  "files": ["usage.ts"]
+}
+JSON
+npx --no-install tsc -p tsconfig.bundler.json
+npx --no-install tsc -p tsconfig.nodenext.json
+echo "smoke (b): ok: bundler and nodenext"
+
+# ---- (c) the law kit in the consumer's own vitest suite --------------------------------
+step "(c) the law kit with vitest (the test file of docs/laws.md)"
+node --input-type=module - "$ROOT/docs/laws.md" test/laws.test.ts <<'JS'
+import { readFileSync, writeFileSync } from 'node:fs'
+const [source, target] = process.argv.slice(2)
+const blocks = [...readFileSync(source, 'utf8').matchAll(/^```(?:ts|typescript)[^\n]*\n([\s\S]*?)^```/gm)].map((m) => m[1])
+const file = blocks.find((b) => /from ['"]vitest['"]/.test(b))
+if (file === undefined) throw new Error(`${source}: no ts code block that imports from 'vitest'`)
+writeFileSync(target, file)
+JS
+npx --no-install vitest run --root "$APP" --reporter=dot
+echo "smoke (c): ok"
+
+step "all checks passed"
