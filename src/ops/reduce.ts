@@ -1,0 +1,256 @@
+/**
+ * Reductions: `sum`, `mean`, `max` and `logSumExp` over a set of axes.
+ *
+ * Each takes `{ axes?, keepDims? }`: `axes` is one axis or an array of axes (negative axes
+ * count from the end; all axes when omitted; `[]` reduces nothing), and `keepDims` keeps the
+ * reduced axes as axes of length 1 (default `false`, so reducing every axis gives a rank-0
+ * tensor). An axis out of range or repeated throws a `RangeError` naming the op, the axes
+ * and the shape; `mean`, `max` and `logSumExp` over zero elements throw rather than answer
+ * `NaN` or an infinity.
+ *
+ * The backward passes broadcast the cotangent back over the reduced axes: `sum` copies it,
+ * `mean` divides it by the number of elements reduced, `logSumExp` weights it by the
+ * softmax, and `max` sends it to the maximal elements, split evenly between ties (a valid
+ * subgradient; PyTorch's `amax` does the same).
+ *
+ * @module ops/reduce
+ */
+import * as Lens from '../Lens.js'
+import { type Shape, type Tensor, showShape, unsafeFromData } from '../Tensor.js'
+import * as K from '../kernels-linalg.js'
+import { expectFinite, expectInteger, expectTensor } from './linalg.js'
+
+// -------------------------------------------------------------------------------------
+// options
+// -------------------------------------------------------------------------------------
+
+/**
+ * Options of the reductions: `axes` (one axis or several; negative counts from the end;
+ * default: all axes) and `keepDims` (keep reduced axes with length 1; default `false`).
+ *
+ * @example
+ * import { Lens, Tensor, ops } from 'backprop-lens'
+ *
+ * const options: ops.ReduceOptions = { axes: -1, keepDims: true }
+ * console.log(Lens.evaluate(ops.sum(options), Tensor.zeros([2, 3])).shape) // [ 2, 1 ]
+ *
+ * @category reductions
+ */
+export interface ReduceOptions {
+  readonly axes?: number | ReadonlyArray<number> | undefined
+  readonly keepDims?: boolean | undefined
+}
+
+interface Reduction {
+  readonly reduced: Array<boolean>
+  readonly shape: Shape
+  /** The number of elements reduced into each output element. */
+  readonly count: number
+}
+
+const resolve = (op: string, axes: ReadonlyArray<number> | null, keepDims: boolean, shape: Shape): Reduction => {
+  const r = shape.length
+  const reduced = new Array<boolean>(r).fill(axes === null)
+  if (axes !== null) {
+    for (const a of axes) {
+      if (a < -r || a >= r) {
+        throw new RangeError(`${op}: axis ${a} is out of range for shape ${showShape(shape)}`)
+      }
+      const q = a < 0 ? a + r : a
+      if (reduced[q]) throw new RangeError(`${op}: axis ${a} is repeated in axes ${showShape(axes)} for shape ${showShape(shape)}`)
+      reduced[q] = true
+    }
+  }
+  const out: Array<number> = []
+  let count = 1
+  for (let i = 0; i < r; i++) {
+    if (reduced[i]) {
+      count *= shape[i] as number
+      if (keepDims) out.push(1)
+    } else {
+      out.push(shape[i] as number)
+    }
+  }
+  return { reduced, shape: out, count }
+}
+
+const parse = (op: string, options: ReduceOptions | undefined): { readonly axes: ReadonlyArray<number> | null; readonly keepDims: boolean } => {
+  if (options === undefined) return { axes: null, keepDims: false }
+  if (options === null || typeof options !== 'object') throw new TypeError(`${op}: options must be an object { axes?, keepDims? }`)
+  const { axes, keepDims } = options
+  if (keepDims !== undefined && typeof keepDims !== 'boolean') throw new TypeError(`${op}: keepDims must be a boolean`)
+  if (axes === undefined) return { axes: null, keepDims: keepDims ?? false }
+  const list = typeof axes === 'number' ? [axes] : Array.isArray(axes) ? axes.slice() : null
+  if (list === null) throw new TypeError(`${op}: axes must be an integer or an array of integers`)
+  list.forEach((a, i) => expectInteger(op, typeof axes === 'number' ? 'axes' : `axes[${i}]`, a))
+  return { axes: list, keepDims: keepDims ?? false }
+}
+
+const nonEmpty = (op: string, red: Reduction, shape: Shape, axes: ReadonlyArray<number> | null): void => {
+  if (red.count === 0 && K.product(red.shape) > 0) {
+    throw new RangeError(
+      `${op}: no elements to reduce over ${axes === null ? 'all axes' : `axes ${showShape(axes)}`} of shape ${showShape(shape)}`
+    )
+  }
+}
+
+// -------------------------------------------------------------------------------------
+// reductions
+// -------------------------------------------------------------------------------------
+
+/**
+ * The sum over `axes` (all axes by default). The backward pass broadcasts the cotangent
+ * back over the reduced axes.
+ *
+ * @example
+ * import { Lens, Tensor, ops } from 'backprop-lens'
+ *
+ * const x = Tensor.fromNested([[1, 2, 3], [4, 5, 6]])
+ * console.log(Tensor.toNested(Lens.evaluate(ops.sum(), x))) // 21
+ * console.log(Tensor.toNested(Lens.evaluate(ops.sum({ axes: 0 }), x))) // [ 5, 7, 9 ]
+ * console.log(Tensor.toNested(Lens.backPropagateConst(ops.sum({ axes: 1 }), Tensor.fromNested([1, 10]), x))) // [ [ 1, 1, 1 ], [ 10, 10, 10 ] ]
+ *
+ * @category reductions
+ */
+export const sum = (options?: ReduceOptions): Lens.Lens<Tensor, Tensor> => {
+  const op = 'ops.sum'
+  const { axes, keepDims } = parse(op, options)
+  return Lens.make<Tensor, Tensor>({
+    forward: (x) => {
+      const { shape, data } = expectTensor(op, x)
+      const red = resolve(op, axes, keepDims, shape)
+      const out = K.reduceAxes(data, shape, red.reduced, K.sumAxis)
+      expectFinite(op, red.shape, out)
+      return unsafeFromData(red.shape, out)
+    },
+    backward: (x, dy) => {
+      const red = resolve(op, axes, keepDims, x.shape)
+      return unsafeFromData(x.shape, K.expandAxes(dy.data, x.shape, red.reduced))
+    }
+  })
+}
+
+/**
+ * The mean over `axes` (all axes by default). The backward pass broadcasts the cotangent
+ * divided by the number of elements averaged. Averaging over zero elements throws.
+ *
+ * @example
+ * import { Lens, Tensor, ops } from 'backprop-lens'
+ *
+ * const x = Tensor.fromNested([[1, 2, 3], [4, 5, 6]])
+ * console.log(Tensor.toNested(Lens.evaluate(ops.mean({ axes: -1 }), x))) // [ 2, 5 ]
+ * console.log(Tensor.toNested(Lens.backPropagateConst(ops.mean(), Tensor.scalar(6), x))) // [ [ 1, 1, 1 ], [ 1, 1, 1 ] ]
+ *
+ * @category reductions
+ */
+export const mean = (options?: ReduceOptions): Lens.Lens<Tensor, Tensor> => {
+  const op = 'ops.mean'
+  const { axes, keepDims } = parse(op, options)
+  return Lens.make<Tensor, Tensor>({
+    forward: (x) => {
+      const { shape, data } = expectTensor(op, x)
+      const red = resolve(op, axes, keepDims, shape)
+      nonEmpty(op, red, shape, axes)
+      const out = K.reduceAxes(data, shape, red.reduced, K.sumAxis)
+      const inv = 1 / red.count
+      for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) * inv
+      expectFinite(op, red.shape, out)
+      return unsafeFromData(red.shape, out)
+    },
+    backward: (x, dy) => {
+      const red = resolve(op, axes, keepDims, x.shape)
+      const dx = K.expandAxes(dy.data, x.shape, red.reduced)
+      const inv = 1 / red.count
+      for (let i = 0; i < dx.length; i++) dx[i] = (dx[i] as number) * inv
+      return unsafeFromData(x.shape, dx)
+    }
+  })
+}
+
+/**
+ * The maximum over `axes` (all axes by default). The backward pass sends the cotangent to
+ * the elements equal to the maximum; when several tie, it is **split evenly** between them
+ * (so the gradient of `max` of `[1, 3, 3]` is `[0, 0.5, 0.5]`), a valid subgradient. The
+ * maximum over zero elements throws.
+ *
+ * @example
+ * import { Lens, Tensor, ops } from 'backprop-lens'
+ *
+ * const x = Tensor.fromNested([[1, 5, 2], [7, 0, 7]])
+ * console.log(Tensor.toNested(Lens.evaluate(ops.max({ axes: 1 }), x))) // [ 5, 7 ]
+ * console.log(Tensor.toNested(Lens.backPropagateConst(ops.max({ axes: 1 }), Tensor.ones([2]), x))) // [ [ 0, 1, 0 ], [ 0.5, 0, 0.5 ] ]
+ *
+ * @category reductions
+ */
+export const max = (options?: ReduceOptions): Lens.Lens<Tensor, Tensor> => {
+  const op = 'ops.max'
+  const { axes, keepDims } = parse(op, options)
+  return Lens.make<Tensor, Tensor>({
+    forward: (x) => {
+      const { shape, data } = expectTensor(op, x)
+      const red = resolve(op, axes, keepDims, shape)
+      nonEmpty(op, red, shape, axes)
+      return unsafeFromData(red.shape, K.reduceAxes(data, shape, red.reduced, K.maxAxis))
+    },
+    backward: (x, dy, y) => {
+      const red = resolve(op, axes, keepDims, x.shape)
+      const xs = x.data
+      const top = K.expandAxes(y.data, x.shape, red.reduced)
+      const hit = new Float64Array(xs.length)
+      for (let i = 0; i < xs.length; i++) hit[i] = xs[i] === top[i] ? 1 : 0
+      const ties = K.expandAxes(K.reduceAxes(hit, x.shape, red.reduced, K.sumAxis), x.shape, red.reduced)
+      const dx = K.expandAxes(dy.data, x.shape, red.reduced)
+      for (let i = 0; i < dx.length; i++) dx[i] = hit[i] === 1 ? (dx[i] as number) / (ties[i] as number) : 0
+      return unsafeFromData(x.shape, dx)
+    }
+  })
+}
+
+/**
+ * `log Σ exp(x)` over `axes` (all axes by default), computed stably: the maximum is
+ * subtracted before exponentiating, so large inputs (1000 and more) neither overflow nor
+ * lose precision. The backward pass weights the cotangent by the softmax `exp(x − y)`. Over
+ * zero elements it throws (the answer would be −∞).
+ *
+ * @example
+ * import { Lens, Tensor, ops } from 'backprop-lens'
+ *
+ * const x = Tensor.fromNested([1000, 1000])
+ * console.log(Tensor.toNested(Lens.evaluate(ops.logSumExp(), x))) // 1000.6931471805599
+ * console.log(Tensor.toNested(Lens.backPropagateConst(ops.logSumExp(), Tensor.scalar(1), x))) // [ 0.5, 0.5 ]
+ *
+ * @category reductions
+ */
+export const logSumExp = (options?: ReduceOptions): Lens.Lens<Tensor, Tensor> => {
+  const op = 'ops.logSumExp'
+  const { axes, keepDims } = parse(op, options)
+  // The backward pass needs exp(x − max) and its sums: the VJP keeps them, which is both
+  // cheaper and more accurate than recomputing exp(x − y) from the rounded output y.
+  const run = (x: Tensor) => {
+    const { shape, data } = expectTensor(op, x)
+    const red = resolve(op, axes, keepDims, shape)
+    nonEmpty(op, red, shape, axes)
+    const top = K.reduceAxes(data, shape, red.reduced, K.maxAxis)
+    const shift = K.expandAxes(top, shape, red.reduced)
+    const e = new Float64Array(data.length)
+    for (let i = 0; i < e.length; i++) e[i] = Math.exp((data[i] as number) - (shift[i] as number))
+    const s = K.reduceAxes(e, shape, red.reduced, K.sumAxis)
+    const y = new Float64Array(s.length)
+    for (let i = 0; i < s.length; i++) y[i] = (top[i] as number) + Math.log(s[i] as number)
+    return { red, e, s, y: unsafeFromData(red.shape, y) }
+  }
+  return Lens.fromVjp<Tensor, Tensor>(
+    (x) => {
+      const { red, e, s, y } = run(x)
+      const pullback = (dy: Tensor): Tensor => {
+        const w = new Float64Array(s.length)
+        for (let i = 0; i < w.length; i++) w[i] = (dy.data[i] as number) / (s[i] as number)
+        const dx = K.expandAxes(w, x.shape, red.reduced)
+        for (let i = 0; i < dx.length; i++) dx[i] = (dx[i] as number) * (e[i] as number)
+        return unsafeFromData(x.shape, dx)
+      }
+      return [y, pullback] as const
+    },
+    (x) => run(x).y
+  )
+}

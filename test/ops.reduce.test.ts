@@ -1,0 +1,345 @@
+/**
+ * sum, mean, max and logSumExp over random axes (negative included, keepDims or not):
+ * forward values against naive reductions, gradients against finite differences over
+ * random shapes (ranks 0–4, dims 1–5), max's tie rule, logSumExp's stability at 1000, error
+ * messages, and inputs left untouched.
+ */
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { Gradcheck, Lens, Tensor, VectorSpace, ops } from '../src/index.js'
+import * as K from '../src/kernels-linalg.js'
+
+type T = Tensor.Tensor
+
+// -------------------------------------------------------------------------------------
+// helpers
+// -------------------------------------------------------------------------------------
+
+const TS: VectorSpace.VectorSpace<T> = VectorSpace.fromCoordinates<T>({
+  zero: (like) => Tensor.zeros(like.shape),
+  add: (x, y) => Tensor.make(x.shape, x.data.map((v, i) => v + (y.data[i] as number))),
+  scale: (s, x) => Tensor.make(x.shape, x.data.map((v) => s * v)),
+  dot: (x, y) => x.data.reduce((acc, v, i) => acc + v * (y.data[i] as number), 0),
+  size: (like) => like.size,
+  write: (x, out, offset) => out.set(x.data, offset),
+  read: (like, data, offset) => Tensor.make(like.shape, Array.from({ length: like.size }, (_, i) => data[offset + i] as number))
+})
+
+const shapeArb = (minRank: number, maxRank: number): fc.Arbitrary<Array<number>> =>
+  fc.array(fc.integer({ min: 1, max: 5 }), { minLength: minRank, maxLength: maxRank })
+
+const tensorOf = (shape: ReadonlyArray<number>, lo = -2, hi = 2): fc.Arbitrary<T> =>
+  fc
+    .array(fc.double({ min: lo, max: hi, noNaN: true, noDefaultInfinity: true }), {
+      minLength: Tensor.shapeSize(shape),
+      maxLength: Tensor.shapeSize(shape)
+    })
+    .map((xs) => Tensor.make(shape, xs))
+
+const latticeTensor = (shape: ReadonlyArray<number>): fc.Arbitrary<T> =>
+  fc
+    .array(
+      fc.integer({ min: -20, max: 19 }).map((i) => (i + 0.5) / 10),
+      { minLength: Tensor.shapeSize(shape), maxLength: Tensor.shapeSize(shape) }
+    )
+    .map((xs) => Tensor.make(shape, xs))
+
+const indicesOf = (shape: ReadonlyArray<number>): Array<Array<number>> => {
+  let out: Array<Array<number>> = [[]]
+  for (const d of shape) out = out.flatMap((idx) => Array.from({ length: d }, (_, i) => [...idx, i]))
+  return out
+}
+
+const messageOf = (f: () => unknown): string => {
+  try {
+    f()
+  } catch (e) {
+    return (e as Error).message
+  }
+  throw new Error('expected an error')
+}
+
+/** A tensor, reduction options (axes omitted, one axis, or a random subset, maybe negative) and the reduced mask. */
+interface Case {
+  readonly x: T
+  readonly options: ops.ReduceOptions | undefined
+  readonly reduced: Array<boolean>
+  readonly keepDims: boolean
+}
+
+const caseOf = (tensor: fc.Arbitrary<T>): fc.Arbitrary<Case> =>
+  tensor.chain((x) => {
+    const r = x.shape.length
+    return fc
+      .record({
+        kind: fc.integer({ min: 0, max: 3 }),
+        mask: fc.array(fc.boolean(), { minLength: r, maxLength: r }),
+        order: fc.shuffledSubarray(
+          Array.from({ length: r }, (_, i) => i),
+          { minLength: r, maxLength: r }
+        ),
+        negative: fc.array(fc.boolean(), { minLength: r, maxLength: r }),
+        keepDims: fc.boolean()
+      })
+      .map(({ kind, mask, order, negative, keepDims }): Case => {
+        const sign = (a: number): number => (negative[a] ? a - r : a)
+        if (kind === 0 || r === 0) {
+          // omitted axes: everything; sometimes no options at all
+          return { x, options: keepDims ? { keepDims } : undefined, reduced: new Array<boolean>(r).fill(true), keepDims }
+        }
+        if (kind === 1) {
+          const a = (order[0] as number) % r
+          const reduced = new Array<boolean>(r).fill(false)
+          reduced[a] = true
+          return { x, options: { axes: sign(a), keepDims }, reduced, keepDims }
+        }
+        const axes = order.filter((a) => mask[a]).map(sign)
+        return { x, options: { axes, keepDims }, reduced: mask, keepDims }
+      })
+  })
+
+const cases = caseOf(shapeArb(0, 4).chain((s) => tensorOf(s)))
+
+/** The naive reduction: group the elements by their index on the kept axes, combine with `f`. */
+const naive = (c: Case, f: (xs: Array<number>) => number): T => {
+  const { x, reduced, keepDims } = c
+  const outShape = x.shape.flatMap((d, a) => (reduced[a] ? (keepDims ? [1] : []) : [d]))
+  const groups = new Map<string, Array<number>>()
+  for (const idx of indicesOf(x.shape)) {
+    const key = idx.filter((_, a) => !reduced[a]).join(',')
+    const g = groups.get(key) ?? []
+    g.push(Tensor.get(x, idx))
+    groups.set(key, g)
+  }
+  const keptShape = x.shape.filter((_, a) => !reduced[a])
+  return Tensor.make(
+    outShape,
+    indicesOf(keptShape).map((idx) => f(groups.get(idx.join(',')) ?? []))
+  )
+}
+
+const close = (a: T, b: T, tol = 1e-12): void => {
+  expect(a.shape).toEqual(b.shape)
+  a.data.forEach((v, i) => {
+    const w = b.data[i] as number
+    expect(Math.abs(v - w)).toBeLessThanOrEqual(tol * (1 + Math.abs(v) + Math.abs(w)))
+  })
+}
+
+const gradcheck = (make: (options: ops.ReduceOptions | undefined) => Lens.Lens<T, T>, arb: fc.Arbitrary<Case> = cases): void => {
+  fc.assert(
+    fc.property(arb, fc.integer({ min: 0, max: 1e6 }), (c, seed) => {
+      const report = Gradcheck.check(make(c.options), c.x, { input: TS, output: TS, seed })
+      fc.pre(report.status !== 'kink')
+      expect(report.status, Gradcheck.format(report)).toBe('pass')
+    }),
+    { numRuns: 300 }
+  )
+}
+
+const untouched = (lens: Lens.Lens<T, T>, x: T): void => {
+  const before = Array.from(x.data)
+  const [y, pullback] = Lens.vjp(lens, x)
+  pullback(Tensor.ones(y.shape))
+  expect(Array.from(x.data)).toEqual(before)
+}
+
+const sumOf = (xs: Array<number>): number => xs.reduce((a, b) => a + b, 0)
+
+// -------------------------------------------------------------------------------------
+// kernels
+// -------------------------------------------------------------------------------------
+
+describe('reduction kernels', () => {
+  it('reduceAxes then expandAxes is the identity on ones, for every mask (runs of axes merged)', () => {
+    fc.assert(
+      fc.property(
+        shapeArb(0, 5).chain((s) => fc.tuple(fc.constant(s), fc.array(fc.boolean(), { minLength: s.length, maxLength: s.length }))),
+        ([shape, mask]) => {
+          const n = Tensor.shapeSize(shape)
+          const ones = new Float64Array(n).fill(1)
+          const counts = K.reduceAxes(ones, shape, mask, K.sumAxis)
+          const count = shape.reduce((acc, d, a) => (mask[a] ? acc * d : acc), 1)
+          expect(Array.from(counts).every((c) => c === count)).toBe(true)
+          expect(K.expandAxes(counts, shape, mask)).toEqual(new Float64Array(n).fill(count))
+        }
+      ),
+      { numRuns: 300 }
+    )
+  })
+})
+
+// -------------------------------------------------------------------------------------
+// forward values
+// -------------------------------------------------------------------------------------
+
+describe('forward values against naive reductions', () => {
+  it('sum', () => {
+    fc.assert(fc.property(cases, (c) => close(Lens.evaluate(ops.sum(c.options), c.x), naive(c, sumOf))), { numRuns: 300 })
+  })
+
+  it('mean', () => {
+    fc.assert(
+      fc.property(cases, (c) => close(Lens.evaluate(ops.mean(c.options), c.x), naive(c, (xs) => sumOf(xs) / xs.length))),
+      { numRuns: 300 }
+    )
+  })
+
+  it('max', () => {
+    fc.assert(
+      fc.property(cases, (c) => close(Lens.evaluate(ops.max(c.options), c.x), naive(c, (xs) => Math.max(...xs)), 0)),
+      { numRuns: 300 }
+    )
+  })
+
+  it('logSumExp', () => {
+    fc.assert(
+      fc.property(cases, (c) =>
+        close(
+          Lens.evaluate(ops.logSumExp(c.options), c.x),
+          naive(c, (xs) => Math.log(sumOf(xs.map(Math.exp))))
+        )
+      ),
+      { numRuns: 300 }
+    )
+  })
+
+  it('gives a rank-0 tensor when every axis is reduced, and keeps 1s with keepDims', () => {
+    const x = Tensor.fromNested([
+      [1, 2, 3],
+      [4, 5, 6]
+    ])
+    expect(Lens.evaluate(ops.sum(), x).shape).toEqual([])
+    expect(Lens.evaluate(ops.sum({ keepDims: true }), x).shape).toEqual([1, 1])
+    expect(Lens.evaluate(ops.mean({ axes: [-1, 0], keepDims: true }), x).data).toEqual(Float64Array.of(3.5))
+    expect(Tensor.toNested(Lens.evaluate(ops.max({ axes: 0, keepDims: true }), x))).toEqual([[4, 5, 6]])
+    // axes: [] reduces nothing
+    expect(Tensor.toNested(Lens.evaluate(ops.sum({ axes: [] }), x))).toEqual(Tensor.toNested(x))
+  })
+
+  it('logSumExp is stable at 1000 and at -1000', () => {
+    const big = Tensor.fromNested([
+      [1000, 1000, 1000],
+      [-1000, -1000, -1000],
+      [1000, -1000, 0]
+    ])
+    const y = Lens.evaluate(ops.logSumExp({ axes: 1 }), big)
+    close(y, Tensor.fromNested([1000 + Math.log(3), -1000 + Math.log(3), 1000]), 1e-15)
+    const g = Lens.backPropagateConst(ops.logSumExp({ axes: 1 }), Tensor.ones([3]), big)
+    close(
+      g,
+      Tensor.fromNested([
+        [1 / 3, 1 / 3, 1 / 3],
+        [1 / 3, 1 / 3, 1 / 3],
+        [1, 0, 0]
+      ]),
+      1e-15
+    )
+    close(Lens.evaluate(ops.logSumExp(), Tensor.fill([4, 5], 1000)), Tensor.scalar(1000 + Math.log(20)), 1e-15)
+  })
+})
+
+// -------------------------------------------------------------------------------------
+// gradients
+// -------------------------------------------------------------------------------------
+
+describe('gradients against finite differences (≥ 300 random shapes and axes each)', () => {
+  it('sum', () => gradcheck(ops.sum))
+  it('mean', () => gradcheck(ops.mean))
+  // Values on a lattice of step 1e-3: near-ties closer than the finite-difference step
+  // (2 and 2 − 1 ulp, which fast-check likes to draw) would make the numeric slope meaningless;
+  // exact ties remain possible and are checked (the even split is the central difference).
+  it('max', () => gradcheck(ops.max, caseOf(shapeArb(0, 4).chain((s) => latticeTensor(s)))))
+  it('logSumExp', () => gradcheck(ops.logSumExp))
+  it('logSumExp on large inputs (up to ±50)', () => gradcheck(ops.logSumExp, caseOf(shapeArb(1, 3).chain((s) => tensorOf(s, -50, 50)))))
+})
+
+describe('max at ties', () => {
+  it('splits the cotangent evenly between the maximal elements', () => {
+    const x = Tensor.fromNested([
+      [1, 3, 3],
+      [2, 2, 2],
+      [5, 0, 1]
+    ])
+    expect(Tensor.toNested(Lens.backPropagateConst(ops.max({ axes: 1 }), Tensor.fromNested([1, 3, 6]), x))).toEqual([
+      [0, 0.5, 0.5],
+      [1, 1, 1],
+      [6, 0, 0]
+    ])
+    // Over several axes the split is over the whole group, not axis by axis.
+    const y = Tensor.fromNested([
+      [1, 1],
+      [1, 0]
+    ])
+    const g = Lens.backPropagateConst(ops.max(), Tensor.scalar(1), y)
+    close(
+      g,
+      Tensor.fromNested([
+        [1 / 3, 1 / 3],
+        [1 / 3, 0]
+      ]),
+      0
+    )
+  })
+
+  it('the split gradient is a subgradient: it sums to the cotangent', () => {
+    fc.assert(
+      fc.property(
+        caseOf(shapeArb(1, 4).chain((s) => tensorOf(s).map((t) => Tensor.make(s, t.data.map((v) => Math.round(v)))))),
+        (c) => {
+          const y = Lens.evaluate(ops.max(c.options), c.x)
+          const g = Lens.backPropagateConst(ops.max(c.options), Tensor.ones(y.shape), c.x)
+          expect(Math.abs(sumOf(Array.from(g.data)) - y.size)).toBeLessThan(1e-9)
+          expect(Array.from(g.data).every((v) => v >= 0 && v <= 1)).toBe(true)
+        }
+      ),
+      { numRuns: 200 }
+    )
+  })
+})
+
+// -------------------------------------------------------------------------------------
+// errors and immutability
+// -------------------------------------------------------------------------------------
+
+describe('errors', () => {
+  const x = Tensor.zeros([2, 3])
+  it('name the op, the axes and the shape', () => {
+    expect(messageOf(() => Lens.evaluate(ops.sum({ axes: 2 }), x))).toBe('ops.sum: axis 2 is out of range for shape [2,3]')
+    expect(messageOf(() => Lens.evaluate(ops.mean({ axes: [-3] }), x))).toBe('ops.mean: axis -3 is out of range for shape [2,3]')
+    expect(messageOf(() => Lens.evaluate(ops.max({ axes: [1, -1] }), x))).toBe('ops.max: axis -1 is repeated in axes [1,-1] for shape [2,3]')
+    expect(messageOf(() => Lens.evaluate(ops.logSumExp({ axes: 0 }), Tensor.scalar(1)))).toBe(
+      'ops.logSumExp: axis 0 is out of range for shape []'
+    )
+    expect(messageOf(() => ops.sum({ axes: 0.5 }))).toBe('ops.sum: axes must be an integer, got 0.5')
+    expect(messageOf(() => ops.sum({ axes: [0, Number.NaN] }))).toBe('ops.sum: axes[1] must be an integer, got NaN')
+    expect(messageOf(() => Lens.evaluate(ops.sum(), 3 as unknown as T))).toBe('ops.sum: expected a Tensor as input, got 3')
+  })
+
+  it('refuse to average, maximise or log-sum-exp over zero elements', () => {
+    const empty = Tensor.zeros([0, 3])
+    expect(messageOf(() => Lens.evaluate(ops.mean({ axes: 0 }), empty))).toBe('ops.mean: no elements to reduce over axes [0] of shape [0,3]')
+    expect(messageOf(() => Lens.evaluate(ops.max(), empty))).toBe('ops.max: no elements to reduce over all axes of shape [0,3]')
+    expect(messageOf(() => Lens.evaluate(ops.logSumExp({ axes: [0] }), empty))).toBe(
+      'ops.logSumExp: no elements to reduce over axes [0] of shape [0,3]'
+    )
+    // the sum over nothing is 0, and reducing the other axis of an empty tensor is empty
+    expect(Lens.evaluate(ops.sum({ axes: 0 }), empty).data).toEqual(new Float64Array(3))
+    expect(Lens.evaluate(ops.max({ axes: 1 }), empty).shape).toEqual([0])
+  })
+
+  it('report an overflowing sum', () => {
+    expect(messageOf(() => Lens.evaluate(ops.sum(), Tensor.fill([2], 1e308)))).toMatch(/^ops\.sum: the result of shape \[\] is not finite/)
+  })
+})
+
+describe('immutability', () => {
+  it('no reduction mutates its input', () => {
+    fc.assert(
+      fc.property(cases, (c) => {
+        for (const make of [ops.sum, ops.mean, ops.max, ops.logSumExp]) untouched(make(c.options), c.x)
+      }),
+      { numRuns: 100 }
+    )
+  })
+})
