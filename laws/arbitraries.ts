@@ -247,3 +247,72 @@ export const scalarLens = (options: ScalarLensOptions = {}): fc.Arbitrary<Unary>
   }))
   return tree
 }
+
+// -------------------------------------------------------------------------------------
+// primitives with reference implementations
+// -------------------------------------------------------------------------------------
+
+/**
+ * A lens together with an independent implementation of its forward function (for the
+ * order law: `pipe(f, g)` must compute `g.forward(f.forward(a))`).
+ *
+ * @category lenses
+ */
+export interface Reference<A, B> {
+  readonly name: string
+  readonly lens: Lens.Lens<A, B>
+  readonly forward: (a: A) => B
+}
+
+const reference = (name: string, lens: Unary, forward: (x: number) => number): Reference<number, number> => {
+  const ref = { name, lens, forward }
+  Object.defineProperty(ref, fc.toStringMethod, { value: () => name })
+  return ref
+}
+
+/**
+ * Scalar primitives and hand-written CPS lenses, each with its forward function written
+ * independently with `Math` (`sin`, `cos`, `tanh`, `square`, `exp`, `neg`, `scale(c)`,
+ * `shift(c)`, `raw.sin`, `raw.scale(c)`). Most pairs of them do not commute, which is what
+ * the order law needs. Keep inputs moderate (`exp` after `square` grows fast).
+ *
+ * @example
+ * import fc from 'fast-check'
+ * import { Lens } from 'backprop-lens'
+ * import { scalarPrimitive } from 'backprop-lens/laws'
+ *
+ * const refs = fc.sample(scalarPrimitive(), { numRuns: 30, seed: 2 })
+ * console.log(refs.every((r) => Lens.evaluate(r.lens, 0.25) === r.forward(0.25))) // true
+ *
+ * @category lenses
+ */
+export const scalarPrimitive = (): fc.Arbitrary<Reference<number, number>> =>
+  fc.oneof(
+    fc.constant(reference('sin', Scalar.sin, (x) => Math.sin(x))),
+    fc.constant(reference('cos', Scalar.cos, (x) => Math.cos(x))),
+    fc.constant(reference('tanh', Scalar.tanh, (x) => Math.tanh(x))),
+    fc.constant(reference('square', Scalar.square, (x) => x * x)),
+    fc.constant(reference('exp', Scalar.exp, (x) => Math.exp(x))),
+    fc.constant(reference('neg', Scalar.neg, (x) => -x)),
+    factor.map((c) => reference(`scale(${c})`, Scalar.scale(c), (x) => c * x)),
+    offset.map((c) => reference(`shift(${c})`, Scalar.shift(c), (x) => x + c)),
+    fc.constant(null).map(() => reference('raw.sin', rawLens('sin', Math.sin, Math.cos), (x) => Math.sin(x))),
+    factor.map((c) => reference(`raw.scale(${c})`, rawLens(`scale(${c})`, (x) => c * x, () => c), (x) => c * x))
+  )
+
+/**
+ * Arbitrary `{ forward, backward }` pairs on numbers made of random functions (`fc.func`):
+ * not derivatives of anything, which is the point for the round trip law (the conversion
+ * must not care what the functions are).
+ *
+ * @example
+ * import fc from 'fast-check'
+ * import { scalarPair } from 'backprop-lens/laws'
+ *
+ * const [p] = fc.sample(scalarPair(), { numRuns: 1, seed: 1 })
+ * console.log(p!.forward(1) === p!.forward(1), typeof p!.backward(1, 2, 3)) // true number
+ *
+ * @category lenses
+ */
+export const scalarPair = (): fc.Arbitrary<Lens.Pair<number, number>> =>
+  fc.record({ forward: fc.func(doubleIn(-100, 100)), backward: fc.func(doubleIn(-100, 100)) })

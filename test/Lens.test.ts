@@ -1,0 +1,271 @@
+import { describe, it, expect } from 'vitest'
+import fc from 'fast-check'
+import type { Category2 } from 'fp-ts/lib/Category.js'
+import type { Kind2, URIS2 } from 'fp-ts/lib/HKT'
+import type { Semigroupoid2 } from 'fp-ts/lib/Semigroupoid.js'
+import { Cont, Lens, Scalar } from '../src/index.js'
+import {
+  LensLaws,
+  doubleIn,
+  exact,
+  lattice,
+  rawLens,
+  scalarLens,
+  scalarPair,
+  scalarPrimitive,
+  type Reference
+} from '../laws/index.js'
+
+type Pair = readonly [number, number]
+
+const unaryPrimitives: ReadonlyArray<readonly [string, Lens.Lens<number, number>]> = [
+  ['square', Scalar.square],
+  ['exp', Scalar.exp],
+  ['log', Scalar.log],
+  ['sin', Scalar.sin],
+  ['cos', Scalar.cos],
+  ['tanh', Scalar.tanh],
+  ['sigmoid', Scalar.sigmoid],
+  ['relu', Scalar.relu],
+  ['neg', Scalar.neg],
+  ['sqrt', Scalar.sqrt],
+  ['scale(-1.5)', Scalar.scale(-1.5)],
+  ['shift(0.25)', Scalar.shift(0.25)],
+  ['pow(3)', Scalar.pow(3)],
+  ['pow(0.5)', Scalar.pow(0.5)],
+  ['pow(-2)', Scalar.pow(-2)]
+]
+const binaryPrimitives: ReadonlyArray<readonly [string, Lens.Lens<Pair, number>]> = [
+  ['add', Scalar.add],
+  ['sub', Scalar.sub],
+  ['mul', Scalar.mul],
+  ['div', Scalar.div]
+]
+
+/** Named so fast-check's report says which primitive failed. */
+const labelled = <A, B>(entries: ReadonlyArray<readonly [string, Lens.Lens<A, B>]>): fc.Arbitrary<Lens.Lens<A, B>> =>
+  fc.constantFrom(...entries).map(([name, lens]) => {
+    const fresh = Lens.pipe(lens, Lens.id<B>())
+    Object.defineProperty(fresh, fc.toStringMethod, { value: () => name })
+    return fresh
+  })
+
+// Inputs valid for every primitive (log, sqrt, pow(0.5) and pow(-2) need x > 0).
+const positive = doubleIn(0.1, 5)
+const pairs = fc.tuple(doubleIn(-5, 5), doubleIn(0.1, 5))
+const cotangents = doubleIn(-10, 10)
+const inputs = doubleIn(-10, 10)
+
+describe('Lens laws on random lens trees (primitives, compositions, raw CPS lenses)', () => {
+  const numRuns = 300
+  it('identity', () => LensLaws.checkIdentity({ lens: scalarLens(), input: inputs, cotangent: cotangents, numRuns }))
+  it('associativity', () => {
+    const lens = scalarLens({ maxDepth: 3 })
+    LensLaws.checkAssociativity({ f: lens, g: lens, h: lens, input: inputs, cotangent: cotangents, numRuns })
+  })
+  it('chain rule', () =>
+    LensLaws.checkChainRule({ f: scalarLens(), g: scalarLens(), input: inputs, cotangent: cotangents, numRuns }))
+  it('round trip through the concrete pair', () =>
+    LensLaws.checkRoundTrip({ lens: scalarLens(), input: inputs, cotangent: cotangents, numRuns }))
+  it('linearity of the CPS term', () =>
+    LensLaws.checkLinearity({ lens: scalarLens(), input: inputs, cotangent: cotangents, numRuns }))
+  it('the CPS form agrees with evaluate, backPropagate, valueAndGrad and vjp', () =>
+    LensLaws.checkCpsAgreesWithRunners({ lens: scalarLens(), input: inputs, cotangent: cotangents, numRuns }))
+  it('all of them, through checkAll, on made lenses only', () =>
+    LensLaws.checkAll({ lens: scalarLens({ raw: false }), input: inputs, cotangent: cotangents, numRuns: 200 }))
+})
+
+describe('Lens laws on cheap generators', () => {
+  it('order: pipe(f, g) computes g(f(a))', () =>
+    LensLaws.checkOrder({ f: scalarPrimitive(), g: scalarPrimitive(), input: lattice(-2, 2), numRuns: 1000 }))
+  it('round trip from the concrete pair', () =>
+    LensLaws.checkPairRoundTrip({ pair: scalarPair(), input: inputs, cotangent: cotangents, numRuns: 1000 }))
+})
+
+describe('Lens laws on every primitive', () => {
+  const unary = labelled(unaryPrimitives)
+  const binary = labelled(binaryPrimitives)
+  const numRuns = 300
+  // Associativity and the chain rule on primitives come with the random trees above (random
+  // compositions of log, sqrt and pow would leave their domains).
+  it('unary primitives: identity, round trip, linearity, CPS agreement', () => {
+    const options = { lens: unary, input: positive, cotangent: cotangents, numRuns }
+    LensLaws.checkIdentity(options)
+    LensLaws.checkRoundTrip(options)
+    LensLaws.checkLinearity(options)
+    LensLaws.checkCpsAgreesWithRunners(options)
+  })
+  it('binary primitives (tuples compared structurally)', () => {
+    const options = { lens: binary, input: pairs, cotangent: cotangents, numRuns }
+    LensLaws.checkIdentity(options)
+    LensLaws.checkRoundTrip(options)
+    LensLaws.checkLinearity(options)
+    LensLaws.checkCpsAgreesWithRunners(options)
+  })
+  it('binary then unary: chain rule and associativity across types', () => {
+    const smooth = scalarLens({ maxDepth: 2 })
+    LensLaws.checkChainRule({ f: binary, g: smooth, input: pairs, cotangent: cotangents, numRuns })
+    LensLaws.checkAssociativity({ f: binary, g: smooth, h: smooth, input: pairs, cotangent: cotangents, numRuns })
+  })
+})
+
+describe('the laws can fail', () => {
+  it('linearity catches a lens that runs the rest of the program twice', () => {
+    const twice: Lens.Lens<number, number> = (next) => (x) =>
+      Cont.flatMap(next(x), (d1: number) => Cont.map(next(x), (d2: number) => d1 + d2))
+    expect(LensLaws.linearity(exact, exact)(twice, 1, 1)).toBe(false)
+    const reruns: Lens.Lens<number, number> = (next) => (x) => {
+      const rest = next(x)
+      return Cont.flatMap(rest, (d1: number) => Cont.map(rest, (d2: number) => d1 + d2))
+    }
+    expect(LensLaws.linearity(exact, exact)(reruns, 1, 1)).toBe(false)
+    expect(() =>
+      LensLaws.checkLinearity({ lens: fc.constant(twice), input: inputs, cotangent: cotangents, numRuns: 200 })
+    ).toThrow(/Property failed/)
+  })
+
+  it('order catches a wrong reference (f and g swapped)', () => {
+    const square: Reference<number, number> = { name: 'square', lens: Scalar.square, forward: (x) => x * x }
+    const sinLensSquareRef: Reference<number, number> = { name: 'sin', lens: Scalar.sin, forward: (x) => x * x }
+    const sin: Reference<number, number> = { name: 'sin', lens: Scalar.sin, forward: Math.sin }
+    expect(LensLaws.order(exact)(square, sin, 1)).toBe(true)
+    expect(LensLaws.order(exact)(square, sinLensSquareRef, 1)).toBe(false)
+  })
+
+  it('CPS agreement and round trip catch a lens whose answers change from run to run', () => {
+    let calls = 0
+    const drifting: Lens.Lens<number, number> = (next) => (x) => {
+      calls++
+      return Cont.map(next(x + calls), (dy: number) => dy)
+    }
+    expect(LensLaws.cpsAgreesWithRunners(exact, exact)(drifting, 1, 1)).toBe(false)
+    expect(LensLaws.roundTrip(exact, exact)(drifting, 1, 1)).toBe(false)
+  })
+
+  it('exact equality tells 1 from 1 + ulp', () => {
+    expect(LensLaws.agreeAt(exact, exact)(Scalar.shift(0), Scalar.shift(2 ** -52), 1, 1)).toBe(false)
+  })
+})
+
+describe('order (the seed reversed pipe; this library does not)', () => {
+  it('pipe(square, sin) is sin(x²) and pipe(sin, square) is sin(x)²', () => {
+    expect(Lens.evaluate(Lens.pipe(Scalar.square, Scalar.sin), 1)).toBe(Math.sin(1))
+    expect(Lens.evaluate(Lens.pipe(Scalar.sin, Scalar.square), 1)).toBe(Math.sin(1) ** 2)
+    expect(Lens.evaluate(Lens.compose(Scalar.sin, Scalar.square), 1)).toBe(Math.sin(1))
+    expect(Lens.evaluate(Lens.Category.compose(Scalar.sin, Scalar.square), 1)).toBe(Math.sin(1))
+    expect(Lens.backPropagateConst(Lens.pipe(Scalar.square, Scalar.sin), 1, 1)).toBe(Math.cos(1) * 2)
+    expect(Lens.backPropagateConst(Lens.pipe(Scalar.sin, Scalar.square), 1, 1)).toBe(Math.cos(1) * (2 * Math.sin(1)))
+  })
+
+  it('pipe of many runs them first to last', () => {
+    const f = Lens.pipe(Scalar.shift(1), Scalar.scale(2), Scalar.square, Scalar.neg, Scalar.shift(3))
+    expect(Lens.evaluate(f, 1)).toBe(-((2 * (1 + 1)) ** 2) + 3)
+    expect(Lens.evaluate(Lens.pipeAll([Scalar.shift(1), Scalar.scale(2), Scalar.square]), 1)).toBe(16)
+    expect(Lens.evaluate(Lens.pipeAll<number>([]), 7)).toBe(7)
+  })
+})
+
+describe('raw CPS lenses', () => {
+  const double: Lens.Lens<number, number> = (next) => (x) => Cont.map(next(2 * x), (dy: number) => 2 * dy)
+
+  it('run through every runner, alone and mixed with made lenses', () => {
+    expect(Lens.evaluate(double, 3)).toBe(6)
+    expect(Lens.backPropagateConst(double, 1, 3)).toBe(2)
+    expect(Lens.valueAndGrad(double, 3)).toEqual([6, 2])
+    const mixed = Lens.pipe(Scalar.square, double, Scalar.sin, double)
+    expect(Lens.evaluate(mixed, 0.5)).toBe(2 * Math.sin(2 * 0.25))
+    expect(Lens.backPropagateConst(mixed, 1, 0.5)).toBe(2 * 0.5 * (2 * (Math.cos(0.5) * (2 * 1))))
+  })
+
+  it('evaluate of a lens that never calls next throws a clear error', () => {
+    // Well typed, a lens cannot answer without next (it has no R to answer with) except by
+    // yielding a cotangent at once: then evaluate finds no output.
+    const silent: Lens.Lens<number, number> = () => () => Cont.of(0)
+    expect(() => Lens.evaluate(silent, 1)).toThrow(/Lens\.evaluate: the lens answered without calling next/)
+    expect(() => Lens.vjp(silent, 1)).toThrow(/Lens\.vjp: the lens answered without calling next/)
+    expect(() => Lens.evaluate(Lens.pipe(Scalar.sin, silent), 1)).toThrow(/without calling next/)
+  })
+
+  it('vjp gives a reusable pullback: one forward pass, many backward passes', () => {
+    let forwardRuns = 0
+    const counted = rawLens(
+      'counted sin',
+      (x) => {
+        forwardRuns++
+        return Math.sin(x)
+      },
+      Math.cos
+    )
+    const lens = Lens.pipe(Scalar.square, counted, double)
+    const [y, pullback] = Lens.vjp(lens, 0.5)
+    expect(forwardRuns).toBe(1)
+    expect(y).toBe(2 * Math.sin(0.25))
+    const g1 = pullback(1)
+    expect(g1).toBe(2 * 0.5 * (Math.cos(0.25) * (2 * 1)))
+    expect(pullback(10)).toBe(2 * 0.5 * (Math.cos(0.25) * (2 * 10)))
+    expect(pullback(1)).toBe(g1)
+    expect(forwardRuns).toBe(1)
+  })
+
+  it('backPropagate hands the output to the loss and propagates its cotangent', () => {
+    // loss ½(y − t)² has cotangent y − t.
+    const target = 0.25
+    const lens = Lens.pipe(Scalar.sin, double)
+    const seen: Array<number> = []
+    const g = Lens.backPropagate(lens, (y) => (seen.push(y), y - target), 0.5)
+    expect(seen).toEqual([2 * Math.sin(0.5)])
+    expect(g).toBe(Math.cos(0.5) * (2 * (2 * Math.sin(0.5) - target)))
+  })
+})
+
+describe('bad input', () => {
+  it('make needs two functions', () => {
+    expect(() => Lens.make({ forward: (x: number) => x } as unknown as Lens.Pair<number, number>)).toThrow(
+      /Lens\.make: expected \{ forward, backward \} functions/
+    )
+  })
+  it('pipe and pipeAll need lenses', () => {
+    expect(() => Lens.pipeAll([Scalar.sin, 3 as unknown as Lens.Lens<number, number>])).toThrow(
+      /Lens\.pipe: argument 1 is not a lens \(number\)/
+    )
+    expect(() => Lens.pipeAll('sin' as unknown as ReadonlyArray<Lens.Lens<number, number>>)).toThrow(TypeError)
+  })
+  it('running a non-lens throws a TypeError', () => {
+    expect(() => Lens.evaluate(null as unknown as Lens.Lens<number, number>, 1)).toThrow(/Lens: expected a lens/)
+  })
+})
+
+describe('fp-ts instances through generic code', () => {
+  /** Written against fp-ts's type classes only. */
+  const composeAll =
+    <F extends URIS2>(C: Category2<F>) =>
+    <A>(fs: ReadonlyArray<Kind2<F, A, A>>): Kind2<F, A, A> =>
+      fs.reduce((acc, f) => C.compose(f, acc), C.id<A>())
+  const andThen =
+    <F extends URIS2>(S: Semigroupoid2<F>) =>
+    <A, B, C>(ab: Kind2<F, A, B>, bc: Kind2<F, B, C>): Kind2<F, A, C> =>
+      S.compose(bc, ab)
+
+  it('Lens.Category composes in fp-ts order (the right argument runs first)', () => {
+    const f = composeAll(Lens.Category)([Scalar.square, Scalar.sin, Scalar.scale(3)])
+    expect(Lens.evaluate(f, 1)).toBe(3 * Math.sin(1))
+    expect(Lens.backPropagateConst(f, 1, 1)).toBe(2 * 1 * (Math.cos(1) * 3))
+    expect(Lens.evaluate(composeAll(Lens.Category)<number>([]), 5)).toBe(5)
+    expect(Lens.evaluate(andThen(Lens.Semigroupoid)(Scalar.square, Scalar.sin), 1)).toBe(Math.sin(1))
+  })
+
+  it('Lens.Category satisfies the category laws through its own compose and id', () => {
+    fc.assert(
+      fc.property(scalarLens(), scalarLens(), inputs, cotangents, (f, g, a, db) => {
+        const agree = LensLaws.agreeAt(exact, exact)
+        const C = Lens.Category
+        return (
+          agree(C.compose(C.id<number>(), f), f, a, db) &&
+          agree(C.compose(f, C.id<number>()), f, a, db) &&
+          agree(C.compose(g, f), Lens.pipe(f, g), a, db)
+        )
+      }),
+      { numRuns: 200 }
+    )
+  })
+})
