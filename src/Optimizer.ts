@@ -40,7 +40,7 @@ import type { VectorSpace } from './VectorSpace.js'
  * import { Optimizer } from 'backprop-lens'
  *
  * // Minimise (x − 3)² from x = 0: the gradient is 2(x − 3).
- * const opt = Optimizer.sgd<number>({ lr: 0.25 })
+ * const opt = Optimizer.sgd({ lr: 0.25 })
  * let x = 0
  * let state = opt.init(x)
  * for (let i = 0; i < 3; i++) [x, state] = opt.step(state, x, 2 * (x - 3))
@@ -58,6 +58,26 @@ export interface Optimizer<P, S> {
 }
 
 /**
+ * An optimiser that works on parameters of any type: what the constructors return when no
+ * vector space is given (it is inferred from the parameters at each call). It is assignable
+ * to `Optimizer<P, S>` for every `P`, and `step` gives back the type of the parameters.
+ *
+ * @example
+ * import { Optimizer } from 'backprop-lens'
+ *
+ * const opt: Optimizer.GenericOptimizer<Optimizer.SgdState> = Optimizer.sgd({ lr: 0.5 })
+ * const forPairs: Optimizer.Optimizer<readonly [number, number], Optimizer.SgdState> = opt
+ * console.log(opt.step({ count: 0 }, 4, 2), forPairs.step({ count: 0 }, [4, 4], [2, -2])) // [ 3, { count: 1 } ] [ [ 3, 5 ], { count: 1 } ]
+ *
+ * @category model
+ */
+export interface GenericOptimizer<S> {
+  readonly name: string
+  readonly init: <P>(params: P) => S
+  readonly step: <P>(state: S, params: P, grad: P) => readonly [P, S]
+}
+
+/**
  * A learning rate: a constant (finite, > 0) or a schedule from the number of steps already
  * taken (0 for the first step) to a finite rate ≥ 0.
  *
@@ -65,7 +85,7 @@ export interface Optimizer<P, S> {
  * import { Optimizer } from 'backprop-lens'
  *
  * // Halve the rate every 10 steps.
- * const opt = Optimizer.sgd<number>({ lr: (count) => 0.1 * 0.5 ** Math.floor(count / 10) })
+ * const opt = Optimizer.sgd({ lr: (count) => 0.1 * 0.5 ** Math.floor(count / 10) })
  * console.log(opt.step(opt.init(1), 1, 1)[0]) // 0.9
  *
  * @category model
@@ -359,14 +379,16 @@ const sizeOf = <P>(space: VectorSpace<P> | undefined, params: P): number => (spa
  * @example
  * import { Optimizer } from 'backprop-lens'
  *
- * const opt = Optimizer.sgd<{ w: readonly [number, number]; b: number }>({ lr: 0.5 })
+ * const opt = Optimizer.sgd({ lr: 0.5 })
  * const params = { w: [1, 2] as const, b: 3 }
  * const [next] = opt.step(opt.init(params), params, { w: [2, -2], b: 1 })
  * console.log(next) // { w: [ 0, 3 ], b: 2.5 }
  *
  * @category constructors
  */
-export const sgd = <P>(options: SgdOptions, space?: VectorSpace<P>): Optimizer<P, SgdState> => {
+export function sgd(options: SgdOptions): GenericOptimizer<SgdState>
+export function sgd<P>(options: SgdOptions, space?: VectorSpace<P>): Optimizer<P, SgdState>
+export function sgd<P>(options: SgdOptions, space?: VectorSpace<P>): Optimizer<P, SgdState> {
   const name = 'Optimizer.sgd'
   checkOptions(name, options)
   const lr = checkLr(name, options.lr)
@@ -392,14 +414,16 @@ export const sgd = <P>(options: SgdOptions, space?: VectorSpace<P>): Optimizer<P
  * @example
  * import { Optimizer } from 'backprop-lens'
  *
- * const opt = Optimizer.momentum<number>({ lr: 0.1, beta: 0.5 })
+ * const opt = Optimizer.momentum({ lr: 0.1, beta: 0.5 })
  * const [p1, s1] = opt.step(opt.init(1), 1, 1) // v = 1, p = 1 − 0.1
  * const [p2, s2] = opt.step(s1, p1, 1) // v = 0.5 + 1, p = 0.9 − 0.15
  * console.log(p1, p2, s2.velocity) // 0.9 0.75 Float64Array(1) [ 1.5 ]
  *
  * @category constructors
  */
-export const momentum = <P>(options: MomentumOptions, space?: VectorSpace<P>): Optimizer<P, MomentumState> => {
+export function momentum(options: MomentumOptions): GenericOptimizer<MomentumState>
+export function momentum<P>(options: MomentumOptions, space?: VectorSpace<P>): Optimizer<P, MomentumState>
+export function momentum<P>(options: MomentumOptions, space?: VectorSpace<P>): Optimizer<P, MomentumState> {
   const name = 'Optimizer.momentum'
   checkOptions(name, options)
   const lr = checkLr(name, options.lr)
@@ -482,13 +506,15 @@ const adamLike = <P>(name: string, options: AdamOptions, weightDecay: number, sp
  * import { Optimizer } from 'backprop-lens'
  *
  * // The first step moves every coordinate by about lr, against the sign of its gradient.
- * const opt = Optimizer.adam<readonly [number, number]>({ lr: 0.1 })
+ * const opt = Optimizer.adam({ lr: 0.1 })
  * const [p1] = opt.step(opt.init([1, 1]), [1, 1], [0.001, -50])
  * console.log(p1) // [ 0.90000099999, 1.09999999998 ]
  *
  * @category constructors
  */
-export const adam = <P>(options: AdamOptions, space?: VectorSpace<P>): Optimizer<P, AdamState> => {
+export function adam(options: AdamOptions): GenericOptimizer<AdamState>
+export function adam<P>(options: AdamOptions, space?: VectorSpace<P>): Optimizer<P, AdamState>
+export function adam<P>(options: AdamOptions, space?: VectorSpace<P>): Optimizer<P, AdamState> {
   const name = 'Optimizer.adam'
   checkOptions(name, options)
   return adamLike(name, options, 0, space)
@@ -503,12 +529,14 @@ export const adam = <P>(options: AdamOptions, space?: VectorSpace<P>): Optimizer
  * import { Optimizer } from 'backprop-lens'
  *
  * // With a zero gradient only the decay acts: 2·(1 − 0.1·0.5).
- * const opt = Optimizer.adamW<number>({ lr: 0.1, weightDecay: 0.5 })
+ * const opt = Optimizer.adamW({ lr: 0.1, weightDecay: 0.5 })
  * console.log(opt.step(opt.init(2), 2, 0)[0]) // 1.9
  *
  * @category constructors
  */
-export const adamW = <P>(options: AdamWOptions, space?: VectorSpace<P>): Optimizer<P, AdamState> => {
+export function adamW(options: AdamWOptions): GenericOptimizer<AdamState>
+export function adamW<P>(options: AdamWOptions, space?: VectorSpace<P>): Optimizer<P, AdamState>
+export function adamW<P>(options: AdamWOptions, space?: VectorSpace<P>): Optimizer<P, AdamState> {
   const name = 'Optimizer.adamW'
   checkOptions(name, options)
   return adamLike(name, options, checkNonNegative(name, 'weightDecay', options.weightDecay), space)
