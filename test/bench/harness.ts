@@ -4,7 +4,7 @@
  * The machines this runs on are shared and noisy, so only ratios measured in the same run
  * mean anything. To keep those ratios honest:
  * - every case is calibrated so that one sample lasts at least `minSampleMs` (many calls per
- *   sample), then warmed up;
+ *   sample), then warmed up for `warmupMs`;
  * - samples are taken in interleaved rounds (one sample of every case, then the next round),
  *   so a burst of load from another process hits every case alike;
  * - garbage is collected before each sample when `gc` is available (see {@link gc}), so one
@@ -51,6 +51,8 @@ export interface Case {
    * computes what was checked.
    */
   readonly expect?: (result: unknown) => boolean
+  /** Warm-up time for this case, overriding {@link MeasureOptions.warmupMs} (for slow JITs). */
+  readonly warmupMs?: number
 }
 
 /** How to time a set of cases. */
@@ -59,6 +61,8 @@ export interface MeasureOptions {
   readonly samples?: number
   /** Minimum duration of one sample in milliseconds. Default 50. */
   readonly minSampleMs?: number
+  /** Warm-up after calibration: samples are run and discarded for at least this long. Default 200. */
+  readonly warmupMs?: number
 }
 
 /** The timing of one case: nanoseconds per unit of work. */
@@ -148,6 +152,7 @@ interface Plan {
 export const measure = (cases: ReadonlyArray<Case>, options: MeasureOptions = {}): Array<Result> => {
   const samples = options.samples ?? 7
   const minSampleMs = options.minSampleMs ?? 50
+  const warmupMs = options.warmupMs ?? 200
   const plans: Array<Plan> = cases.map((c) => ({ c, calls: 1, samples, error: undefined, times: [] }))
   for (const p of plans) {
     try {
@@ -170,8 +175,12 @@ export const measure = (cases: ReadonlyArray<Case>, options: MeasureOptions = {}
         gc()
         t = timeCalls(p.c.fn, p.calls)
       }
-      // One more full sample of warm-up, unless a budget is tight.
-      if (p.samples === samples) timeCalls(p.c.fn, p.calls)
+      // Warm-up: whole samples for at least warmupMs (at least one), unless a budget is tight.
+      if (p.samples === samples) {
+        const until = now() + (p.c.warmupMs ?? warmupMs)
+        do timeCalls(p.c.fn, p.calls)
+        while (now() < until)
+      }
     } catch (e) {
       p.error = describeError(e)
     }

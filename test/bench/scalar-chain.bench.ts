@@ -71,6 +71,8 @@ interface Impl {
   readonly float32?: boolean
   /** Longest it may spend on measuring, in ms (slow cases take fewer samples). */
   readonly budgetMs?: number
+  /** Warm-up, if longer than the default (tfjs's JIT takes a second or two to settle). */
+  readonly warmupMs?: number
 }
 
 // -------------------------------------------------------------------------------------
@@ -294,7 +296,8 @@ const buildTf = (tf: Tf, n: number): Impl => {
       return result
     },
     grad: () => gradAt(x0),
-    float32: true
+    float32: true,
+    warmupMs: 2000
   }
 }
 
@@ -368,7 +371,9 @@ const TFJS = 'tfjs-core 4.22 cpu, tf.grad'
  * largest N and the targets of issue 2 with PASS/MISS.
  */
 export const run = async (options: H.BenchOptions = { quick: false }): Promise<void> => {
-  const measureOptions: H.MeasureOptions = options.quick ? { samples: 3, minSampleMs: 10 } : { samples: 7, minSampleMs: 50 }
+  const measureOptions: H.MeasureOptions = options.quick
+    ? { samples: 3, minSampleMs: 10, warmupMs: 0 }
+    : { samples: 7, minSampleMs: 50, warmupMs: 300 }
   let tf: Tf | null = null
   try {
     tf = await loadTf()
@@ -415,7 +420,8 @@ export const run = async (options: H.BenchOptions = { quick: false }): Promise<v
         fn: impl.grad,
         units: n,
         expect: (r: unknown) => typeof r === 'number' && agrees(impl, r, checked.reference[1]),
-        ...(impl.budgetMs === undefined ? {} : { budgetMs: impl.budgetMs })
+        ...(impl.budgetMs === undefined ? {} : { budgetMs: impl.budgetMs }),
+        ...(impl.warmupMs === undefined || options.quick ? {} : { warmupMs: impl.warmupMs })
       }))
     const measured = H.measure(cases, big && !options.quick ? { ...measureOptions, samples: 5 } : measureOptions)
     mismatches = mismatches.concat(
