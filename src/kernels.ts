@@ -1,0 +1,294 @@
+/**
+ * The loops behind the elementwise and broadcasting ops: plain functions over row-major
+ * `Float64Array`s that know nothing of tensors or lenses. This is the seam where faster
+ * (cache-blocked, WebAssembly) kernels can replace the loops without touching `ops`.
+ * Matrix products and reductions live beside it in `kernels-linalg.ts`.
+ *
+ * Conventions:
+ * - every kernel returns a fresh output array and allocates nothing else per element
+ *   (broadcast plans allocate a few small arrays per call, never per element);
+ * - no kernel mutates its inputs;
+ * - the four arithmetic operations have dedicated loops (selected by an op code outside
+ *   the loop); other binary functions are passed as a function.
+ *
+ * Broadcasting: both operands are aligned to the output shape with stride 0 along their
+ * broadcast axes; axes of length 1 are dropped and adjacent axes that are contiguous for
+ * every operand are merged, so `[n, k] + [k]` runs as `n` rows of a `k`-long loop and
+ * `[a, b, c] + [a, b, c]` as one loop.
+ *
+ * @internal
+ * @module kernels
+ */
+
+type Shape = ReadonlyArray<number>
+
+// -------------------------------------------------------------------------------------
+// unary
+// -------------------------------------------------------------------------------------
+
+/** @internal `out[i] = f(x[i])`. */
+export const map = (x: Float64Array, f: (v: number) => number): Float64Array => {
+  const n = x.length
+  const out = new Float64Array(n)
+  for (let i = 0; i < n; i++) out[i] = f(x[i] as number)
+  return out
+}
+
+/** @internal `out[i] = f(x[i], y[i]) · dy[i]`: the backward pass of an elementwise op. */
+export const mapBackward = (
+  x: Float64Array,
+  y: Float64Array,
+  dy: Float64Array,
+  df: (x: number, y: number) => number
+): Float64Array => {
+  const n = x.length
+  const out = new Float64Array(n)
+  for (let i = 0; i < n; i++) out[i] = df(x[i] as number, y[i] as number) * (dy[i] as number)
+  return out
+}
+
+/** @internal `out[i] = c · x[i] + d`. */
+export const affine = (x: Float64Array, c: number, d: number): Float64Array => {
+  const n = x.length
+  const out = new Float64Array(n)
+  if (d === 0) for (let i = 0; i < n; i++) out[i] = c * (x[i] as number)
+  else if (c === 1) for (let i = 0; i < n; i++) out[i] = (x[i] as number) + d
+  else for (let i = 0; i < n; i++) out[i] = c * (x[i] as number) + d
+  return out
+}
+
+/** @internal `out[i] = max(x[i], 0)`. */
+export const relu = (x: Float64Array): Float64Array => {
+  const n = x.length
+  const out = new Float64Array(n)
+  for (let i = 0; i < n; i++) {
+    const v = x[i] as number
+    out[i] = v > 0 ? v : 0
+  }
+  return out
+}
+
+/** @internal `out[i] = x[i] > 0 ? dy[i] : 0`. */
+export const reluBackward = (x: Float64Array, dy: Float64Array): Float64Array => {
+  const n = x.length
+  const out = new Float64Array(n)
+  for (let i = 0; i < n; i++) out[i] = (x[i] as number) > 0 ? (dy[i] as number) : 0
+  return out
+}
+
+/** @internal The flat index of the first element that fails `ok`, or -1. */
+export const findInvalid = (x: Float64Array, ok: (v: number) => boolean): number => {
+  for (let i = 0; i < x.length; i++) if (!ok(x[i] as number)) return i
+  return -1
+}
+
+/** @internal The flat index of the first non-finite element, or -1. */
+export const findNonFinite = (x: Float64Array): number => {
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i] as number
+    if (v - v !== 0) return i // NaN and ±Infinity
+  }
+  return -1
+}
+
+// -------------------------------------------------------------------------------------
+// binary, same shape
+// -------------------------------------------------------------------------------------
+
+/** @internal Op codes of the arithmetic operations with dedicated loops. */
+export const ADD = 0
+/** @internal */
+export const SUB = 1
+/** @internal */
+export const MUL = 2
+/** @internal */
+export const DIV = 3
+
+/** @internal An op code, or a binary function for the other operations. */
+export type BinaryOp = number | ((a: number, b: number) => number)
+
+/** Runs `out[o + i] = a[ia + i·sa] ∘ b[ib + i·sb]` for `i < n`: the innermost loop. */
+const run = (
+  op: BinaryOp,
+  a: Float64Array,
+  ia: number,
+  sa: number,
+  b: Float64Array,
+  ib: number,
+  sb: number,
+  out: Float64Array,
+  o: number,
+  n: number
+): void => {
+  const end = o + n
+  if (typeof op === 'function') {
+    for (; o < end; o++, ia += sa, ib += sb) out[o] = op(a[ia] as number, b[ib] as number)
+    return
+  }
+  switch (op) {
+    case ADD:
+      for (; o < end; o++, ia += sa, ib += sb) out[o] = (a[ia] as number) + (b[ib] as number)
+      return
+    case SUB:
+      for (; o < end; o++, ia += sa, ib += sb) out[o] = (a[ia] as number) - (b[ib] as number)
+      return
+    case MUL:
+      for (; o < end; o++, ia += sa, ib += sb) out[o] = (a[ia] as number) * (b[ib] as number)
+      return
+    default:
+      for (; o < end; o++, ia += sa, ib += sb) out[o] = (a[ia] as number) / (b[ib] as number)
+  }
+}
+
+/** @internal `out[i] = a[i] ∘ b[i]` for arrays of the same length. */
+export const zip = (op: BinaryOp, a: Float64Array, b: Float64Array): Float64Array => {
+  const out = new Float64Array(a.length)
+  run(op, a, 0, 1, b, 0, 1, out, 0, a.length)
+  return out
+}
+
+// -------------------------------------------------------------------------------------
+// broadcasting
+// -------------------------------------------------------------------------------------
+
+/**
+ * A broadcast loop nest, innermost axis first: `dims[d]` iterations with strides `sa[d]`,
+ * `sb[d]` in the operands (0 along a broadcast axis) and contiguous output.
+ */
+interface Nest {
+  readonly dims: Array<number>
+  readonly sa: Array<number>
+  readonly sb: Array<number>
+}
+
+/** The loop nest of `a` and `b` broadcast to `out`, with length-1 axes dropped and contiguous axes merged. */
+const nest = (aShape: Shape, bShape: Shape, outShape: Shape): Nest => {
+  const n = outShape.length
+  const offA = n - aShape.length
+  const offB = n - bShape.length
+  const dims: Array<number> = []
+  const sa: Array<number> = []
+  const sb: Array<number> = []
+  let strideA = 1
+  let strideB = 1
+  for (let i = n - 1; i >= 0; i--) {
+    const d = outShape[i] as number
+    const da = i >= offA ? (aShape[i - offA] as number) : 1
+    const db = i >= offB ? (bShape[i - offB] as number) : 1
+    if (d === 1) continue
+    const xa = da === 1 ? 0 : strideA
+    const xb = db === 1 ? 0 : strideB
+    strideA *= da
+    strideB *= db
+    const last = dims.length - 1
+    if (last >= 0 && (sa[last] as number) * (dims[last] as number) === xa && (sb[last] as number) * (dims[last] as number) === xb) {
+      dims[last] = (dims[last] as number) * d
+    } else {
+      dims.push(d)
+      sa.push(xa)
+      sb.push(xb)
+    }
+  }
+  return { dims, sa, sb }
+}
+
+/** Runs a loop nest: the innermost axis by {@link run}, the outer axes by an odometer. */
+const runNest = (op: BinaryOp, a: Float64Array, b: Float64Array, out: Float64Array, { dims, sa, sb }: Nest): void => {
+  const nd = dims.length
+  if (nd === 0) {
+    if (out.length > 0) run(op, a, 0, 0, b, 0, 0, out, 0, 1)
+    return
+  }
+  const inner = dims[0] as number
+  const ia0 = sa[0] as number
+  const ib0 = sb[0] as number
+  if (nd === 1) {
+    run(op, a, 0, ia0, b, 0, ib0, out, 0, inner)
+    return
+  }
+  const counter = new Array<number>(nd).fill(0)
+  let ia = 0
+  let ib = 0
+  const total = out.length
+  for (let o = 0; o < total; o += inner) {
+    run(op, a, ia, ia0, b, ib, ib0, out, o, inner)
+    for (let d = 1; d < nd; d++) {
+      const c = (counter[d] as number) + 1
+      ia += sa[d] as number
+      ib += sb[d] as number
+      if (c < (dims[d] as number)) {
+        counter[d] = c
+        break
+      }
+      counter[d] = 0
+      ia -= (sa[d] as number) * c
+      ib -= (sb[d] as number) * c
+    }
+  }
+}
+
+/**
+ * @internal `out = a ∘ b` with `a` and `b` broadcast to `outShape` (which the caller has
+ * computed with `broadcastShapes`). Fast paths: same shape, a scalar operand.
+ */
+export const broadcast = (
+  op: BinaryOp,
+  a: Float64Array,
+  aShape: Shape,
+  b: Float64Array,
+  bShape: Shape,
+  outShape: Shape,
+  outSize: number
+): Float64Array => {
+  const out = new Float64Array(outSize)
+  if (a.length === outSize && b.length === outSize) run(op, a, 0, 1, b, 0, 1, out, 0, outSize)
+  else if (b.length === 1 && a.length === outSize) run(op, a, 0, 1, b, 0, 0, out, 0, outSize)
+  else if (a.length === 1 && b.length === outSize) run(op, a, 0, 0, b, 0, 1, out, 0, outSize)
+  else runNest(op, a, b, out, nest(aShape, bShape, outShape))
+  return out
+}
+
+/**
+ * @internal Un-broadcasting: sums `dy` (of shape `fromShape`) over the axes along which
+ * `toShape` was broadcast to `fromShape`, giving an array of `toShape`'s size. Returns `dy`
+ * itself when the shapes have the same size (nothing was broadcast), so callers must treat
+ * the result as read-only, as they do every tensor's data.
+ */
+export const sumTo = (dy: Float64Array, fromShape: Shape, toShape: Shape, toSize: number): Float64Array => {
+  if (toSize === dy.length) return dy
+  const out = new Float64Array(toSize)
+  if (toSize === 1) {
+    let s = 0
+    for (let i = 0; i < dy.length; i++) s += dy[i] as number
+    out[0] = s
+    return out
+  }
+  // The nest of `out` broadcast against `dy`: `sa` walks `out` (0 on summed axes).
+  const { dims, sa } = nest(toShape, fromShape, fromShape)
+  const nd = dims.length
+  const inner = dims[0] as number
+  const s0 = sa[0] as number
+  const counter = new Array<number>(nd).fill(0)
+  let it = 0
+  const total = dy.length
+  for (let o = 0; o < total; o += inner) {
+    if (s0 === 0) {
+      let s = 0
+      for (let i = 0; i < inner; i++) s += dy[o + i] as number
+      out[it] = (out[it] as number) + s
+    } else {
+      for (let i = 0, j = it; i < inner; i++, j += s0) out[j] = (out[j] as number) + (dy[o + i] as number)
+    }
+    for (let d = 1; d < nd; d++) {
+      const c = (counter[d] as number) + 1
+      it += sa[d] as number
+      if (c < (dims[d] as number)) {
+        counter[d] = c
+        break
+      }
+      counter[d] = 0
+      it -= (sa[d] as number) * c
+    }
+  }
+  return out
+}

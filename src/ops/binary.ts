@@ -1,0 +1,278 @@
+/**
+ * Binary primitive lenses on pairs of tensors, `readonly [Tensor, Tensor]`, with numpy's
+ * broadcasting: the shapes are aligned on their last axis, and along each axis the lengths
+ * must be equal or one of them 1 (a missing axis counts as 1). Incompatible shapes throw
+ * `ops.add: shapes [2,3] and [4] do not broadcast`.
+ *
+ * The backward pass *un-broadcasts*: the cotangent of an operand that was broadcast is
+ * summed over the broadcast axes, so each input receives a cotangent of its own shape.
+ *
+ * Conventions: `div` needs a non-zero denominator everywhere; `power` needs a positive
+ * base everywhere (its derivative in the exponent is `log(a)·aᵇ`; for a constant exponent
+ * and any base use `pow(n)`); at ties, `maximum` and `minimum` split the cotangent equally
+ * between the operands (as PyTorch and JAX do), so the gradient at a tie is the average of
+ * the one-sided ones.
+ *
+ * @module ops/binary
+ */
+import { make, type Lens } from '../Lens.js'
+import * as K from '../kernels.js'
+import {
+  broadcastShapes,
+  checkCotangent,
+  checkTensor,
+  shapeSize,
+  showIndex,
+  unravel,
+  unsafeFromData,
+  type Shape,
+  type Tensor
+} from '../Tensor.js'
+
+/**
+ * Two tensors: the input of the binary ops.
+ *
+ * @example
+ * import { Lens, Tensor, ops } from 'backprop-lens'
+ *
+ * const pair: ops.TensorPair = [Tensor.fromNested([1, 2]), Tensor.scalar(10)]
+ * console.log(Lens.evaluate(ops.add, pair).data) // Float64Array(2) [ 11, 12 ]
+ *
+ * @category model
+ */
+export type TensorPair = readonly [Tensor, Tensor]
+
+// -------------------------------------------------------------------------------------
+// helpers
+// -------------------------------------------------------------------------------------
+
+const checkPair = (op: string, x: unknown): TensorPair => {
+  if (!Array.isArray(x) || x.length !== 2) {
+    throw new TypeError(`${op}: expected a pair of tensors, got ${Array.isArray(x) ? `an array of length ${x.length}` : typeof x}`)
+  }
+  checkTensor(`${op} (first input)`, x[0])
+  checkTensor(`${op} (second input)`, x[1])
+  return x as unknown as TensorPair
+}
+
+/** `a ∘ b` broadcast, as a tensor. */
+const apply = (op: string, code: K.BinaryOp, a: Tensor, b: Tensor): Tensor => {
+  const shape = broadcastShapes(op, a.shape, b.shape)
+  return unsafeFromData(shape, K.broadcast(code, a.data, a.shape, b.data, b.shape, shape, shapeSize(shape)))
+}
+
+/** `g ∘ t` where `g` has the output's shape and `t` broadcasts to it: data of the output's size. */
+const withOperand = (code: K.BinaryOp, g: Float64Array, shape: Shape, t: Tensor): Float64Array =>
+  K.broadcast(code, g, shape, t.data, t.shape, shape, g.length)
+
+/** The cotangent of an operand of shape `to`, from data of the output's shape. */
+const unbroadcast = (d: Float64Array, from: Shape, to: Tensor): Tensor =>
+  unsafeFromData(to.shape, K.sumTo(d, from, to.shape, to.size))
+
+/** The cotangent of an operand that passes through unchanged (possibly broadcast). */
+const passThrough = (dy: Tensor, to: Tensor): Tensor => {
+  if (to.size !== dy.size) return unbroadcast(dy.data, dy.shape, to)
+  return to.shape === dy.shape ? dy : unsafeFromData(to.shape, dy.data)
+}
+
+const requireAll = (op: string, which: string, t: Tensor, ok: (v: number) => boolean, requirement: string): void => {
+  const i = K.findInvalid(t.data, ok)
+  if (i >= 0) {
+    throw new RangeError(`${op}: ${requirement}, got ${t.data[i] as number} at index ${showIndex(unravel(i, t.shape))} of the ${which} input`)
+  }
+}
+
+// -------------------------------------------------------------------------------------
+// arithmetic
+// -------------------------------------------------------------------------------------
+
+/**
+ * `a + b`, broadcast; each cotangent is the output's, summed over the axes its operand was
+ * broadcast along.
+ *
+ * @example
+ * import { Lens, Tensor, ops } from 'backprop-lens'
+ *
+ * const x = Tensor.fromNested([[1, 2, 3], [4, 5, 6]])
+ * const b = Tensor.fromNested([10, 20, 30])
+ * const [y, [dx, db]] = Lens.valueAndGrad(ops.add, [x, b] as const, Tensor.ones([2, 3]))
+ * console.log(Tensor.toNested(y), db.data) // [ [ 11, 22, 33 ], [ 14, 25, 36 ] ] Float64Array(3) [ 2, 2, 2 ]
+ * try { Lens.evaluate(ops.add, [Tensor.zeros([2, 3]), Tensor.zeros([4])]) } catch (e) { console.log((e as Error).message) } // ops.add: shapes [2,3] and [4] do not broadcast
+ *
+ * @category arithmetic
+ */
+export const add: Lens<TensorPair, Tensor> = make<TensorPair, Tensor>({
+  forward: (x) => {
+    const [a, b] = checkPair('ops.add', x)
+    return apply('ops.add', K.ADD, a, b)
+  },
+  backward: ([a, b], dy, y) => {
+    const d = checkCotangent('ops.add', dy, y.shape)
+    return [passThrough(d, a), passThrough(d, b)]
+  }
+})
+
+/**
+ * `a − b`, broadcast.
+ *
+ * @example
+ * import { Lens, Tensor, ops } from 'backprop-lens'
+ *
+ * const [y, [da, db]] = Lens.valueAndGrad(ops.sub, [Tensor.fromNested([5, 7]), Tensor.scalar(1)] as const, Tensor.ones([2]))
+ * console.log(y.data, da.data, db.data) // Float64Array(2) [ 4, 6 ] Float64Array(2) [ 1, 1 ] Float64Array(1) [ -2 ]
+ *
+ * @category arithmetic
+ */
+export const sub: Lens<TensorPair, Tensor> = make<TensorPair, Tensor>({
+  forward: (x) => {
+    const [a, b] = checkPair('ops.sub', x)
+    return apply('ops.sub', K.SUB, a, b)
+  },
+  backward: ([a, b], dy, y) => {
+    const d = checkCotangent('ops.sub', dy, y.shape)
+    const minus = K.affine(d.data, -1, 0)
+    return [passThrough(d, a), unbroadcast(minus, d.shape, b)]
+  }
+})
+
+/**
+ * `a · b`, elementwise and broadcast.
+ *
+ * @example
+ * import { Lens, Tensor, ops } from 'backprop-lens'
+ *
+ * const [y, [da, db]] = Lens.valueAndGrad(ops.mul, [Tensor.fromNested([1, 2]), Tensor.fromNested([3, 4])] as const, Tensor.ones([2]))
+ * console.log(y.data, da.data, db.data) // Float64Array(2) [ 3, 8 ] Float64Array(2) [ 3, 4 ] Float64Array(2) [ 1, 2 ]
+ *
+ * @category arithmetic
+ */
+export const mul: Lens<TensorPair, Tensor> = make<TensorPair, Tensor>({
+  forward: (x) => {
+    const [a, b] = checkPair('ops.mul', x)
+    return apply('ops.mul', K.MUL, a, b)
+  },
+  backward: ([a, b], dy, y) => {
+    const d = checkCotangent('ops.mul', dy, y.shape)
+    return [
+      unbroadcast(withOperand(K.MUL, d.data, d.shape, b), d.shape, a),
+      unbroadcast(withOperand(K.MUL, d.data, d.shape, a), d.shape, b)
+    ]
+  }
+})
+
+/**
+ * `a / b`, elementwise and broadcast; every element of `b` must be non-zero.
+ *
+ * @example
+ * import { Lens, Tensor, ops } from 'backprop-lens'
+ *
+ * const [y, [da, db]] = Lens.valueAndGrad(ops.div, [Tensor.fromNested([3, 1]), Tensor.scalar(2)] as const, Tensor.ones([2]))
+ * console.log(y.data, da.data, db.data) // Float64Array(2) [ 1.5, 0.5 ] Float64Array(2) [ 0.5, 0.5 ] Float64Array(1) [ -1 ]
+ * try { Lens.evaluate(ops.div, [Tensor.ones([2]), Tensor.fromNested([1, 0])]) } catch (e) { console.log((e as Error).message) } // ops.div: the denominator must be non-zero, got 0 at index [1] of the second input
+ *
+ * @category arithmetic
+ */
+export const div: Lens<TensorPair, Tensor> = make<TensorPair, Tensor>({
+  forward: (x) => {
+    const [a, b] = checkPair('ops.div', x)
+    const shape = broadcastShapes('ops.div', a.shape, b.shape)
+    requireAll('ops.div', 'second', b, (v) => v !== 0, 'the denominator must be non-zero')
+    return unsafeFromData(shape, K.broadcast(K.DIV, a.data, a.shape, b.data, b.shape, shape, shapeSize(shape)))
+  },
+  backward: ([a, b], dy, y) => {
+    const d = checkCotangent('ops.div', dy, y.shape)
+    // ∂/∂a = 1/b; ∂/∂b = −a/b² = −y/b.
+    const da = withOperand(K.DIV, d.data, d.shape, b)
+    const dyy = K.zip(K.MUL, d.data, y.data)
+    const db = withOperand(NEG_ONE_TIMES_DIV, dyy, d.shape, b)
+    return [unbroadcast(da, d.shape, a), unbroadcast(db, d.shape, b)]
+  }
+})
+
+const NEG_ONE_TIMES_DIV = (u: number, v: number): number => -u / v
+
+/**
+ * `aᵇ`, elementwise and broadcast, with a tensor exponent (numpy's `power`); every element
+ * of the base must be > 0 (the derivative in the exponent is `aᵇ·log a`). For a constant
+ * exponent and any base, use `pow(n)`.
+ *
+ * @example
+ * import { Lens, Tensor, ops } from 'backprop-lens'
+ *
+ * const [y, [da, db]] = Lens.valueAndGrad(ops.power, [Tensor.fromNested([2, 4]), Tensor.scalar(0.5)] as const, Tensor.ones([2]))
+ * console.log(y.data, da.data, db.data) // Float64Array(2) [ 1.4142135623730951, 2 ] Float64Array(2) [ 0.35355339059327373, 0.25 ] Float64Array(1) [ 3.7528468657083285 ]
+ *
+ * @category arithmetic
+ */
+export const power: Lens<TensorPair, Tensor> = make<TensorPair, Tensor>({
+  forward: (x) => {
+    const [a, b] = checkPair('ops.power', x)
+    const shape = broadcastShapes('ops.power', a.shape, b.shape)
+    requireAll('ops.power', 'first', a, (v) => v > 0, 'the base must be > 0')
+    return unsafeFromData(shape, K.broadcast(Math.pow, a.data, a.shape, b.data, b.shape, shape, shapeSize(shape)))
+  },
+  backward: ([a, b], dy, y) => {
+    const d = checkCotangent('ops.power', dy, y.shape)
+    const shape = d.shape
+    const n = d.size
+    // ∂/∂a = b·aᵇ⁻¹ (computed directly, exact when y underflows); ∂/∂b = y·log a.
+    const dA = withOperand(K.MUL, K.broadcast(POW_DERIVATIVE, a.data, a.shape, b.data, b.shape, shape, n), shape, d)
+    const logA = K.broadcast(LOG_FIRST, a.data, a.shape, b.data, b.shape, shape, n)
+    const dB = K.zip(K.MUL, K.zip(K.MUL, logA, y.data), d.data)
+    return [unbroadcast(dA, shape, a), unbroadcast(dB, shape, b)]
+  }
+})
+
+const POW_DERIVATIVE = (a: number, b: number): number => (b === 0 ? 0 : b * a ** (b - 1))
+const LOG_FIRST = (a: number): number => Math.log(a)
+
+// -------------------------------------------------------------------------------------
+// comparisons
+// -------------------------------------------------------------------------------------
+
+/** The share of the cotangent that goes to `a` in `maximum(a, b)`: 1, ½ at a tie, 0. */
+const FIRST_IS_MAX = (a: number, b: number): number => (a > b ? 1 : a === b ? 0.5 : 0)
+const FIRST_IS_MIN = (a: number, b: number): number => (a < b ? 1 : a === b ? 0.5 : 0)
+
+const extremum = (op: string, pick: (a: number, b: number) => number, share: (a: number, b: number) => number): Lens<TensorPair, Tensor> =>
+  make<TensorPair, Tensor>({
+    forward: (x) => {
+      const [a, b] = checkPair(op, x)
+      return apply(op, pick, a, b)
+    },
+    backward: ([a, b], dy, y) => {
+      const d = checkCotangent(op, dy, y.shape)
+      const shape = d.shape
+      const toA = K.zip(K.MUL, K.broadcast(share, a.data, a.shape, b.data, b.shape, shape, d.size), d.data)
+      const toB = K.zip(K.SUB, d.data, toA)
+      return [unbroadcast(toA, shape, a), unbroadcast(toB, shape, b)]
+    }
+  })
+
+/**
+ * The elementwise maximum, broadcast. The cotangent goes to the larger operand; at a tie
+ * it is split equally (½ each, as PyTorch and JAX).
+ *
+ * @example
+ * import { Lens, Tensor, ops } from 'backprop-lens'
+ *
+ * const [y, [da, db]] = Lens.valueAndGrad(ops.maximum, [Tensor.fromNested([1, 5, 3]), Tensor.scalar(3)] as const, Tensor.ones([3]))
+ * console.log(y.data, da.data, db.data) // Float64Array(3) [ 3, 5, 3 ] Float64Array(3) [ 0, 1, 0.5 ] Float64Array(1) [ 1.5 ]
+ *
+ * @category comparisons
+ */
+export const maximum: Lens<TensorPair, Tensor> = extremum('ops.maximum', (a, b) => (a >= b ? a : b), FIRST_IS_MAX)
+
+/**
+ * The elementwise minimum, broadcast. The cotangent goes to the smaller operand; at a tie
+ * it is split equally (½ each, as PyTorch and JAX).
+ *
+ * @example
+ * import { Lens, Tensor, ops } from 'backprop-lens'
+ *
+ * const [y, [da, db]] = Lens.valueAndGrad(ops.minimum, [Tensor.fromNested([1, 5, 3]), Tensor.scalar(3)] as const, Tensor.ones([3]))
+ * console.log(y.data, da.data, db.data) // Float64Array(3) [ 1, 3, 3 ] Float64Array(3) [ 1, 0, 0.5 ] Float64Array(1) [ 1.5 ]
+ *
+ * @category comparisons
+ */
+export const minimum: Lens<TensorPair, Tensor> = extremum('ops.minimum', (a, b) => (a <= b ? a : b), FIRST_IS_MIN)
