@@ -516,8 +516,9 @@ export const softmaxAxis = (src: Float64Array, outer: number, mid: number, inner
         s += e
       }
       if (log) {
-        const lse = shift + Math.log(s)
-        for (let r = 0; r < mid; r++) out[base + r * inner] = (src[base + r * inner] as number) - lse
+        // (x − shift) − log s, not x − (shift + log s): the shift cancels exactly
+        const logS = Math.log(s)
+        for (let r = 0; r < mid; r++) out[base + r * inner] = (src[base + r * inner] as number) - shift - logS
       } else {
         const inv = 1 / s
         for (let r = 0; r < mid; r++) out[base + r * inner] = (out[base + r * inner] as number) * inv

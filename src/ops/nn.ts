@@ -1,0 +1,307 @@
+/**
+ * Neural-network lenses: `softmax` and `logSoftmax` along an axis (numerically stable), and
+ * the losses `mse` and `softmaxCrossEntropy`.
+ *
+ * The losses are lenses from the prediction to a rank-0 tensor, with the target **fixed**
+ * when the lens is built: targets are data, not parameters, so their gradient would be
+ * wasted work, and class indices have no gradient at all. (A loss between two computed
+ * tensors is a composition: `pipe(ops.sub, ops.square, ops.mean())` for the squared error.)
+ * Differentiate a loss with `Lens.backPropagateConst(loss, Tensor.scalar(1), x)`.
+ *
+ * @module ops/nn
+ */
+import * as Lens from '../Lens.js'
+import { type Shape, Tensor, sameShape, showShape, unsafeFromData } from '../Tensor.js'
+import * as K from '../kernels-linalg.js'
+import { expectFinite, expectInteger, expectTensor, normaliseAxis } from './linalg.js'
+
+// -------------------------------------------------------------------------------------
+// softmax
+// -------------------------------------------------------------------------------------
+
+const axisLayout = (op: string, axis: number, shape: Shape) => {
+  const ax = normaliseAxis(op, axis, shape)
+  return { outer: K.product(shape, 0, ax), mid: shape[ax] as number, inner: K.product(shape, ax + 1) }
+}
+
+const softmaxLike = (op: string, axis: number, log: boolean): Lens.Lens<Tensor, Tensor> => {
+  expectInteger(op, 'axis', axis)
+  return Lens.make<Tensor, Tensor>({
+    forward: (x) => {
+      const { shape, data } = expectTensor(op, x)
+      const { outer, mid, inner } = axisLayout(op, axis, shape)
+      return unsafeFromData(shape, K.softmaxAxis(data, outer, mid, inner, log))
+    },
+    backward: (x, dy, y) => {
+      const { outer, mid, inner } = axisLayout(op, axis, x.shape)
+      return unsafeFromData(x.shape, K.softmaxBackwardAxis(y.data, dy.data, outer, mid, inner, log))
+    }
+  })
+}
+
+/**
+ * `exp(x) / Σ exp(x)` along `axis` (default: the last), shifted by the maximum so that no
+ * `exp` overflows: the entries along the axis are positive and sum to 1. The backward pass
+ * is `y·(dy − Σ dy·y)`. A rank-0 input or an axis out of range throws, naming the shape.
+ *
+ * @example
+ * import { Lens, Tensor, ops } from 'backprop-lens'
+ *
+ * const y = Lens.evaluate(ops.softmax(), Tensor.fromNested([[0, 0, 0, 0], [1000, 1000, 1000, 1000]]))
+ * console.log(Tensor.toNested(y)) // [ [ 0.25, 0.25, 0.25, 0.25 ], [ 0.25, 0.25, 0.25, 0.25 ] ]
+ *
+ * @category neural networks
+ */
+export const softmax = (axis = -1): Lens.Lens<Tensor, Tensor> => softmaxLike('ops.softmax', axis, false)
+
+/**
+ * `x − log Σ exp(x)` along `axis` (default: the last), computed stably (no `exp` overflows,
+ * no `log` of an underflowed 0): equals `log(softmax(x))` where that is finite, and stays
+ * finite where it is not. The backward pass is `dy − softmax(x)·Σ dy`.
+ *
+ * @example
+ * import { Lens, Tensor, ops } from 'backprop-lens'
+ *
+ * const y = Lens.evaluate(ops.logSoftmax(), Tensor.fromNested([0, 1000]))
+ * console.log(Tensor.toNested(y)) // [ -1000, 0 ]
+ *
+ * @category neural networks
+ */
+export const logSoftmax = (axis = -1): Lens.Lens<Tensor, Tensor> => softmaxLike('ops.logSoftmax', axis, true)
+
+// -------------------------------------------------------------------------------------
+// losses
+// -------------------------------------------------------------------------------------
+
+const SCALAR: Shape = Object.freeze([])
+
+/**
+ * The mean squared error against a fixed `target`: `mean((x − target)²)` over all elements,
+ * a rank-0 tensor. The prediction's shape must equal the target's exactly (no
+ * broadcasting, which would silently turn `[n,1]` against `[n]` into an `[n,n]` error);
+ * otherwise a `RangeError` names both shapes. The backward pass is `2·(x − target)·dy / n`.
+ *
+ * @example
+ * import { Lens, Tensor, ops } from 'backprop-lens'
+ *
+ * const loss = ops.mse(Tensor.fromNested([1, 2]))
+ * const x = Tensor.fromNested([2, 4])
+ * console.log(Tensor.toNested(Lens.evaluate(loss, x))) // 2.5
+ * console.log(Tensor.toNested(Lens.backPropagateConst(loss, Tensor.scalar(1), x))) // [ 1, 2 ]
+ * try { Lens.evaluate(loss, Tensor.zeros([2, 1])) } catch (e) { console.log((e as Error).message) } // ops.mse: prediction shape [2,1] and target shape [2] differ
+ *
+ * @category losses
+ */
+export const mse = (target: Tensor): Lens.Lens<Tensor, Tensor> => {
+  const op = 'ops.mse'
+  expectTensor(op, target, 'target')
+  const t = target.data
+  const check = (x: Tensor): void => {
+    if (!sameShape(x.shape, target.shape)) {
+      throw new RangeError(`${op}: prediction shape ${showShape(x.shape)} and target shape ${showShape(target.shape)} differ`)
+    }
+    if (x.size === 0) throw new RangeError(`${op}: no elements to average (shape ${showShape(x.shape)})`)
+  }
+  return Lens.make<Tensor, Tensor>({
+    forward: (x) => {
+      check(expectTensor(op, x))
+      const xs = x.data
+      let s = 0
+      for (let i = 0; i < xs.length; i++) {
+        const d = (xs[i] as number) - (t[i] as number)
+        s += d * d
+      }
+      const out = Float64Array.of(s / xs.length)
+      expectFinite(op, SCALAR, out)
+      return unsafeFromData(SCALAR, out)
+    },
+    backward: (x, dy) => {
+      const xs = x.data
+      const g = (2 * (dy.data[0] as number)) / xs.length
+      const dx = new Float64Array(xs.length)
+      for (let i = 0; i < xs.length; i++) dx[i] = g * ((xs[i] as number) - (t[i] as number))
+      return unsafeFromData(x.shape, dx)
+    }
+  })
+}
+
+/**
+ * What {@link softmaxCrossEntropy} compares the logits with: either a tensor with the
+ * logits' shape (one-hot rows, or any probability distributions), or class indices — an
+ * array of integers, or a tensor with the logits' shape minus the last axis.
+ *
+ * @example
+ * import { Tensor, ops } from 'backprop-lens'
+ *
+ * const oneHot: ops.Targets = Tensor.fromNested([[0, 1, 0], [1, 0, 0]])
+ * const indices: ops.Targets = [1, 0]
+ * console.log(oneHot instanceof Tensor.Tensor, indices.length) // true 2
+ *
+ * @category losses
+ */
+export type Targets = Tensor | ReadonlyArray<number>
+
+/** Class indices (one per row), or `null` for distributions, checked against the logits. */
+interface Resolved {
+  readonly indices: Int32Array | null
+  readonly probabilities: Float64Array | null
+  readonly rows: number
+  readonly classes: number
+}
+
+/**
+ * The softmax cross-entropy of logits (classes along the last axis, every other axis a
+ * batch axis) against fixed targets, averaged over the batch: a rank-0 tensor,
+ * `mean_b [ logSumExp(x_b)·Σ_c t_bc − Σ_c t_bc·x_bc ]`, computed stably through
+ * log-sum-exp (logits of 1000 are fine). Targets are one-hot rows (or any distributions)
+ * of the logits' shape, or class indices (an array of integers, or a tensor of the logits'
+ * shape minus the last axis). The gradient is `(softmax(x)·Σ_c t_bc − t) / batch`, that is
+ * `(softmax − onehot) / batch` for one-hot targets. Mismatched shapes and indices that are
+ * not integers in `[0, classes)` throw, naming the op and the shapes.
+ *
+ * @example
+ * import { Lens, Tensor, ops } from 'backprop-lens'
+ *
+ * const logits = Tensor.fromNested([[0, 0], [0, Math.log(3)]])
+ * const loss = ops.softmaxCrossEntropy([0, 1]) // same as the one-hot [[1, 0], [0, 1]]
+ * console.log(Tensor.toNested(Lens.evaluate(loss, logits))) // 0.49041462650586315
+ * console.log(Tensor.toNested(Lens.backPropagateConst(loss, Tensor.scalar(1), logits))) // [ [ -0.25, 0.25 ], [ 0.125, -0.125 ] ]
+ *
+ * @category losses
+ */
+export const softmaxCrossEntropy = (targets: Targets): Lens.Lens<Tensor, Tensor> => {
+  const op = 'ops.softmaxCrossEntropy'
+  let fixedIndices: Int32Array | null = null
+  if (!(targets instanceof Tensor)) {
+    if (!Array.isArray(targets)) {
+      throw new TypeError(`${op}: targets must be a Tensor or an array of class indices, got ${targets === null ? 'null' : typeof targets}`)
+    }
+    fixedIndices = toIndices(op, targets, (i) => `position ${i}`)
+  }
+  const resolve = (x: Tensor): Resolved => {
+    const shape = x.shape
+    if (shape.length === 0) throw new RangeError(`${op}: logits must have rank at least 1 (classes on the last axis), got shape []`)
+    const classes = shape[shape.length - 1] as number
+    const rows = K.product(shape, 0, shape.length - 1)
+    const batchShape = shape.slice(0, -1)
+    if (rows === 0 || classes === 0) throw new RangeError(`${op}: logits of shape ${showShape(shape)} have no classes or no rows`)
+    let indices = fixedIndices
+    let probabilities: Float64Array | null = null
+    if (targets instanceof Tensor) {
+      if (sameShape(targets.shape, shape)) probabilities = targets.data
+      else if (sameShape(targets.shape, batchShape)) indices = toIndices(op, targets.data, (i) => `position ${i}`)
+      else {
+        throw new RangeError(
+          `${op}: logits shape ${showShape(shape)} and target shape ${showShape(targets.shape)} do not match ` +
+            `(expected ${showShape(shape)} for probabilities or ${showShape(batchShape)} for class indices)`
+        )
+      }
+    } else if (indices !== null && indices.length !== rows) {
+      throw new RangeError(`${op}: logits shape ${showShape(shape)} has ${rows} rows, but ${indices.length} class indices were given`)
+    }
+    if (indices !== null) {
+      for (let i = 0; i < indices.length; i++) {
+        const c = indices[i] as number
+        if (c >= classes) {
+          throw new RangeError(`${op}: class index ${c} at position ${i} is out of range for logits shape ${showShape(shape)} (${classes} classes)`)
+        }
+      }
+    }
+    return { indices, probabilities, rows, classes }
+  }
+  /**
+   * Per row: the maximum logit `m` and `log Σ exp(x − m)`, kept apart so that the loss
+   * `(m − x) + log Σ exp(x − m)` and the softmax `exp(x − m − logZ)` lose nothing to rounding
+   * `m + logZ` at large logits.
+   */
+  const normalisers = (xs: Float64Array, rows: number, classes: number): { readonly top: Float64Array; readonly logZ: Float64Array } => {
+    const top = new Float64Array(rows)
+    const logZ = new Float64Array(rows)
+    for (let r = 0; r < rows; r++) {
+      const base = r * classes
+      let m = -Infinity
+      for (let c = 0; c < classes; c++) {
+        const v = xs[base + c] as number
+        if (v > m) m = v
+      }
+      let s = 0
+      for (let c = 0; c < classes; c++) s += Math.exp((xs[base + c] as number) - m)
+      top[r] = m
+      logZ[r] = Math.log(s)
+    }
+    return { top, logZ }
+  }
+  const loss = (xs: Float64Array, top: Float64Array, logZ: Float64Array, res: Resolved): Tensor => {
+    const { indices, probabilities, rows, classes } = res
+    let total = 0
+    if (indices !== null) {
+      for (let r = 0; r < rows; r++) {
+        total += (top[r] as number) - (xs[r * classes + (indices[r] as number)] as number) + (logZ[r] as number)
+      }
+    } else {
+      const t = probabilities as Float64Array
+      for (let r = 0; r < rows; r++) {
+        const base = r * classes
+        const m = top[r] as number
+        const l = logZ[r] as number
+        for (let c = 0; c < classes; c++) {
+          const tc = t[base + c] as number
+          if (tc !== 0) total += tc * (m - (xs[base + c] as number) + l)
+        }
+      }
+    }
+    const out = Float64Array.of(total / rows)
+    expectFinite(op, SCALAR, out)
+    return unsafeFromData(SCALAR, out)
+  }
+  return Lens.fromVjp<Tensor, Tensor>(
+    (x) => {
+      const res = resolve(expectTensor(op, x))
+      const xs = x.data
+      const { top, logZ } = normalisers(xs, res.rows, res.classes)
+      const y = loss(xs, top, logZ, res)
+      const pullback = (dy: Tensor): Tensor => {
+        const { indices, probabilities, rows, classes } = res
+        const g = (dy.data[0] as number) / rows
+        const dx = new Float64Array(xs.length)
+        for (let r = 0; r < rows; r++) {
+          const base = r * classes
+          const m = top[r] as number
+          const l = logZ[r] as number
+          let mass = 1
+          if (probabilities !== null) {
+            mass = 0
+            for (let c = 0; c < classes; c++) mass += probabilities[base + c] as number
+          }
+          for (let c = 0; c < classes; c++) dx[base + c] = g * mass * Math.exp((xs[base + c] as number) - m - l)
+          if (indices !== null) {
+            const at = base + (indices[r] as number)
+            dx[at] = (dx[at] as number) - g
+          } else {
+            const t = probabilities as Float64Array
+            for (let c = 0; c < classes; c++) dx[base + c] = (dx[base + c] as number) - g * (t[base + c] as number)
+          }
+        }
+        return unsafeFromData(x.shape, dx)
+      }
+      return [y, pullback] as const
+    },
+    (x) => {
+      const res = resolve(expectTensor(op, x))
+      const { top, logZ } = normalisers(x.data, res.rows, res.classes)
+      return loss(x.data, top, logZ, res)
+    }
+  )
+}
+
+const toIndices = (op: string, values: ArrayLike<unknown>, where: (i: number) => string): Int32Array => {
+  const out = new Int32Array(values.length)
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0x7fffffff) {
+      throw new RangeError(`${op}: class indices must be non-negative integers, got ${String(v)} at ${where(i)}`)
+    }
+    out[i] = v
+  }
+  return out
+}

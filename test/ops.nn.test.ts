@@ -1,0 +1,352 @@
+/**
+ * softmax, logSoftmax, mse and softmaxCrossEntropy: forward values against hand
+ * computations (softmax rows sum to 1, logSoftmax = log(softmax), stability at ±1000),
+ * gradients against finite differences over random shapes and axes, the closed-form
+ * gradient (softmax − onehot)/batch, error messages, and inputs left untouched.
+ */
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { Gradcheck, Lens, Tensor, VectorSpace, ops } from '../src/index.js'
+
+type T = Tensor.Tensor
+
+// -------------------------------------------------------------------------------------
+// helpers
+// -------------------------------------------------------------------------------------
+
+const TS: VectorSpace.VectorSpace<T> = VectorSpace.fromCoordinates<T>({
+  zero: (like) => Tensor.zeros(like.shape),
+  add: (x, y) => Tensor.make(x.shape, x.data.map((v, i) => v + (y.data[i] as number))),
+  scale: (s, x) => Tensor.make(x.shape, x.data.map((v) => s * v)),
+  dot: (x, y) => x.data.reduce((acc, v, i) => acc + v * (y.data[i] as number), 0),
+  size: (like) => like.size,
+  write: (x, out, offset) => out.set(x.data, offset),
+  read: (like, data, offset) => Tensor.make(like.shape, Array.from({ length: like.size }, (_, i) => data[offset + i] as number))
+})
+
+const shapeArb = (minRank: number, maxRank: number): fc.Arbitrary<Array<number>> =>
+  fc.array(fc.integer({ min: 1, max: 5 }), { minLength: minRank, maxLength: maxRank })
+
+const tensorOf = (shape: ReadonlyArray<number>, lo = -3, hi = 3): fc.Arbitrary<T> =>
+  fc
+    .array(fc.double({ min: lo, max: hi, noNaN: true, noDefaultInfinity: true }), {
+      minLength: Tensor.shapeSize(shape),
+      maxLength: Tensor.shapeSize(shape)
+    })
+    .map((xs) => Tensor.make(shape, xs))
+
+/** A tensor of rank 1–4 and an axis of it (maybe negative). */
+const withAxis = (lo = -3, hi = 3): fc.Arbitrary<readonly [T, number]> =>
+  shapeArb(1, 4).chain((s) =>
+    fc.tuple(
+      tensorOf(s, lo, hi),
+      fc.integer({ min: -s.length, max: s.length - 1 })
+    )
+  )
+
+const messageOf = (f: () => unknown): string => {
+  try {
+    f()
+  } catch (e) {
+    return (e as Error).message
+  }
+  throw new Error('expected an error')
+}
+
+const closeTo = (a: number, b: number, tol: number): void => {
+  expect(Math.abs(a - b)).toBeLessThanOrEqual(tol * (1 + Math.abs(a) + Math.abs(b)))
+}
+
+/** The lines along `axis`: arrays of flat indices. */
+const linesOf = (shape: ReadonlyArray<number>, axis: number): Array<Array<number>> => {
+  const ax = axis < 0 ? axis + shape.length : axis
+  const inner = Tensor.shapeSize(shape.slice(ax + 1))
+  const mid = shape[ax] as number
+  const outer = Tensor.shapeSize(shape.slice(0, ax))
+  const lines: Array<Array<number>> = []
+  for (let o = 0; o < outer; o++)
+    for (let j = 0; j < inner; j++) lines.push(Array.from({ length: mid }, (_, r) => (o * mid + r) * inner + j))
+  return lines
+}
+
+const gradcheck = (arb: fc.Arbitrary<readonly [Lens.Lens<T, T>, T]>, numRuns = 300): void => {
+  fc.assert(
+    fc.property(arb, fc.integer({ min: 0, max: 1e6 }), ([lens, x], seed) => {
+      const report = Gradcheck.check(lens, x, { input: TS, output: TS, seed })
+      expect(report.status, Gradcheck.format(report)).toBe('pass')
+    }),
+    { numRuns }
+  )
+}
+
+const untouched = (lens: Lens.Lens<T, T>, x: T): void => {
+  const before = Array.from(x.data)
+  const [y, pullback] = Lens.vjp(lens, x)
+  pullback(Tensor.ones(y.shape))
+  Lens.evaluate(lens, x)
+  expect(Array.from(x.data)).toEqual(before)
+}
+
+// -------------------------------------------------------------------------------------
+// softmax, logSoftmax
+// -------------------------------------------------------------------------------------
+
+describe('ops.softmax and ops.logSoftmax', () => {
+  it('softmax: positive entries that sum to 1 along the axis, equal to exp(x)/Σexp(x)', () => {
+    fc.assert(
+      fc.property(withAxis(), ([x, axis]) => {
+        const y = Lens.evaluate(ops.softmax(axis), x)
+        expect(y.shape).toEqual(x.shape)
+        for (const line of linesOf(x.shape, axis)) {
+          const z = line.reduce((acc, i) => acc + Math.exp(x.data[i] as number), 0)
+          closeTo(
+            line.reduce((acc, i) => acc + (y.data[i] as number), 0),
+            1,
+            1e-14
+          )
+          for (const i of line) {
+            expect(y.data[i]).toBeGreaterThan(0)
+            closeTo(y.data[i] as number, Math.exp(x.data[i] as number) / z, 1e-14)
+          }
+        }
+      }),
+      { numRuns: 300 }
+    )
+  })
+
+  it('logSoftmax = log(softmax)', () => {
+    fc.assert(
+      fc.property(withAxis(-20, 20), ([x, axis]) => {
+        const s = Lens.evaluate(ops.softmax(axis), x)
+        const l = Lens.evaluate(ops.logSoftmax(axis), x)
+        l.data.forEach((v, i) => closeTo(v, Math.log(s.data[i] as number), 1e-13))
+      }),
+      { numRuns: 300 }
+    )
+  })
+
+  it('defaults to the last axis', () => {
+    const x = Tensor.randomNormal([3, 4], { seed: 1 })
+    expect(Lens.evaluate(ops.softmax(), x)).toEqual(Lens.evaluate(ops.softmax(1), x))
+    expect(Lens.evaluate(ops.logSoftmax(), x)).toEqual(Lens.evaluate(ops.logSoftmax(-1), x))
+  })
+
+  it('are stable at ±1000 (no overflow, no log of 0)', () => {
+    const x = Tensor.fromNested([
+      [1000, 1000, 999],
+      [-1000, -1000, -1001],
+      [1000, -1000, 0]
+    ])
+    const e = Math.exp(-1)
+    const s = Lens.evaluate(ops.softmax(), x)
+    const expectedRow = [1 / (2 + e), 1 / (2 + e), e / (2 + e)]
+    ;[0, 1].forEach((r) => expectedRow.forEach((v, c) => closeTo(s.data[r * 3 + c] as number, v, 1e-15)))
+    expect(Array.from(s.data.subarray(6))).toEqual([1, 0, 0])
+    const l = Lens.evaluate(ops.logSoftmax(), x)
+    expect(l.data.every(Number.isFinite)).toBe(true)
+    closeTo(l.data[7] as number, -2000, 1e-15)
+    closeTo(l.data[0] as number, -Math.log(2 + e), 1e-15)
+    const g = Lens.backPropagateConst(ops.logSoftmax(), Tensor.ones([3, 3]), x)
+    expect(g.data.every(Number.isFinite)).toBe(true)
+  })
+
+  it('pass the gradient check on ≥ 300 random shapes and axes each', () => {
+    gradcheck(withAxis().map(([x, axis]) => [ops.softmax(axis), x] as const))
+    gradcheck(withAxis().map(([x, axis]) => [ops.logSoftmax(axis), x] as const))
+  })
+
+  it('name the op, the axis and the shape in their errors', () => {
+    expect(messageOf(() => Lens.evaluate(ops.softmax(), Tensor.scalar(1)))).toBe('ops.softmax: axis -1 is out of range for shape []')
+    expect(messageOf(() => Lens.evaluate(ops.logSoftmax(2), Tensor.zeros([2, 3])))).toBe(
+      'ops.logSoftmax: axis 2 is out of range for shape [2,3]'
+    )
+    expect(messageOf(() => ops.softmax(0.5))).toBe('ops.softmax: axis must be an integer, got 0.5')
+  })
+
+  it('never mutate their input', () => {
+    fc.assert(
+      fc.property(withAxis(), ([x, axis]) => {
+        untouched(ops.softmax(axis), x)
+        untouched(ops.logSoftmax(axis), x)
+      }),
+      { numRuns: 100 }
+    )
+  })
+})
+
+// -------------------------------------------------------------------------------------
+// mse
+// -------------------------------------------------------------------------------------
+
+const msePairs: fc.Arbitrary<readonly [T, T]> = shapeArb(0, 4).chain((s) => fc.tuple(tensorOf(s), tensorOf(s)))
+
+describe('ops.mse', () => {
+  it('is the mean of squared differences, a rank-0 tensor', () => {
+    fc.assert(
+      fc.property(msePairs, ([x, t]) => {
+        const y = Lens.evaluate(ops.mse(t), x)
+        expect(y.shape).toEqual([])
+        const expected = x.data.reduce((acc, v, i) => acc + (v - (t.data[i] as number)) ** 2, 0) / x.size
+        closeTo(y.data[0] as number, expected, 1e-14)
+      }),
+      { numRuns: 300 }
+    )
+  })
+
+  it('passes the gradient check on ≥ 300 random shapes', () => {
+    gradcheck(msePairs.map(([x, t]) => [ops.mse(t), x] as const))
+  })
+
+  it('has gradient 2(x − t)/n', () => {
+    const x = Tensor.fromNested([1, 2, 3, 4])
+    const t = Tensor.fromNested([0, 2, 5, 4])
+    expect(Tensor.toNested(Lens.backPropagateConst(ops.mse(t), Tensor.scalar(2), x))).toEqual([1, 0, -2, 0])
+  })
+
+  it('names the op and both shapes when they differ (no broadcasting)', () => {
+    expect(messageOf(() => Lens.evaluate(ops.mse(Tensor.zeros([3])), Tensor.zeros([3, 1])))).toBe(
+      'ops.mse: prediction shape [3,1] and target shape [3] differ'
+    )
+    expect(messageOf(() => Lens.evaluate(ops.mse(Tensor.zeros([0])), Tensor.zeros([0])))).toBe('ops.mse: no elements to average (shape [0])')
+    expect(messageOf(() => ops.mse([1, 2] as unknown as T))).toBe('ops.mse: expected a Tensor as target, got an array')
+  })
+
+  it('never mutates its input or target', () => {
+    fc.assert(
+      fc.property(msePairs, ([x, t]) => {
+        const before = Array.from(t.data)
+        untouched(ops.mse(t), x)
+        expect(Array.from(t.data)).toEqual(before)
+      }),
+      { numRuns: 100 }
+    )
+  })
+})
+
+// -------------------------------------------------------------------------------------
+// softmaxCrossEntropy
+// -------------------------------------------------------------------------------------
+
+/** Logits of rank 1–3 (classes last) and class indices for each row. */
+const ceCases: fc.Arbitrary<readonly [T, Array<number>]> = shapeArb(0, 2).chain((batch) =>
+  fc.integer({ min: 1, max: 5 }).chain((classes) => {
+    const rows = Tensor.shapeSize(batch)
+    return fc.tuple(
+      tensorOf([...batch, classes], -5, 5),
+      fc.array(fc.integer({ min: 0, max: classes - 1 }), { minLength: rows, maxLength: rows })
+    )
+  })
+)
+
+const oneHot = (logits: T, indices: ReadonlyArray<number>): T => {
+  const classes = logits.shape[logits.shape.length - 1] as number
+  const data = new Float64Array(logits.size)
+  indices.forEach((c, r) => {
+    data[r * classes + c] = 1
+  })
+  return Tensor.make(logits.shape, data)
+}
+
+const indexTensor = (logits: T, indices: ReadonlyArray<number>): T => Tensor.make(logits.shape.slice(0, -1), indices)
+
+/** −mean_b log softmax(x_b)[c_b], computed naively in the obvious (unstable) way. */
+const naiveCE = (logits: T, indices: ReadonlyArray<number>): number => {
+  const classes = logits.shape[logits.shape.length - 1] as number
+  let total = 0
+  indices.forEach((c, r) => {
+    const row = Array.from(logits.data.subarray(r * classes, (r + 1) * classes))
+    const z = row.reduce((acc, v) => acc + Math.exp(v), 0)
+    total -= Math.log(Math.exp(row[c] as number) / z)
+  })
+  return total / indices.length
+}
+
+describe('ops.softmaxCrossEntropy', () => {
+  it('equals −mean log softmax at the target class, for indices (array or tensor) and one-hot targets alike', () => {
+    fc.assert(
+      fc.property(ceCases, ([x, c]) => {
+        const expected = naiveCE(x, c)
+        for (const targets of [c, indexTensor(x, c), oneHot(x, c)]) {
+          const y = Lens.evaluate(ops.softmaxCrossEntropy(targets), x)
+          expect(y.shape).toEqual([])
+          closeTo(y.data[0] as number, expected, 1e-13)
+        }
+      }),
+      { numRuns: 300 }
+    )
+  })
+
+  it('has gradient (softmax − onehot)/batch', () => {
+    fc.assert(
+      fc.property(ceCases, ([x, c]) => {
+        const rows = c.length
+        const p = Lens.evaluate(ops.softmax(), x)
+        const t = oneHot(x, c)
+        const expected = p.data.map((v, i) => (v - (t.data[i] as number)) / rows)
+        for (const targets of [c, indexTensor(x, c), t]) {
+          const g = Lens.backPropagateConst(ops.softmaxCrossEntropy(targets), Tensor.scalar(1), x)
+          expect(g.shape).toEqual(x.shape)
+          g.data.forEach((v, i) => closeTo(v, expected[i] as number, 1e-14))
+        }
+      }),
+      { numRuns: 300 }
+    )
+  })
+
+  it('passes the gradient check on ≥ 300 random shapes, for indices, one-hot and soft targets', () => {
+    gradcheck(ceCases.map(([x, c]) => [ops.softmaxCrossEntropy(c), x] as const))
+    gradcheck(ceCases.map(([x, c]) => [ops.softmaxCrossEntropy(oneHot(x, c)), x] as const))
+    const soft = ceCases.chain(([x]) => tensorOf(x.shape, 0, 1).map((t) => [ops.softmaxCrossEntropy(t), x] as const))
+    gradcheck(soft)
+  })
+
+  it('is stable for logits of ±1000', () => {
+    const x = Tensor.fromNested([
+      [1000, 0, -1000],
+      [1000, 1000, 1000]
+    ])
+    const y = Lens.evaluate(ops.softmaxCrossEntropy([1, 0]), x)
+    closeTo(y.data[0] as number, (1000 + Math.log(3)) / 2, 1e-15)
+    const g = Lens.backPropagateConst(ops.softmaxCrossEntropy([1, 0]), Tensor.scalar(1), x)
+    ;[0.5, -0.5, 0, -1 / 3, 1 / 6, 1 / 6].forEach((v, i) => closeTo(g.data[i] as number, v, 1e-15))
+  })
+
+  it('names the op and the shapes in its errors', () => {
+    const x = Tensor.zeros([4, 3])
+    expect(messageOf(() => Lens.evaluate(ops.softmaxCrossEntropy(Tensor.zeros([4, 2])), x))).toBe(
+      'ops.softmaxCrossEntropy: logits shape [4,3] and target shape [4,2] do not match (expected [4,3] for probabilities or [4] for class indices)'
+    )
+    expect(messageOf(() => Lens.evaluate(ops.softmaxCrossEntropy([0, 1, 2]), x))).toBe(
+      'ops.softmaxCrossEntropy: logits shape [4,3] has 4 rows, but 3 class indices were given'
+    )
+    expect(messageOf(() => Lens.evaluate(ops.softmaxCrossEntropy([0, 1, 3, 0]), x))).toBe(
+      'ops.softmaxCrossEntropy: class index 3 at position 2 is out of range for logits shape [4,3] (3 classes)'
+    )
+    expect(messageOf(() => ops.softmaxCrossEntropy([0, 1.5]))).toBe(
+      'ops.softmaxCrossEntropy: class indices must be non-negative integers, got 1.5 at position 1'
+    )
+    expect(messageOf(() => Lens.evaluate(ops.softmaxCrossEntropy(Tensor.fromNested([0, -1, 0, 0])), x))).toBe(
+      'ops.softmaxCrossEntropy: class indices must be non-negative integers, got -1 at position 1'
+    )
+    expect(messageOf(() => Lens.evaluate(ops.softmaxCrossEntropy([]), Tensor.scalar(1)))).toBe(
+      'ops.softmaxCrossEntropy: logits must have rank at least 1 (classes on the last axis), got shape []'
+    )
+    expect(messageOf(() => Lens.evaluate(ops.softmaxCrossEntropy([]), Tensor.zeros([0, 3])))).toBe(
+      'ops.softmaxCrossEntropy: logits of shape [0,3] have no classes or no rows'
+    )
+  })
+
+  it('never mutates its input or targets', () => {
+    fc.assert(
+      fc.property(ceCases, ([x, c]) => {
+        const t = oneHot(x, c)
+        const before = [...c]
+        untouched(ops.softmaxCrossEntropy(c), x)
+        untouched(ops.softmaxCrossEntropy(t), x)
+        expect(c).toEqual(before)
+        expect(Array.from(t.data)).toEqual(Array.from(oneHot(x, c).data))
+      }),
+      { numRuns: 100 }
+    )
+  })
+})
