@@ -360,7 +360,14 @@ export const gradientLaw = <A, B>(lens: Lens.Lens<A, B>, x: A, options: Gradchec
  *
  * @category predicates
  */
-export const cotangentLinearity = <A, B>(lens: Lens.Lens<A, B>, a: A, s: number, u: B, v: B, spaces: Spaces<A, B> = {}): boolean =>
+export const cotangentLinearity = <A, B>(
+  lens: Lens.Lens<A, B>,
+  a: A,
+  s: number,
+  u: NoInfer<B>,
+  v: NoInfer<B>,
+  spaces: Spaces<A, B> = {}
+): boolean =>
   linearityMismatch(lens, a, s, u, v, spaces) === null
 
 /**
@@ -383,8 +390,8 @@ export const cotangentLinearity = <A, B>(lens: Lens.Lens<A, B>, a: A, s: number,
 export const symmetricSecondDerivative = <A>(
   lens: Lens.Lens<A, number>,
   x: A,
-  u: A,
-  w: A,
+  u: NoInfer<A>,
+  w: NoInfer<A>,
   options: SecondDerivativeOptions<A> = {}
 ): boolean => secondDerivativeCase(lens, x, u, w, options, 'lens').status !== 'fail'
 
