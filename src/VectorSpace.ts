@@ -10,6 +10,9 @@
  * @module VectorSpace
  */
 
+import * as K from './kernels.js'
+import { showShape, Tensor, unsafeFromData } from './Tensor.js'
+
 // -------------------------------------------------------------------------------------
 // model
 // -------------------------------------------------------------------------------------
@@ -125,6 +128,72 @@ export const number: VectorSpace<number> = fromCoordinates<number>({
     out[offset] = x
   },
   read: (_like, data, offset) => coordinate(data, offset)
+})
+
+const tensorOperand = (op: string, x: unknown): Tensor => {
+  if (!(x instanceof Tensor)) {
+    throw new TypeError(`VectorSpace.tensor.${op}: expected a Tensor, got ${x === null ? 'null' : Array.isArray(x) ? 'an array' : typeof x}`)
+  }
+  return x
+}
+
+const sameShapes = (op: string, x: unknown, y: unknown): void => {
+  const a = tensorOperand(op, x)
+  const b = tensorOperand(op, y)
+  if (a.shape === b.shape) return
+  const sa = a.shape
+  const sb = b.shape
+  let same = sa.length === sb.length
+  for (let i = 0; same && i < sa.length; i++) same = sa[i] === sb[i]
+  if (!same) throw new RangeError(`VectorSpace.tensor.${op}: shapes ${showShape(sa)} and ${showShape(sb)} differ`)
+}
+
+/**
+ * Tensors of one shape, coordinate-wise (the coordinates are the row-major data). Binary
+ * operations throw a `RangeError` naming both shapes when they differ; nothing broadcasts.
+ *
+ * @example
+ * import { Tensor, VectorSpace } from 'backprop-lens'
+ *
+ * const V = VectorSpace.tensor
+ * const x = Tensor.fromNested([[1, 2], [3, 4]])
+ * console.log(V.add(x, x).data, V.dot(x, x), V.zero(x).shape) // Float64Array(4) [ 2, 4, 6, 8 ] 30 [ 2, 2 ]
+ * try { V.add(x, Tensor.zeros([4])) } catch (e) { console.log((e as Error).message) } // VectorSpace.tensor.add: shapes [2,2] and [4] differ
+ *
+ * @category instances
+ */
+export const tensor: VectorSpace<Tensor> = fromCoordinates<Tensor>({
+  zero: (like) => unsafeFromData(tensorOperand('zero', like).shape, new Float64Array(like.size)),
+  add: (x, y) => {
+    sameShapes('add', x, y)
+    return unsafeFromData(x.shape, K.zip(K.ADD, x.data, y.data))
+  },
+  scale: (s, x) => unsafeFromData(tensorOperand('scale', x).shape, K.affine(x.data, s, 0)),
+  dot: (x, y) => {
+    sameShapes('dot', x, y)
+    const a = x.data
+    const b = y.data
+    let sum = 0
+    for (let i = 0; i < a.length; i++) sum += (a[i] as number) * (b[i] as number)
+    return sum
+  },
+  size: (like) => tensorOperand('size', like).size,
+  write: (x, out, offset) => {
+    tensorOperand('flatten', x)
+    if (offset + x.size > out.length) {
+      throw new RangeError(`VectorSpace.tensor.write: ${x.size} coordinates of shape ${showShape(x.shape)} do not fit at offset ${offset} of ${out.length}`)
+    }
+    out.set(x.data, offset)
+  },
+  read: (like, data, offset) => {
+    const n = tensorOperand('unflatten', like).size
+    if (offset + n > data.length) {
+      throw new RangeError(`VectorSpace.tensor.read: shape ${showShape(like.shape)} needs ${n} coordinates at offset ${offset}, but only ${Math.max(0, data.length - offset)} remain`)
+    }
+    const out = new Float64Array(n)
+    for (let i = 0; i < n; i++) out[i] = data[offset + i] as number
+    return unsafeFromData(like.shape, out)
+  }
 })
 
 const sameLength = (op: string, x: ReadonlyArray<unknown>, y: ReadonlyArray<unknown>, n: number): void => {
@@ -248,15 +317,17 @@ export const struct = <S extends Readonly<Record<string, unknown>>>(
 }
 
 /**
- * The instance for a value built from numbers, arrays (tuples) and plain records,
- * inferred from its structure. Throws a `TypeError` naming the path of a value it cannot
+ * The instance for a value built from numbers, tensors, arrays (tuples) and plain
+ * records, inferred from its structure. Throws a `TypeError` naming the path of a value it cannot
  * handle.
  *
  * @example
- * import { VectorSpace } from 'backprop-lens'
+ * import { Tensor, VectorSpace } from 'backprop-lens'
  *
  * const V = VectorSpace.infer({ w: [1, 2], b: 3 })
  * console.log(V.flatten({ w: [1, 2], b: 3 })) // Float64Array(3) [ 1, 2, 3 ]
+ * const T = VectorSpace.infer({ w: Tensor.fromNested([[1, 2]]), b: 3 })
+ * console.log(T.flatten({ w: Tensor.fromNested([[1, 2]]), b: 3 })) // Float64Array(3) [ 1, 2, 3 ]
  *
  * @category instances
  */
@@ -264,6 +335,7 @@ export const infer = <V>(value: V): VectorSpace<V> => inferAt(value, '(root)') a
 
 const inferAt = (value: unknown, path: string): VectorSpace<unknown> => {
   if (typeof value === 'number') return number as VectorSpace<unknown>
+  if (value instanceof Tensor) return tensor as VectorSpace<unknown>
   if (Array.isArray(value)) {
     return tuple(...value.map((v, i) => inferAt(v, `${path}[${i}]`))) as VectorSpace<unknown>
   }
