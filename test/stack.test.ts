@@ -1,0 +1,232 @@
+/**
+ * Stack safety: long and deeply nested computations run on Node's default stack, and give
+ * exactly what a plain loop gives.
+ */
+import { describe, it, expect } from 'vitest'
+import * as E from 'fp-ts/lib/Either.js'
+import { Cont, Lens } from '../src/index.js'
+import { rawLens } from '../laws/index.js'
+
+// -------------------------------------------------------------------------------------
+// Cont
+// -------------------------------------------------------------------------------------
+
+describe('Cont: 100,000 nested steps', () => {
+  const N = 100_000
+
+  it('left-nested flatMap', () => {
+    let m: Cont.Cont<number, number> = Cont.of(0)
+    for (let i = 0; i < N; i++) m = Cont.flatMap(m, (n: number) => Cont.of<number, number>(n + 1))
+    expect(Cont.run(m, (n) => n)).toBe(N)
+  })
+
+  it('right-nested flatMap, built as it runs', () => {
+    const go = (i: number): Cont.Cont<number, number> =>
+      i === N ? Cont.of(i) : Cont.flatMap(Cont.of<number, number>(i), (n: number) => go(n + 1))
+    expect(Cont.run(go(0), (n) => n)).toBe(N)
+  })
+
+  it('right-nested flatMap, built before it runs', () => {
+    // m_i = flatMap(of(i), n => m_{i+1} ...): the closures nest, each holding the next.
+    let rest: (n: number) => Cont.Cont<number, number> = (n) => Cont.of(n)
+    for (let i = 0; i < N; i++) {
+      const inner = rest
+      rest = (n) => Cont.flatMap(Cont.of<number, number>(n + 1), inner)
+    }
+    expect(Cont.run(rest(0), (n) => n)).toBe(N)
+  })
+
+  it('map chains, over a multi-shot source', () => {
+    let m = Cont.make<string, number>((k) => `${k(0)}|${k(1)}`)
+    for (let i = 0; i < N; i++) m = Cont.map(m, (n: number) => n + 1)
+    expect(Cont.run(m, (n) => `${n}`)).toBe(`${N}|${N + 1}`)
+  })
+
+  it('nested maps and flatMaps interleaved, with defer', () => {
+    let m: Cont.Cont<number, number> = Cont.of(0)
+    for (let i = 0; i < N; i++) {
+      const prev = m
+      m =
+        i % 3 === 0
+          ? Cont.map(prev, (n: number) => n + 1)
+          : i % 3 === 1
+            ? Cont.flatMap(prev, (n: number) => Cont.of<number, number>(n + 1))
+            : Cont.defer(() => Cont.map(prev, (n: number) => n + 1))
+    }
+    expect(Cont.run(m, (n) => n)).toBe(N)
+  })
+
+  it('ChainRec: 1,000,000 iterations', () => {
+    const M = 1_000_000
+    const loop = Cont.ChainRec.chainRec(0, (n: number) =>
+      Cont.of<number, E.Either<number, number>>(n < M ? E.left(n + 1) : E.right(n))
+    )
+    expect(Cont.run(loop, (n) => n)).toBe(M)
+  })
+})
+
+// -------------------------------------------------------------------------------------
+// Lens
+// -------------------------------------------------------------------------------------
+
+/**
+ * The test's own primitives, so the hand-written loop can repeat their arithmetic exactly.
+ * The cycle composes to (nearly) the identity and its derivatives multiply to (nearly) 1, so
+ * neither the value nor the gradient of a million of them underflows or overflows.
+ */
+interface Step {
+  readonly lens: Lens.Lens<number, number>
+  readonly forward: (x: number) => number
+  readonly backward: (x: number, dy: number, y: number) => number
+}
+const step = (forward: Step['forward'], backward: Step['backward']): Step => ({
+  lens: Lens.make({ forward, backward }),
+  forward,
+  backward
+})
+const up = 1.5
+const down = 1 / 1.5
+const cycle: ReadonlyArray<Step> = [
+  step(Math.exp, (_x, dy, y) => y * dy),
+  step(Math.log, (x, dy) => dy / x),
+  step(
+    (x) => x * x,
+    (x, dy) => 2 * x * dy
+  ),
+  step(Math.sqrt, (_x, dy, y) => dy / (2 * y)),
+  step(
+    (x) => up * x,
+    (_x, dy) => up * dy
+  ),
+  step(
+    (x) => down * x,
+    (_x, dy) => down * dy
+  ),
+  step(
+    (x) => x + 0.25,
+    (_x, dy) => dy
+  ),
+  step(
+    (x) => x - 0.25,
+    (_x, dy) => dy
+  )
+]
+const stepAt = (i: number): Step => cycle[i % cycle.length] as Step
+
+/** Value and gradient of the chain of `n` steps by a forward loop and a reverse loop. */
+const byHand = (n: number, x: number, dy: number): readonly [number, number] => {
+  const values = new Float64Array(n + 1)
+  values[0] = x
+  for (let i = 0; i < n; i++) values[i + 1] = stepAt(i).forward(values[i] as number)
+  let d = dy
+  for (let i = n - 1; i >= 0; i--) d = stepAt(i).backward(values[i] as number, d, values[i + 1] as number)
+  return [values[n] as number, d]
+}
+
+const expectAllRunners = (lens: Lens.Lens<number, number>, n: number, x: number): void => {
+  const [value, gradient] = byHand(n, x, 1)
+  const [, gradient3] = byHand(n, x, 3)
+  expect(Number.isFinite(value) && Number.isFinite(gradient) && gradient !== 0).toBe(true)
+  expect(Lens.evaluate(lens, x)).toBe(value)
+  expect(Lens.backPropagateConst(lens, 1, x)).toBe(gradient)
+  expect(Lens.backPropagate(lens, () => 3, x)).toBe(gradient3)
+  expect(Lens.valueAndGrad(lens, x)).toEqual([value, gradient])
+  const [y, pullback] = Lens.vjp(lens, x)
+  expect(y).toBe(value)
+  expect(pullback(1)).toBe(gradient)
+  expect(pullback(3)).toBe(gradient3)
+}
+
+describe('Lens: compositions of 1,000,000 lenses', () => {
+  const N = 1_000_000
+  const x = 0.7
+
+  it('one pipeAll over an array', () => {
+    const lens = Lens.pipeAll(Array.from({ length: N }, (_, i) => stepAt(i).lens))
+    expectAllRunners(lens, N, x)
+  })
+
+  it('repeated binary pipe, nested to the left', () => {
+    let lens = Lens.id<number>()
+    for (let i = 0; i < N; i++) lens = Lens.pipe(lens, stepAt(i).lens)
+    expectAllRunners(lens, N, x)
+  })
+
+  it('repeated binary pipe, nested to the right', () => {
+    let lens = stepAt(N - 1).lens
+    for (let i = N - 2; i >= 0; i--) lens = Lens.pipe(stepAt(i).lens, lens)
+    expectAllRunners(lens, N, x)
+  })
+
+  it('Lens.Category.compose, folded from the identity', () => {
+    let lens = Lens.Category.id<number>()
+    for (let i = 0; i < N; i++) lens = Lens.Category.compose(stepAt(i).lens, lens)
+    expectAllRunners(lens, N, x)
+  })
+})
+
+describe('Lens: chains of hand-written CPS lenses', () => {
+  const N = 100_000
+  const x = 0.7
+  /** The same cycle written as raw CPS lenses (the library runs them through Cont). */
+  const raw = cycle.map((s, i) =>
+    rawLens(
+      `step${i}`,
+      s.forward,
+      // The derivative: the backward pass at dy = 1 (rawLens multiplies it by dy).
+      (xv) => s.backward(xv, 1, s.forward(xv))
+    )
+  )
+  const rawAt = (i: number): Lens.Lens<number, number> => raw[i % raw.length] as Lens.Lens<number, number>
+
+  /** The hand loop for raw steps: df(x)·dy, as rawLens computes it. */
+  const rawByHand = (n: number, isRaw: (i: number) => boolean, x0: number, dy: number): readonly [number, number] => {
+    const values = new Float64Array(n + 1)
+    values[0] = x0
+    for (let i = 0; i < n; i++) values[i + 1] = stepAt(i).forward(values[i] as number)
+    let d = dy
+    for (let i = n - 1; i >= 0; i--) {
+      const s = stepAt(i)
+      const xi = values[i] as number
+      d = isRaw(i) ? s.backward(xi, 1, s.forward(xi)) * d : s.backward(xi, d, values[i + 1] as number)
+    }
+    return [values[n] as number, d]
+  }
+
+  const check = (lens: Lens.Lens<number, number>, isRaw: (i: number) => boolean): void => {
+    const [value, gradient] = rawByHand(N, isRaw, x, 1)
+    const [, gradient3] = rawByHand(N, isRaw, x, 3)
+    expect(Number.isFinite(gradient) && gradient !== 0).toBe(true)
+    expect(Lens.evaluate(lens, x)).toBe(value)
+    expect(Lens.backPropagateConst(lens, 1, x)).toBe(gradient)
+    expect(Lens.valueAndGrad(lens, x)).toEqual([value, gradient])
+    const [y, pullback] = Lens.vjp(lens, x)
+    expect(y).toBe(value)
+    expect(pullback(3)).toBe(gradient3)
+    expect(pullback(1)).toBe(gradient)
+  }
+
+  it('100,000 raw lenses by pipeAll', () => {
+    check(
+      Lens.pipeAll(Array.from({ length: N }, (_, i) => rawAt(i))),
+      () => true
+    )
+  })
+
+  it('100,000 raw lenses by binary pipe nested to the right, and run through their CPS form', () => {
+    let lens = rawAt(N - 1)
+    for (let i = N - 2; i >= 0; i--) lens = Lens.pipe(rawAt(i), lens)
+    check(lens, () => true)
+    // The CPS function itself, called directly.
+    const [value, gradient] = rawByHand(N, () => true, x, 1)
+    expect(Cont.run(lens<number>((b) => Cont.make<number, number>(() => b))(x), () => Number.NaN)).toBe(value)
+    expect(Cont.run(lens<number>(() => Cont.of(1))(x), (da) => da)).toBe(gradient)
+  })
+
+  it('raw and made lenses mixed, nested to the left', () => {
+    const isRaw = (i: number): boolean => i % 3 === 0 || i % 7 === 0
+    let lens = Lens.id<number>()
+    for (let i = 0; i < N; i++) lens = Lens.pipe(lens, isRaw(i) ? rawAt(i) : stepAt(i).lens)
+    check(lens, isRaw)
+  })
+})
