@@ -36,13 +36,16 @@
  * piped into; each branch runs once forward (recording its own tape when it is a
  * composition) and its pullback is reused by the backward pass. Nothing after them runs
  * twice: one run of `fanout(f, g)` in CPS calls `next` once and its continuation once.
- * {@link fst}, {@link snd}, {@link dup}, {@link swap}, {@link constant}, {@link withConst}
- * and {@link withConstFirst} are primitive steps.
+ * When both branches are primitives (or `id()`), the step runs them directly and records
+ * only their inputs and outputs. {@link fst}, {@link snd}, {@link dup}, {@link swap},
+ * {@link constant}, {@link withConst} and {@link withConstFirst} are primitive steps.
  *
- * **Stack.** Pipes of any length containing these combinators, and branches that are
- * pipes of any length, run in constant stack. Nesting the combinators *inside each other*
- * (`split(split(split(…)))`) uses a few native frames per level of nesting: keep such
- * nesting below a few thousand levels.
+ * **Stack.** Pipes of any length containing these combinators, branches that are pipes of
+ * any length, and `split`/`fanout` nested inside each other to any depth
+ * (`pipe(fanout(pipe(fanout(…), …), id()), mul)` a million levels deep) run in constant
+ * native stack: a nest of them is run forward and backward by one loop with explicit
+ * stacks. The exception: a branch that contains a hand-written CPS lens runs through
+ * `Cont` as a whole, so nesting *through* such branches costs native stack per level.
  *
  * Laws (checked by `backprop-lens/laws`, `fwd(L)(a) = evaluate(L, a)`,
  * `bwd(L)(a, db) = backPropagateConst(L, db, a)`):
@@ -137,27 +140,406 @@ const zeroer = (op: string, space: VectorSpace<unknown> | undefined): ((like: un
 
 const passThrough: Pullback = (d) => d
 
+// -------------------------------------------------------------------------------------
+// the nested interpreter
+// -------------------------------------------------------------------------------------
+
 /**
- * Output and pullback of a branch from one forward pass. A branch that is a single
- * primitive step is called directly (no tape to record); anything else goes through
- * `vjpLens`, which records the branch's tape, or captures a hand-written lens's
- * continuation as its pullback.
+ * What a `split` or a `fanout` is made of. Their plans are VJP steps like any other, so
+ * they sit in a flat program; but their branches may contain more of them, nested to any
+ * depth (`fanout(pipe(fanout(…), …), …)`). Running a branch by calling its plan's `vjp`
+ * would use native stack per level of nesting, so the steps of `split` and `fanout` are
+ * known by their nodes, and a whole nest is run by one loop with explicit stacks, forward
+ * ({@link runNode}) and backward ({@link runBack}).
  */
-const runVjp = (lens: I.AnyLens, a: unknown): readonly [unknown, Pullback] => {
-  const steps = I.programOf(lens).steps
-  if (steps.length === 1) {
-    const step = steps[0] as I.Plan
-    if (step.tag === I.PRIM) {
-      const forward = step.forward as (a: unknown) => unknown
-      const backward = step.backward as (a: unknown, db: unknown, b: unknown) => unknown
-      const b = forward(a)
-      return [b, (db) => backward(a, db, b)]
+class Node {
+  /** Whether both branches are leaves (see {@link classify}); decided at the first run. */
+  direct = UNKNOWN
+  leftKind = UNKNOWN
+  rightKind = UNKNOWN
+  leftStep: I.Plan | null = null
+  rightStep: I.Plan | null = null
+  constructor(
+    readonly op: string,
+    /** fanout: both branches read the same input, and their cotangents are added. */
+    readonly add: ((x: unknown, y: unknown) => unknown) | null,
+    readonly left: I.AnyLens,
+    readonly right: I.AnyLens
+  ) {}
+}
+
+const UNKNOWN = -1
+/** Kinds of branch: the identity, one primitive step, one VJP step (not a split or fanout), anything else. */
+const LEAF_ID = 0
+const LEAF_PRIM = 1
+const LEAF_VJP = 2
+const GENERAL = 3
+
+/**
+ * Decides (once; plans are immutable) whether a node's branches are leaves. A node whose
+ * branches are both leaves runs directly, without the interpreter's stacks and records:
+ * the common case (`fanout(id(), f)`, `split(f, g)` of primitives) allocates little.
+ */
+const classify = (node: Node): boolean => {
+  if (node.direct === UNKNOWN) {
+    const kind = (lens: I.AnyLens): readonly [number, I.Plan | null] => {
+      const program = I.programOf(lens)
+      if (!program.tape) return [GENERAL, null]
+      if (program.steps.length === 0) return [LEAF_ID, null]
+      const step = program.steps[0] as I.Plan
+      if (program.steps.length > 1) return [GENERAL, null]
+      if (step.tag === I.PRIM) return [LEAF_PRIM, step]
+      return nodes.has(step) ? [GENERAL, null] : [LEAF_VJP, step]
     }
-    if (step.tag === I.VJP) return (step.vjp as (a: unknown) => readonly [unknown, Pullback])(a)
-  } else if (steps.length === 0) {
-    return [a, passThrough]
+    const [lk, ls] = kind(node.left)
+    const [rk, rs] = kind(node.right)
+    node.leftKind = lk
+    node.leftStep = ls
+    node.rightKind = rk
+    node.rightStep = rs
+    node.direct = lk !== GENERAL && rk !== GENERAL ? 1 : 0
   }
-  return I.vjpLens(lens, a)
+  return node.direct === 1
+}
+
+/** A leaf branch forward. */
+const leafForward = (kind: number, step: I.Plan | null, x: unknown): unknown => {
+  if (kind === LEAF_ID) return x
+  const s = step as I.Plan
+  if (s.forward !== null) return s.forward(x)
+  return (s.vjp as (a: unknown) => readonly [unknown, Pullback])(x)[0]
+}
+
+/** A leaf branch forward, with what its backward pass needs: the output, or the VJP's pullback. */
+const leafRecord = (kind: number, step: I.Plan | null, x: unknown): readonly [unknown, Pullback | null] => {
+  if (kind === LEAF_ID) return [x, null]
+  const s = step as I.Plan
+  if (kind === LEAF_PRIM) return [(s.forward as (a: unknown) => unknown)(x), null]
+  return (s.vjp as (a: unknown) => readonly [unknown, Pullback])(x)
+}
+
+/** A leaf branch backward. */
+const leafBack = (kind: number, step: I.Plan | null, x: unknown, y: unknown, pullback: Pullback | null, dy: unknown): unknown => {
+  if (kind === LEAF_ID) return dy
+  if (kind === LEAF_PRIM) return ((step as I.Plan).backward as (a: unknown, db: unknown, b: unknown) => unknown)(x, dy, y)
+  return (pullback as Pullback)(dy)
+}
+
+/** Forward pass of a node whose branches are leaves. */
+const directForward = (node: Node, a: unknown): Pair => {
+  if (node.add === null) {
+    const pair = asPair(node.op, 'the input', a)
+    return [leafForward(node.leftKind, node.leftStep, pair[0]), leafForward(node.rightKind, node.rightStep, pair[1])]
+  }
+  return [leafForward(node.leftKind, node.leftStep, a), leafForward(node.rightKind, node.rightStep, a)]
+}
+
+/** Output and pullback of a node whose branches are leaves. */
+const directVjp = (node: Node, a: unknown): readonly [Pair, Pullback] => {
+  let x0 = a
+  let x1 = a
+  if (node.add === null) {
+    const pair = asPair(node.op, 'the input', a)
+    x0 = pair[0]
+    x1 = pair[1]
+  }
+  const { leftKind, leftStep, rightKind, rightStep, add, op } = node
+  const [y0, p0] = leafRecord(leftKind, leftStep, x0)
+  const [y1, p1] = leafRecord(rightKind, rightStep, x1)
+  return [
+    [y0, y1],
+    (d) => {
+      const pair = asPair(op, 'the output cotangent', d)
+      const d0 = leafBack(leftKind, leftStep, x0, y0, p0, pair[0])
+      const d1 = leafBack(rightKind, rightStep, x1, y1, p1, pair[1])
+      return add === null ? [d0, d1] : add(d0, d1)
+    }
+  ]
+}
+
+const nodes = new WeakMap<I.Plan, Node>()
+
+/** A recorded run of a tape program: step inputs (and the output), and per step what its backward pass needs. */
+class SeqRec {
+  constructor(
+    readonly steps: ReadonlyArray<I.Plan>,
+    readonly values: Array<unknown>,
+    /** `undefined` for a PRIM step, a pullback for a VJP step, a `PairRec` for a nested split or fanout. */
+    readonly backs: Array<Pullback | PairRec | undefined>
+  ) {}
+}
+
+/** A recorded run of a split or fanout: the records of its two branches. */
+class PairRec {
+  constructor(
+    readonly node: Node,
+    readonly left: Pullback | SeqRec,
+    readonly right: Pullback | SeqRec
+  ) {}
+}
+
+const SEQ_FRAME = 0
+const PAIR_FRAME = 1
+
+/** One class for both kinds of frame keeps the loop's property loads monomorphic. */
+class Frame {
+  i = 0
+  phase = 0
+  input: unknown
+  left: unknown = undefined
+  leftBack: Pullback | SeqRec | undefined = undefined
+  constructor(
+    readonly kind: number,
+    readonly node: Node | null,
+    input: unknown,
+    readonly steps: ReadonlyArray<I.Plan> | null,
+    readonly values: Array<unknown> | null,
+    readonly backs: Array<Pullback | PairRec | undefined> | null
+  ) {
+    this.input = input
+  }
+}
+
+const ENTER = 0
+const CALL = 1
+const STEP = 2
+const RETURN = 3
+const RESUME = 4
+
+/**
+ * Runs a split or fanout forward on `a`, nested ones included, in constant native stack;
+ * with `recording`, also returns the record its backward pass replays. A branch that
+ * contains a hand-written lens (no tape) goes through `vjpLens`/`evaluateLens`.
+ */
+const runNode = (root: Node, a: unknown, recording: boolean): readonly [unknown, PairRec | null] => {
+  const stack: Array<Frame> = [new Frame(PAIR_FRAME, root, a, null, null, null)]
+  let mode = ENTER
+  let lens: I.AnyLens = root.left
+  let v: unknown = a
+  let back: Pullback | SeqRec | PairRec | undefined = undefined
+  for (;;) {
+    const top = stack[stack.length - 1] as Frame
+    switch (mode) {
+      case ENTER: {
+        // top: a pair frame, about to run its left branch
+        const node = top.node as Node
+        if (node.add === null) {
+          const pair = asPair(node.op, 'the input', top.input)
+          top.input = pair
+          v = pair[0]
+        } else {
+          v = top.input
+        }
+        lens = node.left
+        mode = CALL
+        break
+      }
+      case CALL: {
+        // run `lens` on `v` as a branch of the pair frame on top
+        const program = I.programOf(lens)
+        const steps = program.steps
+        mode = RETURN
+        if (!program.tape) {
+          if (recording) {
+            const out = I.vjpLens(lens, v)
+            v = out[0]
+            back = out[1]
+          } else {
+            v = I.evaluateLens(lens, v)
+          }
+        } else if (steps.length === 0) {
+          back = passThrough
+        } else if (steps.length === 1 && (steps[0] as I.Plan).tag === I.PRIM) {
+          const step = steps[0] as I.Plan
+          const x = v
+          const y = (step.forward as (a: unknown) => unknown)(x)
+          const backward = step.backward as (a: unknown, db: unknown, b: unknown) => unknown
+          if (recording) back = (dy) => backward(x, dy, y)
+          v = y
+        } else {
+          const n = steps.length
+          stack.push(new Frame(SEQ_FRAME, null, null, steps, recording ? new Array(n + 1) : null, recording ? new Array(n) : null))
+          mode = STEP
+        }
+        break
+      }
+      case STEP: {
+        // top: a sequence frame; run its steps until one is a nested split or fanout
+        const steps = top.steps as ReadonlyArray<I.Plan>
+        const values = top.values
+        const n = steps.length
+        let i = top.i
+        let nested: Node | undefined = undefined
+        for (; i < n; i++) {
+          const step = steps[i] as I.Plan
+          if (values !== null) values[i] = v
+          if (step.tag === I.PRIM) {
+            v = (step.forward as (a: unknown) => unknown)(v)
+            continue
+          }
+          nested = nodes.get(step)
+          if (nested !== undefined && !classify(nested)) break
+          nested = undefined
+          if (recording) {
+            const out = (step.vjp as (a: unknown) => readonly [unknown, Pullback])(v)
+            v = out[0]
+            ;(top.backs as Array<Pullback | PairRec | undefined>)[i] = out[1]
+          } else {
+            v = step.forward !== null ? step.forward(v) : (step.vjp as (a: unknown) => readonly [unknown, Pullback])(v)[0]
+          }
+        }
+        top.i = i
+        if (nested !== undefined) {
+          stack.push(new Frame(PAIR_FRAME, nested, v, null, null, null))
+          mode = ENTER
+        } else {
+          if (values !== null) values[n] = v
+          back = recording ? new SeqRec(steps, values as Array<unknown>, top.backs as Array<Pullback | PairRec | undefined>) : undefined
+          stack.pop()
+          mode = RETURN
+        }
+        break
+      }
+      case RETURN: {
+        // top: the pair frame whose branch has just returned `v` (and `back`)
+        const node = top.node as Node
+        if (top.phase === 0) {
+          top.phase = 1
+          top.left = v
+          top.leftBack = back as Pullback | SeqRec | undefined
+          v = node.add === null ? (top.input as Pair)[1] : top.input
+          lens = node.right
+          mode = CALL
+        } else {
+          stack.pop()
+          const out: Pair = [top.left, v]
+          const rec: PairRec | null = recording ? new PairRec(node, top.leftBack as Pullback | SeqRec, back as Pullback | SeqRec) : null
+          if (stack.length === 0) return [out, rec]
+          v = out
+          back = rec ?? undefined
+          mode = RESUME
+        }
+        break
+      }
+      case RESUME: {
+        // top: the sequence frame whose nested split or fanout has just returned
+        if (recording) (top.backs as Array<Pullback | PairRec | undefined>)[top.i] = back as PairRec
+        top.i += 1
+        mode = STEP
+        break
+      }
+    }
+  }
+}
+
+const DESCEND = 1
+const UP = 3
+
+/** Runs the record of a split or fanout backward from the output cotangent `d`, in constant native stack. */
+const runBack = (root: PairRec, d: unknown): unknown => {
+  const stack: Array<Frame> = [new Frame(PAIR_FRAME, root.node, d, null, null, null)]
+  const recs: Array<PairRec | SeqRec> = [root]
+  let mode = ENTER
+  let back: Pullback | SeqRec = root.left
+  let v: unknown = d
+  for (;;) {
+    const top = stack[stack.length - 1] as Frame
+    switch (mode) {
+      case ENTER: {
+        // top: a pair frame, about to send the first half of its cotangent back through its left branch
+        const node = top.node as Node
+        const pair = asPair(node.op, 'the output cotangent', top.input)
+        top.input = pair
+        v = pair[0]
+        back = (recs[recs.length - 1] as PairRec).left
+        mode = DESCEND
+        break
+      }
+      case DESCEND: {
+        if (typeof back === 'function') {
+          v = back(v)
+          mode = UP
+        } else {
+          const frame = new Frame(SEQ_FRAME, null, null, back.steps, back.values, back.backs)
+          frame.i = back.steps.length - 1
+          stack.push(frame)
+          recs.push(back)
+          mode = STEP
+        }
+        break
+      }
+      case STEP: {
+        // top: a sequence frame, run backward from step `i` until one is a nested split or fanout
+        const steps = top.steps as ReadonlyArray<I.Plan>
+        const values = top.values as Array<unknown>
+        const backs = top.backs as Array<Pullback | PairRec | undefined>
+        let i = top.i
+        let nested: PairRec | undefined = undefined
+        for (; i >= 0; i--) {
+          const b = backs[i]
+          if (b === undefined) {
+            v = ((steps[i] as I.Plan).backward as (a: unknown, db: unknown, b: unknown) => unknown)(values[i], v, values[i + 1])
+          } else if (typeof b === 'function') {
+            v = b(v)
+          } else {
+            nested = b
+            break
+          }
+        }
+        top.i = i
+        if (nested !== undefined) {
+          stack.push(new Frame(PAIR_FRAME, nested.node, v, null, null, null))
+          recs.push(nested)
+          mode = ENTER
+        } else {
+          stack.pop()
+          recs.pop()
+          mode = UP
+        }
+        break
+      }
+      case UP: {
+        // top: the pair frame whose branch has just returned the cotangent `v`
+        const node = top.node as Node
+        const rec = recs[recs.length - 1] as PairRec
+        if (top.phase === 0) {
+          top.phase = 1
+          top.left = v
+          v = (top.input as Pair)[1]
+          back = rec.right
+          mode = DESCEND
+        } else {
+          stack.pop()
+          recs.pop()
+          v = node.add === null ? [top.left, v] : node.add(top.left, v)
+          if (stack.length === 0) return v
+          mode = RESUME
+        }
+        break
+      }
+      case RESUME: {
+        // top: the sequence frame whose nested split or fanout has just returned
+        top.i -= 1
+        mode = STEP
+        break
+      }
+    }
+  }
+}
+
+/** The lens of a split or fanout node: one VJP step, known to the interpreter by its node. */
+const nodeLens = <A, B>(node: Node): Lens<A, B> => {
+  const plan = I.vjpPlan(
+    (a) => {
+      if (classify(node)) return directVjp(node, a)
+      const out = runNode(node, a, true)
+      const rec = out[1] as PairRec
+      return [out[0], (d) => runBack(rec, d)]
+    },
+    (a) => (classify(node) ? directForward(node, a) : runNode(node, a, false)[0])
+  )
+  nodes.set(plan, node)
+  return I.fromPlan(plan)
 }
 
 const prim = <A, B>(forward: (a: unknown) => unknown, backward: (a: unknown, db: unknown, b: unknown) => unknown): Lens<A, B> =>
@@ -183,28 +565,9 @@ const identity: I.AnyLens = I.fromPlan(I.idPlan)
  * @category parallel
  */
 export const split = <A, B, C, D>(f: Lens<A, B>, g: Lens<C, D>): Lens<readonly [A, C], readonly [B, D]> => {
-  const lf = asLens('split', 'first', f)
-  const lg = asLens('split', 'second', g)
-  return I.fromPlan(
-    I.vjpPlan(
-      (ac) => {
-        const pair = asPair('split', 'the input', ac)
-        const [b, pf] = runVjp(lf, pair[0])
-        const [d, pg] = runVjp(lg, pair[1])
-        return [
-          [b, d],
-          (dbd) => {
-            const d2 = asPair('split', 'the output cotangent', dbd)
-            return [pf(d2[0]), pg(d2[1])]
-          }
-        ]
-      },
-      (ac) => {
-        const pair = asPair('split', 'the input', ac)
-        return [I.evaluateLens(lf, pair[0]), I.evaluateLens(lg, pair[1])]
-      }
-    )
-  )
+  const left = asLens('split', 'first', f)
+  const right = asLens('split', 'second', g)
+  return nodeLens(new Node('split', null, left, right))
 }
 
 /**
@@ -249,25 +612,9 @@ export const second = <A, B, C>(f: Lens<B, C>): Lens<readonly [A, B], readonly [
  * @category shared input
  */
 export const fanout = <A, B, C>(f: Lens<A, B>, g: Lens<A, C>, space?: VectorSpace<A>): Lens<A, readonly [B, C]> => {
-  const lf = asLens('fanout', 'first', f)
-  const lg = asLens('fanout', 'second', g)
-  const add = summer('fanout', asSpace('fanout', space))
-  return I.fromPlan(
-    I.vjpPlan(
-      (a) => {
-        const [b, pf] = runVjp(lf, a)
-        const [c, pg] = runVjp(lg, a)
-        return [
-          [b, c],
-          (dbc) => {
-            const d = asPair('fanout', 'the output cotangent', dbc)
-            return add(pf(d[0]), pg(d[1]))
-          }
-        ]
-      },
-      (a) => [I.evaluateLens(lf, a), I.evaluateLens(lg, a)]
-    )
-  )
+  const left = asLens('fanout', 'first', f)
+  const right = asLens('fanout', 'second', g)
+  return nodeLens(new Node('fanout', summer('fanout', asSpace('fanout', space)), left, right))
 }
 
 /**
