@@ -373,7 +373,7 @@ const TFJS = 'tfjs-core 4.22 cpu, tf.grad'
 export const run = async (options: H.BenchOptions = { quick: false }): Promise<void> => {
   const measureOptions: H.MeasureOptions = options.quick
     ? { samples: 3, minSampleMs: 10, warmupMs: 0 }
-    : { samples: 7, minSampleMs: 50, warmupMs: 300 }
+    : { samples: 9, minSampleMs: 50, warmupMs: 300 }
   let tf: Tf | null = null
   try {
     tf = await loadTf()
