@@ -1,5 +1,5 @@
 import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, expectTypeOf, it } from 'vitest'
 import { Gradcheck, Lens, Scalar, VectorSpace } from '../src/index.js'
 import {
   checkCotangentLinearity,
@@ -215,6 +215,32 @@ describe('Gradcheck.check (dot-product test)', () => {
     expect(Gradcheck.jacobian(sumSquares, x, { input: Vec }).analytic).toEqual([[2, -4, 1]])
     expect(() => Gradcheck.check(sumSquares, x)).toThrow(/cannot infer the vector space of the input/)
     expect(x).toEqual(new Float64Array([1, -2, 0.5]))
+  })
+
+  it('still reports a failure when the localising Jacobian cannot be computed', () => {
+    // Wrong ∂/∂b, and the forward pass is undefined for a < 0: the direction u = (0, 1)
+    // stays in the domain, but x − h·e₀ leaves it.
+    const lens = Lens.make<Pair, number>({
+      forward: ([a, b]) => {
+        if (a < 0) throw new RangeError('half.forward: a must be >= 0')
+        return a + b
+      },
+      backward: (_x, dy) => [dy, 2 * dy]
+    })
+    const u: Pair = [0, 1]
+    const report = Gradcheck.check(lens, [0, 1], { u })
+    expect(report.status).toBe('fail')
+    expect(report.worst).toBeNull()
+    expect(() => Gradcheck.jacobian(lens, [0, 1])).toThrow(/the lens threw at x − h·e0 = \[-0\.00001, 1\]: half\.forward/)
+  })
+
+  it('has types that reject a mismatched input', () => {
+    // @ts-expect-error a pair lens checked at a number
+    expect(() => Gradcheck.check(Scalar.mul, 1)).toThrow()
+    // @ts-expect-error an arbitrary of numbers for a pair lens
+    expect(() => checkGradient(Scalar.mul, doubles(0, 1))).toThrow()
+    expectTypeOf(Gradcheck.check(Scalar.sin, 1)).toEqualTypeOf<Gradcheck.DotReport>()
+    expectTypeOf(Gradcheck.assert(Scalar.sin, 1, { mode: 'jacobian' })).toEqualTypeOf<Gradcheck.JacobianReport>()
   })
 
   it('does not mutate its input', () => {
