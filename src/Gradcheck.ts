@@ -611,11 +611,22 @@ export function assert<A, B>(
 
 /** Six significant digits: enough to see a difference of 1e-5 relative. */
 const num = (x: number): string => String(Number(x.toPrecision(6)))
-const err = (x: number): string => (x === 0 ? '0' : x.toExponential(1))
+const err = (x: number, digits = 1): string => (x === 0 ? '0' : x.toExponential(digits))
+
+/** An error and its tolerance, with as many digits as it takes to tell them apart. */
+const errorVsTolerance = (absError: number, tolerance: number): readonly [string, string] => {
+  let digits = 1
+  while (digits < 6 && absError !== tolerance && err(absError, digits) === err(tolerance, digits)) digits++
+  return [err(absError, digits), err(tolerance, digits)]
+}
+
+const showErrors = (absError: number, relError: number, tolerance: number): string => {
+  const [abs, tol] = errorVsTolerance(absError, tolerance)
+  return `(abs err ${abs}, rel err ${err(relError)}, tolerance ${tol})`
+}
 
 const showEntry = (e: Entry): string =>
-  `analytic ${num(e.analytic)} vs numeric ${num(e.numeric)} ` +
-  `(abs err ${err(e.absError)}, rel err ${err(e.relError)}, tolerance ${err(e.tolerance)})`
+  `analytic ${num(e.analytic)} vs numeric ${num(e.numeric)} ${showErrors(e.absError, e.relError, e.tolerance)}`
 
 const verdict = (status: Status): string =>
   status === 'pass' ? 'passed' : status === 'fail' ? 'failed' : 'inconclusive (kink)'
@@ -623,7 +634,8 @@ const verdict = (status: Status): string =>
 /**
  * A report as text: one line saying what was compared and how it went, then details
  * (the worst coordinate as `[output, input]`, the step, the tolerances, the directions'
- * seed). Numbers are shown to 6 significant digits, the input in full precision.
+ * seed). Values are shown to 6 significant digits, errors to 2 (more when an error and its
+ * tolerance would otherwise look equal), the input in full precision.
  *
  * @example
  * import { Gradcheck, Lens } from 'backprop-lens'
@@ -649,7 +661,7 @@ export const format = (report: Report): string => {
       lines.push(
         `gradient check ${verdict(report.status)} for ${report.name}: ` +
           `analytic ${num(report.analytic)} vs numeric ${num(report.numeric)} ` +
-          `(abs err ${err(report.absError)}, rel err ${err(report.relError)}, tolerance ${err(report.tolerance)}) ${input}${worst}`
+          `${showErrors(report.absError, report.relError, report.tolerance)} ${input}${worst}`
       )
     }
     lines.push(

@@ -373,6 +373,12 @@ describe('Gradcheck.assert and Gradcheck.format', () => {
     expect(Gradcheck.format(Gradcheck.jacobian(f3, [0.3, -1.2, 2]))).toContain('full Jacobian 2×3 (output × input coordinates)')
   })
 
+  it('shows an error just above its tolerance with the digits that tell them apart', () => {
+    const barelyWrong = unary(() => 0, () => 1.02e-7)
+    const text = Gradcheck.format(Gradcheck.check(barelyWrong, 0.5, { u: 1, v: 1 }))
+    expect(text).toContain('analytic 1.02e-7 vs numeric 0 (abs err 1.02e-7, rel err 1.0e+0, tolerance 1.00e-7)')
+  })
+
   it('shows a long input in full precision, truncated to 8 coordinates', () => {
     const sum = Lens.make<ReadonlyArray<number>, number>({
       forward: (xs) => xs.reduce((a, b) => a + b, 0),
