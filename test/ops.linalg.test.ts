@@ -8,6 +8,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { Gradcheck, Lens, Tensor, VectorSpace, ops } from '../src/index.js'
+import * as LT from '../laws/tensor.js'
 import * as K from '../src/kernels-linalg.js'
 import { checkGradient } from '../laws/gradient.js'
 
@@ -18,28 +19,14 @@ type Pair = readonly [T, T]
 // helpers
 // -------------------------------------------------------------------------------------
 
-/** Tensors as a vector space (coordinates in row-major order). */
-const TS: VectorSpace.VectorSpace<T> = VectorSpace.fromCoordinates<T>({
-  zero: (like) => Tensor.zeros(like.shape),
-  add: (x, y) => Tensor.make(x.shape, x.data.map((v, i) => v + (y.data[i] as number))),
-  scale: (s, x) => Tensor.make(x.shape, x.data.map((v) => s * v)),
-  dot: (x, y) => x.data.reduce((acc, v, i) => acc + v * (y.data[i] as number), 0),
-  size: (like) => like.size,
-  write: (x, out, offset) => out.set(x.data, offset),
-  read: (like, data, offset) => Tensor.make(like.shape, Array.from({ length: like.size }, (_, i) => data[offset + i] as number))
-})
+const TS: VectorSpace.VectorSpace<T> = VectorSpace.tensor
 const PS = VectorSpace.tuple(TS, TS)
 
 const shapeArb = (minRank: number, maxRank: number, minDim = 1, maxDim = 5): fc.Arbitrary<Array<number>> =>
-  fc.array(fc.integer({ min: minDim, max: maxDim }), { minLength: minRank, maxLength: maxRank })
+  LT.shape({ minRank, maxRank, minDim, maxDim }).map((s) => s.slice())
 
 const tensorOf = (shape: ReadonlyArray<number>, lo = -2, hi = 2): fc.Arbitrary<T> =>
-  fc
-    .array(fc.double({ min: lo, max: hi, noNaN: true, noDefaultInfinity: true }), {
-      minLength: Tensor.shapeSize(shape),
-      maxLength: Tensor.shapeSize(shape)
-    })
-    .map((xs) => Tensor.make(shape, xs))
+  LT.tensorOfShape(shape, fc.double({ min: lo, max: hi, noNaN: true, noDefaultInfinity: true }))
 
 const tensorArb = (minRank: number, maxRank: number): fc.Arbitrary<T> => shapeArb(minRank, maxRank).chain((s) => tensorOf(s))
 

@@ -7,6 +7,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { Gradcheck, Lens, Tensor, VectorSpace, ops } from '../src/index.js'
+import * as LT from '../laws/tensor.js'
 
 type T = Tensor.Tensor
 
@@ -14,26 +15,13 @@ type T = Tensor.Tensor
 // helpers
 // -------------------------------------------------------------------------------------
 
-const TS: VectorSpace.VectorSpace<T> = VectorSpace.fromCoordinates<T>({
-  zero: (like) => Tensor.zeros(like.shape),
-  add: (x, y) => Tensor.make(x.shape, x.data.map((v, i) => v + (y.data[i] as number))),
-  scale: (s, x) => Tensor.make(x.shape, x.data.map((v) => s * v)),
-  dot: (x, y) => x.data.reduce((acc, v, i) => acc + v * (y.data[i] as number), 0),
-  size: (like) => like.size,
-  write: (x, out, offset) => out.set(x.data, offset),
-  read: (like, data, offset) => Tensor.make(like.shape, Array.from({ length: like.size }, (_, i) => data[offset + i] as number))
-})
+const TS: VectorSpace.VectorSpace<T> = VectorSpace.tensor
 
-const shapeArb = (minRank: number, maxRank: number): fc.Arbitrary<Array<number>> =>
-  fc.array(fc.integer({ min: 1, max: 5 }), { minLength: minRank, maxLength: maxRank })
+const shapeArb = (minRank: number, maxRank: number, minDim = 1, maxDim = 5): fc.Arbitrary<Array<number>> =>
+  LT.shape({ minRank, maxRank, minDim, maxDim }).map((s) => s.slice())
 
 const tensorOf = (shape: ReadonlyArray<number>, lo = -3, hi = 3): fc.Arbitrary<T> =>
-  fc
-    .array(fc.double({ min: lo, max: hi, noNaN: true, noDefaultInfinity: true }), {
-      minLength: Tensor.shapeSize(shape),
-      maxLength: Tensor.shapeSize(shape)
-    })
-    .map((xs) => Tensor.make(shape, xs))
+  LT.tensorOfShape(shape, fc.double({ min: lo, max: hi, noNaN: true, noDefaultInfinity: true }))
 
 /** A tensor of rank 1–4 and an axis of it (maybe negative). */
 const withAxis = (lo = -3, hi = 3): fc.Arbitrary<readonly [T, number]> =>
