@@ -90,6 +90,9 @@ const describe = (u: unknown): string => {
   if (Array.isArray(u)) return `an array of length ${u.length}`
   if (typeof u === 'string') return JSON.stringify(u.length > 20 ? `${u.slice(0, 20)}…` : u)
   if (typeof u === 'object') return 'an object'
+  if (typeof u === 'function') return 'a function'
+  if (typeof u === 'symbol') return 'a symbol'
+  if (typeof u === 'bigint') return `${u}n`
   return String(u)
 }
 
@@ -303,23 +306,23 @@ const recordCodec = (fields: ReadonlyArray<readonly [string, AnyCodec]>, name: s
   )
 }
 
-const codecAt = (template: unknown, path: string): AnyCodec => {
+const codecAt = (op: string, template: unknown, path: string): AnyCodec => {
   if (typeof template === 'number') return finiteNumber as AnyCodec
   if (T.isTensor(template)) return tensorOfShape(template.shape) as unknown as AnyCodec
   if (Array.isArray(template)) {
     return tupleCodec(
-      template.map((v, i) => codecAt(v, path === '' ? String(i) : `${path}.${i}`)),
+      template.map((v, i) => codecAt(op, v, path === '' ? String(i) : `${path}.${i}`)),
       `Tuple(${template.length})`
     )
   }
   if (isPlainRecord(template)) {
     return recordCodec(
-      Object.keys(template).map((k) => [k, codecAt(template[k], path === '' ? k : `${path}.${k}`)] as const),
+      Object.keys(template).map((k) => [k, codecAt(op, template[k], path === '' ? k : `${path}.${k}`)] as const),
       `Record(${Object.keys(template).join(', ')})`
     )
   }
   throw new TypeError(
-    `Codec.paramsCodec: the template holds ${describe(template)} at ${path === '' ? ROOT : path}; expected tensors, numbers, tuples and records`
+    `${op}: ${op === 'Codec.saveParams' ? 'the parameters hold' : 'the template holds'} ${describe(template)} at ${path === '' ? ROOT : path}; expected tensors, numbers, tuples and records`
   )
 }
 
@@ -340,7 +343,8 @@ const codecAt = (template: unknown, path: string): AnyCodec => {
  *
  * @category codecs
  */
-export const paramsCodec = <P>(template: P): t.Type<P, ParamsJSON, unknown> => codecAt(template, '') as t.Type<P, ParamsJSON, unknown>
+export const paramsCodec = <P>(template: P): t.Type<P, ParamsJSON, unknown> =>
+  codecAt('Codec.paramsCodec', template, '') as t.Type<P, ParamsJSON, unknown>
 
 // -------------------------------------------------------------------------------------
 // text
@@ -403,7 +407,7 @@ const stringify = (value: unknown, indent: string): string => {
  * @category text
  */
 export const saveParams = <P>(params: P): string => {
-  const codec = paramsCodec(params)
+  const codec = codecAt('Codec.saveParams', params, '')
   checkFinite(params, '')
   return stringify(codec.encode(params), '')
 }
@@ -437,7 +441,7 @@ const loadParamsWith = <P>(codec: t.Type<P, ParamsJSON, unknown>, text: string):
  * @category text
  */
 export const loadParams = <P>(text: string, template: P): E.Either<LoadError, P> => {
-  const codec = paramsCodec(template)
+  const codec = codecAt('Codec.loadParams', template, '') as t.Type<P, ParamsJSON, unknown>
   if (typeof text !== 'string') return E.left({ kind: 'syntax', messages: [`${ROOT}: expected JSON text, got ${describe(text)}`] })
   return loadParamsWith(codec, text)
 }
@@ -581,7 +585,7 @@ export const saveParamsFile = async <P>(path: string, params: P, options: FileOp
  * @category files
  */
 export const loadParamsFile = async <P>(path: string, template: P, options: FileOptions = {}): Promise<E.Either<LoadError, P>> => {
-  const codec = paramsCodec(template)
+  const codec = codecAt('Codec.loadParamsFile', template, '') as t.Type<P, ParamsJSON, unknown>
   let text: string
   try {
     const fs = options.fs ?? (await nodeFs())
