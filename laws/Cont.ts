@@ -215,7 +215,7 @@ export const monadRightIdentity =
  * import { ContLaws, exact } from 'backprop-lens/laws'
  *
  * const law = ContLaws.monadAssociativity(ContLaws.runEq(exact, (s: string) => s))
- * console.log(law(Cont.of(1), (n: number) => Cont.of(n + 1), (n: number) => Cont.of(`${n}`))) // true
+ * console.log(law(Cont.of(1), (n: number) => Cont.of(n + 1), (n: number) => Cont.of(String(n)))) // true
  *
  * @category predicates
  */
@@ -327,6 +327,13 @@ export const cont = <R, A>(
 
 /**
  * Options of the runners.
+ *
+ * @example
+ * import { ContLaws } from 'backprop-lens/laws'
+ *
+ * const options: ContLaws.RunnerOptions = { numRuns: 300, seed: 42 }
+ * ContLaws.checkMonad(options)
+ * console.log('ok') // ok
  *
  * @category runners
  */

@@ -277,6 +277,13 @@ export const cpsAgreesWithRunners =
 /**
  * Common options of the runners.
  *
+ * @example
+ * import { LensLaws, doubleIn, scalarLens } from 'backprop-lens/laws'
+ *
+ * const options: LensLaws.RunOptions = { numRuns: 50, seed: 7 }
+ * LensLaws.checkLinearity({ ...options, lens: scalarLens(), input: doubleIn(-1, 1), cotangent: doubleIn(-1, 1) })
+ * console.log('ok') // ok
+ *
  * @category runners
  */
 export interface RunOptions {
@@ -289,6 +296,22 @@ export interface RunOptions {
 /**
  * What the single-lens laws draw: lenses, inputs and output cotangents, and the
  * equalities (both default to {@link exact}).
+ *
+ * @example
+ * import fc from 'fast-check'
+ * import { Lens } from 'backprop-lens'
+ * import { LensLaws, doubleIn, exactNumber } from 'backprop-lens/laws'
+ *
+ * // Your own primitive, checked by every single-lens law.
+ * const cube = Lens.make<number, number>({ forward: (x) => x ** 3, backward: (x, dy) => 3 * x * x * dy })
+ * const mine: LensLaws.LensArbitraries<number, number> = {
+ *   lens: fc.constant(cube),
+ *   input: doubleIn(-2, 2),
+ *   cotangent: doubleIn(-2, 2),
+ *   eqB: exactNumber
+ * }
+ * LensLaws.checkAll(mine)
+ * console.log('ok') // ok
  *
  * @category runners
  */
@@ -372,6 +395,22 @@ export const checkCpsAgreesWithRunners: <A, B>(options: LensArbitraries<A, B>) =
  * What {@link checkAssociativity} draws: three composable lenses, inputs, cotangents of the
  * last output, and the equalities of the input and the last output.
  *
+ * @example
+ * import fc from 'fast-check'
+ * import { Scalar } from 'backprop-lens'
+ * import { LensLaws, doubleIn, scalarLens } from 'backprop-lens/laws'
+ *
+ * const options: LensLaws.ThreeLenses<readonly [number, number], number, number, number> = {
+ *   f: fc.constantFrom(Scalar.add, Scalar.mul),
+ *   g: scalarLens(),
+ *   h: scalarLens(),
+ *   input: fc.tuple(doubleIn(-2, 2), doubleIn(-2, 2)),
+ *   cotangent: doubleIn(-2, 2),
+ *   numRuns: 50
+ * }
+ * LensLaws.checkAssociativity(options)
+ * console.log('ok') // ok
+ *
  * @category runners
  */
 export interface ThreeLenses<A, B, C, D> extends RunOptions {
@@ -408,6 +447,20 @@ export const checkAssociativity = <A, B, C, D>(options: ThreeLenses<A, B, C, D>)
  * What {@link checkChainRule} draws: two composable lenses, inputs, cotangents of the last
  * output, and the equalities of the input and the last output.
  *
+ * @example
+ * import fc from 'fast-check'
+ * import { Scalar } from 'backprop-lens'
+ * import { LensLaws, doubleIn } from 'backprop-lens/laws'
+ *
+ * const options: LensLaws.TwoLenses<readonly [number, number], number, number> = {
+ *   f: fc.constant(Scalar.mul),
+ *   g: fc.constantFrom(Scalar.sin, Scalar.exp),
+ *   input: fc.tuple(doubleIn(-2, 2), doubleIn(-2, 2)),
+ *   cotangent: doubleIn(-2, 2)
+ * }
+ * LensLaws.checkChainRule(options)
+ * console.log('ok') // ok
+ *
  * @category runners
  */
 export interface TwoLenses<A, B, C> extends RunOptions {
@@ -441,6 +494,17 @@ export const checkChainRule = <A, B, C>(options: TwoLenses<A, B, C>): void => {
 /**
  * What {@link checkOrder} draws: lenses with reference implementations, and inputs.
  *
+ * @example
+ * import fc from 'fast-check'
+ * import { Scalar } from 'backprop-lens'
+ * import { LensLaws, lattice } from 'backprop-lens/laws'
+ *
+ * const square = { name: 'square', lens: Scalar.square, forward: (x: number) => x * x }
+ * const sin = { name: 'sin', lens: Scalar.sin, forward: Math.sin }
+ * const options: LensLaws.TwoReferences<number, number, number> = { f: fc.constant(square), g: fc.constant(sin), input: lattice(-2, 2) }
+ * LensLaws.checkOrder(options)
+ * console.log('ok') // ok
+ *
  * @category runners
  */
 export interface TwoReferences<A, B, C> extends RunOptions {
@@ -471,6 +535,18 @@ export const checkOrder = <A, B, C>(options: TwoReferences<A, B, C>): void => {
 
 /**
  * What {@link checkPairRoundTrip} draws: concrete pairs, inputs and output cotangents.
+ *
+ * @example
+ * import fc from 'fast-check'
+ * import { LensLaws, doubleIn } from 'backprop-lens/laws'
+ *
+ * const options: LensLaws.PairArbitraries<number, number> = {
+ *   pair: fc.constant({ forward: Math.sin, backward: (x: number, dy: number) => Math.cos(x) * dy }),
+ *   input: doubleIn(-3, 3),
+ *   cotangent: doubleIn(-3, 3)
+ * }
+ * LensLaws.checkPairRoundTrip(options)
+ * console.log('ok') // ok
  *
  * @category runners
  */

@@ -203,6 +203,14 @@ const leaves = (raw: boolean): ReadonlyArray<fc.Arbitrary<Unary>> => {
 /**
  * Options of {@link scalarLens}.
  *
+ * @example
+ * import fc from 'fast-check'
+ * import { describeLens, scalarLens, type ScalarLensOptions } from 'backprop-lens/laws'
+ *
+ * const options: ScalarLensOptions = { maxDepth: 1, raw: false }
+ * const names = fc.sample(scalarLens(options), { numRuns: 50, seed: 1 }).map(describeLens)
+ * console.log(names.some((n) => n.includes('raw.'))) // false
+ *
  * @category lenses
  */
 export interface ScalarLensOptions {
@@ -255,6 +263,13 @@ export const scalarLens = (options: ScalarLensOptions = {}): fc.Arbitrary<Unary>
 /**
  * A lens together with an independent implementation of its forward function (for the
  * order law: `pipe(f, g)` must compute `g.forward(f.forward(a))`).
+ *
+ * @example
+ * import { Lens, Scalar } from 'backprop-lens'
+ * import type { Reference } from 'backprop-lens/laws'
+ *
+ * const sin: Reference<number, number> = { name: 'sin', lens: Scalar.sin, forward: Math.sin }
+ * console.log(Lens.evaluate(sin.lens, 1) === sin.forward(1)) // true
  *
  * @category lenses
  */
