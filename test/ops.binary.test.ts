@@ -1,0 +1,332 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import * as Lens from '../src/Lens.js'
+import * as Tensor from '../src/Tensor.js'
+import { ops } from '../src/index.js'
+import { broadcastPair, checkCotangentLinearity, checkGradient, doubleIn, dyadic, lattice, tensorOfShape } from '../laws/index.js'
+
+type Pair = readonly [Tensor.Tensor, Tensor.Tensor]
+type Binary = Lens.Lens<Pair, Tensor.Tensor>
+
+const message = (f: () => unknown): string => {
+  try {
+    f()
+  } catch (e) {
+    return (e as Error).message
+  }
+  throw new Error('expected an error')
+}
+
+// -------------------------------------------------------------------------------------
+// an independent reference: index arithmetic, one output element at a time
+// -------------------------------------------------------------------------------------
+
+const padded = (shape: ReadonlyArray<number>, rank: number): Array<number> => [...new Array<number>(rank - shape.length).fill(1), ...shape]
+
+/** The flat index in an operand of shape `shape` of the output multi-index `idx`. */
+const sourceIndex = (idx: ReadonlyArray<number>, shape: ReadonlyArray<number>): number => {
+  const p = padded(shape, idx.length)
+  let flat = 0
+  for (let i = 0; i < idx.length; i++) flat = flat * (p[i] as number) + ((p[i] as number) === 1 ? 0 : (idx[i] as number))
+  return flat
+}
+
+const outShape = (a: ReadonlyArray<number>, b: ReadonlyArray<number>): Array<number> => {
+  const n = Math.max(a.length, b.length)
+  const pa = padded(a, n)
+  const pb = padded(b, n)
+  return pa.map((d, i) => Math.max(d, pb[i] as number))
+}
+
+const unravel = (flat: number, shape: ReadonlyArray<number>): Array<number> => {
+  const idx = new Array<number>(shape.length).fill(0)
+  for (let i = shape.length - 1; i >= 0; i--) {
+    idx[i] = flat % (shape[i] as number)
+    flat = Math.floor(flat / (shape[i] as number))
+  }
+  return idx
+}
+
+const referenceForward = (f: (x: number, y: number) => number, a: Tensor.Tensor, b: Tensor.Tensor): { shape: Array<number>; data: Array<number> } => {
+  const shape = outShape(a.shape, b.shape)
+  const n = shape.reduce((p, d) => p * d, 1)
+  const data: Array<number> = []
+  for (let o = 0; o < n; o++) {
+    const idx = unravel(o, shape)
+    data.push(f(a.data[sourceIndex(idx, a.shape)] as number, b.data[sourceIndex(idx, b.shape)] as number))
+  }
+  return { shape, data }
+}
+
+/** Σ over the output of `g(o)` into the operand element each output element came from. */
+const referenceUnbroadcast = (g: ReadonlyArray<number>, shape: ReadonlyArray<number>, to: Tensor.Tensor): Array<number> => {
+  const out = new Array<number>(to.size).fill(0)
+  for (let o = 0; o < g.length; o++) {
+    const i = sourceIndex(unravel(o, shape), to.shape)
+    out[i] = (out[i] as number) + (g[o] as number)
+  }
+  return out
+}
+
+/** A cotangent of the output's shape with dyadic values. */
+const withCotangent = (pairs: fc.Arbitrary<Pair>): fc.Arbitrary<readonly [Pair, Tensor.Tensor]> =>
+  pairs.chain((p) => fc.tuple(fc.constant(p), tensorOfShape(outShape(p[0].shape, p[1].shape), dyadic(-4, 4))))
+
+const plain = (xs: ArrayLike<number>): Array<number> => Array.from(xs, (v) => v + 0)
+
+// -------------------------------------------------------------------------------------
+// the ops and their domains
+// -------------------------------------------------------------------------------------
+
+/** Lattices offset by a quarter step: elements of `a` and `b` are never equal (no ties). */
+const offLattice = lattice(-3, 3).map((x) => x + 0.00025)
+
+const cases: ReadonlyArray<{
+  readonly name: string
+  readonly op: Binary
+  readonly f: (x: number, y: number) => number
+  readonly values: fc.Arbitrary<number>
+  readonly second?: fc.Arbitrary<number>
+}> = [
+  { name: 'add', op: ops.add, f: (x, y) => x + y, values: doubleIn(-5, 5) },
+  { name: 'sub', op: ops.sub, f: (x, y) => x - y, values: doubleIn(-5, 5) },
+  { name: 'mul', op: ops.mul, f: (x, y) => x * y, values: doubleIn(-5, 5) },
+  { name: 'div', op: ops.div, f: (x, y) => x / y, values: doubleIn(-5, 5), second: fc.oneof(doubleIn(0.5, 4), doubleIn(-4, -0.5)) },
+  { name: 'power', op: ops.power, f: (x, y) => x ** y, values: doubleIn(0.1, 3), second: doubleIn(-2, 2) },
+  { name: 'maximum', op: ops.maximum, f: Math.max, values: lattice(-3, 3), second: offLattice },
+  { name: 'minimum', op: ops.minimum, f: Math.min, values: lattice(-3, 3), second: offLattice }
+]
+
+describe('binary ops: gradient against finite differences on broadcast pairs (ranks 0–4, dims 1–5)', () => {
+  it.each(cases)('$name', ({ name, op, values, second }) => {
+    checkGradient(op, broadcastPair(second === undefined ? { values } : { values, second }), { name: `ops.${name}`, numRuns: 250 })
+  })
+})
+
+describe('binary ops: the backward pass is linear in the cotangent', () => {
+  it.each(cases)('$name', ({ name, op, values, second }) => {
+    checkCotangentLinearity(op, broadcastPair(second === undefined ? { values, maxDim: 3 } : { values, second, maxDim: 3 }), {
+      name: `ops.${name}`,
+      numRuns: 200
+    })
+  })
+})
+
+describe('binary ops: forward agrees with index arithmetic on every broadcast pair', () => {
+  it.each(cases)('$name', ({ op, f, values, second }) => {
+    fc.assert(
+      fc.property(broadcastPair(second === undefined ? { values } : { values, second }), ([a, b]) => {
+        const y = Lens.evaluate(op, [a, b])
+        const ref = referenceForward(f, a, b)
+        expect(y.shape).toEqual(ref.shape)
+        expect(Array.from(y.data)).toEqual(ref.data)
+      }),
+      { numRuns: 300 }
+    )
+  })
+})
+
+describe('un-broadcasting: each operand receives the sum over its broadcast axes (exact on dyadic values)', () => {
+  const pairs = broadcastPair({ values: dyadic(-4, 4) })
+  const nonZero = broadcastPair({ values: dyadic(-4, 4), second: fc.oneof(dyadic(0.5, 4), dyadic(-4, -0.5)) })
+
+  it('add: [dy summed to a, dy summed to b]', () => {
+    fc.assert(
+      fc.property(withCotangent(pairs), ([[a, b], dy]) => {
+        const [da, db] = Lens.backPropagateConst(ops.add, dy, [a, b])
+        expect(da.shape).toEqual(a.shape)
+        expect(db.shape).toEqual(b.shape)
+        expect(plain(da.data)).toEqual(plain(referenceUnbroadcast(Array.from(dy.data), dy.shape, a)))
+        expect(plain(db.data)).toEqual(plain(referenceUnbroadcast(Array.from(dy.data), dy.shape, b)))
+      }),
+      { numRuns: 300 }
+    )
+  })
+
+  it('sub: [dy summed to a, −dy summed to b]', () => {
+    fc.assert(
+      fc.property(withCotangent(pairs), ([[a, b], dy]) => {
+        const [da, db] = Lens.backPropagateConst(ops.sub, dy, [a, b])
+        expect(plain(da.data)).toEqual(plain(referenceUnbroadcast(Array.from(dy.data), dy.shape, a)))
+        expect(plain(db.data)).toEqual(plain(referenceUnbroadcast(Array.from(dy.data, (v) => -v), dy.shape, b)))
+      }),
+      { numRuns: 300 }
+    )
+  })
+
+  it('mul: [dy·b summed to a, dy·a summed to b]', () => {
+    fc.assert(
+      fc.property(withCotangent(pairs), ([[a, b], dy]) => {
+        const [da, db] = Lens.backPropagateConst(ops.mul, dy, [a, b])
+        const shape = dy.shape
+        const gA = Array.from(dy.data, (d, o) => d * (b.data[sourceIndex(unravel(o, shape), b.shape)] as number))
+        const gB = Array.from(dy.data, (d, o) => d * (a.data[sourceIndex(unravel(o, shape), a.shape)] as number))
+        expect(plain(da.data)).toEqual(plain(referenceUnbroadcast(gA, shape, a)))
+        expect(plain(db.data)).toEqual(plain(referenceUnbroadcast(gB, shape, b)))
+      }),
+      { numRuns: 300 }
+    )
+  })
+
+  it('div: [dy/b summed to a, −dy·a/b² summed to b] (within rounding)', () => {
+    fc.assert(
+      fc.property(withCotangent(nonZero), ([[a, b], dy]) => {
+        const [da, db] = Lens.backPropagateConst(ops.div, dy, [a, b])
+        const shape = dy.shape
+        const at = (t: Tensor.Tensor, o: number): number => t.data[sourceIndex(unravel(o, shape), t.shape)] as number
+        const gA = referenceUnbroadcast(Array.from(dy.data, (d, o) => d / at(b, o)), shape, a)
+        const gB = referenceUnbroadcast(Array.from(dy.data, (d, o) => (-d * at(a, o)) / at(b, o) ** 2), shape, b)
+        gA.forEach((v, i) => expect(da.data[i]).toBeCloseTo(v, 10))
+        gB.forEach((v, i) => expect(db.data[i]).toBeCloseTo(v, 10))
+      }),
+      { numRuns: 300 }
+    )
+  })
+
+  it('the common patterns: bias [n,k]+[k], scalar operand, column [n,1], middle axis [a,1,c]', () => {
+    const x = Tensor.fromNested([
+      [1, 2, 3],
+      [4, 5, 6]
+    ])
+    const dy = Tensor.fromNested([
+      [1, 10, 100],
+      [1000, 10000, 100000]
+    ])
+    const grads = (b: Tensor.Tensor): [Array<number>, Array<number>] => {
+      const [da, db] = Lens.backPropagateConst(ops.add, dy, [x, b])
+      return [Array.from(da.data), Array.from(db.data)]
+    }
+    expect(grads(Tensor.zeros([3]))).toEqual([Array.from(dy.data), [1001, 10010, 100100]])
+    expect(grads(Tensor.scalar(0))).toEqual([Array.from(dy.data), [111111]])
+    expect(grads(Tensor.zeros([2, 1]))).toEqual([Array.from(dy.data), [111, 111000]])
+    expect(grads(Tensor.zeros([1, 1]))[1]).toEqual([111111])
+    const t = Tensor.make([2, 1, 2], [1, 2, 3, 4])
+    const u = Tensor.make([3, 1], [10, 20, 30])
+    const y = Lens.evaluate(ops.add, [t, u])
+    expect(y.shape).toEqual([2, 3, 2])
+    expect(Tensor.toNested(y)).toEqual([
+      [
+        [11, 12],
+        [21, 22],
+        [31, 32]
+      ],
+      [
+        [13, 14],
+        [23, 24],
+        [33, 34]
+      ]
+    ])
+    const [dt, du] = Lens.backPropagateConst(ops.add, Tensor.onesLike(y), [t, u])
+    expect(Array.from(dt.data)).toEqual([3, 3, 3, 3])
+    expect(Array.from(du.data)).toEqual([4, 4, 4])
+  })
+})
+
+describe('maximum and minimum at ties split the cotangent equally', () => {
+  it('maximum', () => {
+    const a = Tensor.fromNested([1, 2, 3])
+    const b = Tensor.fromNested([3, 2, 1])
+    const [da, db] = Lens.backPropagateConst(ops.maximum, Tensor.fromNested([10, 20, 30]), [a, b])
+    expect(Array.from(da.data)).toEqual([0, 10, 30])
+    expect(Array.from(db.data)).toEqual([10, 10, 0])
+  })
+  it('minimum, broadcast', () => {
+    const a = Tensor.fromNested([1, 2, 3])
+    const [da, db] = Lens.backPropagateConst(ops.minimum, Tensor.fromNested([10, 20, 30]), [a, Tensor.scalar(2)])
+    expect(Array.from(da.data)).toEqual([10, 10, 0])
+    expect(Array.from(db.data)).toEqual([10 + 30])
+  })
+  it('the gradients of the two operands always add up to the cotangent (no mass lost or doubled)', () => {
+    fc.assert(
+      fc.property(withCotangent(broadcastPair({ values: dyadic(-2, 2, 1) })), ([[a, b], dy]) => {
+        for (const op of [ops.maximum, ops.minimum]) {
+          const [da, db] = Lens.backPropagateConst(op, dy, [a, b])
+          const total = (t: Tensor.Tensor): number => t.data.reduce((s, v) => s + v, 0)
+          expect(total(da) + total(db)).toBe(total(dy))
+        }
+      }),
+      { numRuns: 300 }
+    )
+  })
+})
+
+describe('errors name the op and the shapes or values', () => {
+  it('shapes that do not broadcast', () => {
+    for (const name of ['add', 'sub', 'mul', 'div', 'power', 'maximum', 'minimum'] as const) {
+      const op = ops[name]
+      expect(message(() => Lens.evaluate(op, [Tensor.ones([2, 3]), Tensor.ones([4])]))).toBe(
+        `ops.${name}: shapes [2,3] and [4] do not broadcast`
+      )
+      expect(message(() => Lens.evaluate(op, [Tensor.ones([2, 1]), Tensor.ones([8, 4, 3])]))).toBe(
+        `ops.${name}: shapes [2,1] and [8,4,3] do not broadcast`
+      )
+    }
+  })
+
+  it('division by zero and a non-positive base', () => {
+    expect(message(() => Lens.evaluate(ops.div, [Tensor.ones([2, 2]), Tensor.fromNested([[1, 2], [0, 4]])]))).toBe(
+      'ops.div: the denominator must be non-zero, got 0 at index [1, 0] of the second input'
+    )
+    expect(message(() => Lens.evaluate(ops.power, [Tensor.fromNested([2, -1]), Tensor.scalar(2)]))).toBe(
+      'ops.power: the base must be > 0, got -1 at index [1] of the first input'
+    )
+    expect(message(() => Lens.evaluate(ops.power, [Tensor.fromNested([0]), Tensor.scalar(2)]))).toBe(
+      'ops.power: the base must be > 0, got 0 at index [0] of the first input'
+    )
+  })
+
+  it('inputs that are not a pair of tensors', () => {
+    expect(message(() => Lens.evaluate(ops.add, Tensor.ones([2]) as unknown as Pair))).toBe('ops.add: expected a pair of tensors, got object')
+    expect(message(() => Lens.evaluate(ops.mul, [Tensor.ones([2])] as unknown as Pair))).toBe('ops.mul: expected a pair of tensors, got an array of length 1')
+    expect(message(() => Lens.evaluate(ops.sub, [Tensor.ones([2]), 3] as unknown as Pair))).toBe('ops.sub (second input): expected a Tensor, got 3')
+  })
+
+  it('a cotangent of the wrong shape', () => {
+    const pair: Pair = [Tensor.ones([2, 3]), Tensor.ones([3])]
+    for (const name of ['add', 'sub', 'mul', 'div', 'power', 'maximum', 'minimum'] as const) {
+      expect(message(() => Lens.backPropagateConst(ops[name], Tensor.ones([3]), pair))).toBe(
+        `ops.${name}: the cotangent has shape [3] but the output has shape [2,3]`
+      )
+    }
+  })
+})
+
+describe('immutability', () => {
+  it('no op writes into its inputs or its cotangent', () => {
+    fc.assert(
+      fc.property(withCotangent(broadcastPair({ values: doubleIn(0.5, 3) })), ([[a, b], dy]) => {
+        const before = [Array.from(a.data), Array.from(b.data), Array.from(dy.data)]
+        for (const { op } of cases) {
+          Lens.evaluate(op, [a, b])
+          const [da, db] = Lens.backPropagateConst(op, dy, [a, b])
+          expect(da.data).not.toBe(a.data)
+          expect(db.data).not.toBe(b.data)
+        }
+        expect([Array.from(a.data), Array.from(b.data), Array.from(dy.data)]).toEqual(before)
+      }),
+      { numRuns: 200 }
+    )
+  })
+})
+
+describe('composition', () => {
+  it('a small layer, relu(x·w + b), differentiates through broadcasting', () => {
+    const layer = Lens.pipe(
+      Lens.make<readonly [Tensor.Tensor, Tensor.Tensor, Tensor.Tensor], readonly [Tensor.Tensor, Tensor.Tensor]>({
+        forward: ([x, w, b]) => [Lens.evaluate(ops.mul, [x, w]), b],
+        backward: ([x, w], [dxw, db]) => {
+          const [dx, dw] = Lens.backPropagateConst(ops.mul, dxw, [x, w])
+          return [dx, dw, db]
+        }
+      }),
+      ops.add,
+      ops.tanh
+    )
+    const inputs = fc
+      .tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }))
+      .chain(([n, k]) =>
+        fc.tuple(tensorOfShape([n, k], doubleIn(-2, 2)), tensorOfShape([k], doubleIn(-2, 2)), tensorOfShape([1, k], doubleIn(-2, 2)))
+      )
+    checkGradient(layer, inputs, { name: 'tanh(x·w + b)', numRuns: 200 })
+  })
+})
