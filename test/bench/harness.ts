@@ -57,7 +57,7 @@ export interface Case {
 
 /** How to time a set of cases. */
 export interface MeasureOptions {
-  /** Measured samples per case (after warm-up). Default 7; never fewer than 5 unless a budget forces it. */
+  /** Measured samples per case (after warm-up). Default 7 (use at least 5 for numbers you report). */
   readonly samples?: number
   /** Minimum duration of one sample in milliseconds. Default 50. */
   readonly minSampleMs?: number
