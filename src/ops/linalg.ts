@@ -86,19 +86,28 @@ interface Product {
 }
 
 const plan = (op: string, aShape: Shape, bShape: Shape): Product => {
-  const shapes = `shapes ${showShape(aShape)} and ${showShape(bShape)}`
+  // built only when an error is thrown: the happy path should not join strings
+  const shapes = (): string => `shapes ${showShape(aShape)} and ${showShape(bShape)}`
   if (aShape.length === 0 || bShape.length === 0) {
-    throw new RangeError(`${op}: ${shapes}: operands must have rank at least 1 (use ops.mul to scale by a scalar)`)
+    throw new RangeError(`${op}: ${shapes()}: operands must have rank at least 1 (use ops.mul to scale by a scalar)`)
   }
-  const aVec = aShape.length === 1
-  const bVec = bShape.length === 1
   const ar = aShape.length
   const br = bShape.length
+  if (ar === 2 && br === 2) {
+    // the common case, without the batch bookkeeping (it matters for tiny networks)
+    const m = aShape[0] as number
+    const k = aShape[1] as number
+    const n = bShape[1] as number
+    if (k !== bShape[0]) throw new RangeError(`${op}: ${shapes()}: inner dimensions ${k} and ${bShape[0] as number} differ`)
+    return { m, k, n, shape: [m, n], count: 1, aOffsets: null, bOffsets: null }
+  }
+  const aVec = ar === 1
+  const bVec = br === 1
   const m = aVec ? 1 : (aShape[ar - 2] as number)
   const k = aShape[ar - 1] as number
   const kb = bVec ? (bShape[0] as number) : (bShape[br - 2] as number)
   const n = bVec ? 1 : (bShape[br - 1] as number)
-  if (k !== kb) throw new RangeError(`${op}: ${shapes}: inner dimensions ${k} and ${kb} differ`)
+  if (k !== kb) throw new RangeError(`${op}: ${shapes()}: inner dimensions ${k} and ${kb} differ`)
   const aBatch = aVec ? [] : aShape.slice(0, ar - 2)
   const bBatch = bVec ? [] : bShape.slice(0, br - 2)
   const r = Math.max(aBatch.length, bBatch.length)
@@ -107,7 +116,7 @@ const plan = (op: string, aShape: Shape, bShape: Shape): Product => {
     const da = i < r - aBatch.length ? 1 : (aBatch[i - (r - aBatch.length)] as number)
     const db = i < r - bBatch.length ? 1 : (bBatch[i - (r - bBatch.length)] as number)
     if (da !== db && da !== 1 && db !== 1) {
-      throw new RangeError(`${op}: ${shapes}: batch dimensions ${showShape(aBatch)} and ${showShape(bBatch)} do not broadcast`)
+      throw new RangeError(`${op}: ${shapes()}: batch dimensions ${showShape(aBatch)} and ${showShape(bBatch)} do not broadcast`)
     }
     batch[i] = da === 1 ? db : da
   }
