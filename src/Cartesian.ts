@@ -42,7 +42,7 @@
  *
  * **Stack.** Pipes of any length containing these combinators, branches that are pipes of
  * any length, and `split`/`fanout` nested inside each other to any depth
- * (`pipe(fanout(pipe(fanout(…), …), id()), mul)` a million levels deep) run in constant
+ * (`pipe(fanout(pipe(fanout(…), …), id()), mul)`, hundreds of thousands of levels) run in constant
  * native stack: a nest of them is run forward and backward by one loop with explicit
  * stacks. The exception: a branch that contains a hand-written CPS lens runs through
  * `Cont` as a whole, so nesting *through* such branches costs native stack per level.
@@ -189,7 +189,7 @@ const classify = (node: Node): boolean => {
       const step = program.steps[0] as I.Plan
       if (program.steps.length > 1) return [GENERAL, null]
       if (step.tag === I.PRIM) return [LEAF_PRIM, step]
-      return nodes.has(step) ? [GENERAL, null] : [LEAF_VJP, step]
+      return nodeOf(step) !== undefined ? [GENERAL, null] : [LEAF_VJP, step]
     }
     const [lk, ls] = kind(node.left)
     const [rk, rs] = kind(node.right)
@@ -257,7 +257,14 @@ const directVjp = (node: Node, a: unknown): readonly [Pair, Pullback] => {
   ]
 }
 
-const nodes = new WeakMap<I.Plan, Node>()
+/**
+ * The node of a step, if it is a split or fanout: kept on the step's `vjp` function (a
+ * `WeakMap` from plans would do, but V8 marks chains of weak entries whose values reach
+ * other keys slowly, and nests are exactly such chains).
+ */
+const NODE: unique symbol = Symbol('backprop-lens/Cartesian/node')
+type Marked = { readonly [NODE]?: Node }
+const nodeOf = (step: I.Plan): Node | undefined => (step.vjp === null ? undefined : (step.vjp as Marked)[NODE])
 
 /** A recorded run of a tape program: step inputs (and the output), and per step what its backward pass needs. */
 class SeqRec {
@@ -377,7 +384,7 @@ const runNode = (root: Node, a: unknown, recording: boolean): readonly [unknown,
             v = (step.forward as (a: unknown) => unknown)(v)
             continue
           }
-          nested = nodes.get(step)
+          nested = nodeOf(step)
           if (nested !== undefined && !classify(nested)) break
           nested = undefined
           if (recording) {
@@ -529,17 +536,14 @@ const runBack = (root: PairRec, d: unknown): unknown => {
 
 /** The lens of a split or fanout node: one VJP step, known to the interpreter by its node. */
 const nodeLens = <A, B>(node: Node): Lens<A, B> => {
-  const plan = I.vjpPlan(
-    (a) => {
-      if (classify(node)) return directVjp(node, a)
-      const out = runNode(node, a, true)
-      const rec = out[1] as PairRec
-      return [out[0], (d) => runBack(rec, d)]
-    },
-    (a) => (classify(node) ? directForward(node, a) : runNode(node, a, false)[0])
-  )
-  nodes.set(plan, node)
-  return I.fromPlan(plan)
+  const vjp = (a: unknown): readonly [unknown, Pullback] => {
+    if (classify(node)) return directVjp(node, a)
+    const out = runNode(node, a, true)
+    const rec = out[1] as PairRec
+    return [out[0], (d) => runBack(rec, d)]
+  }
+  Object.defineProperty(vjp, NODE, { value: node })
+  return I.fromPlan(I.vjpPlan(vjp, (a) => (classify(node) ? directForward(node, a) : runNode(node, a, false)[0])))
 }
 
 const prim = <A, B>(forward: (a: unknown) => unknown, backward: (a: unknown, db: unknown, b: unknown) => unknown): Lens<A, B> =>
