@@ -423,6 +423,39 @@ describe('files', () => {
     expect(readFileSync(file, 'utf8').endsWith('}\n')).toBe(true)
   })
 
+  it('writes a temporary file in the same folder, flushes it, then renames it over the target', async () => {
+    const file = join(folder, 'order.json')
+    const log: Array<string> = []
+    const name = (p: string): string => (p === file ? 'target' : p === folder ? 'folder' : p.startsWith(join(folder, '.order.json.')) && p.endsWith('.tmp') ? 'tmp' : p)
+    const recording: Codec.FileSystem = {
+      open: async (p, flags) => {
+        log.push(`open ${name(p)} ${flags}`)
+        const h = await nodeFs.open(p, flags)
+        return {
+          writeFile: (d: string, enc: 'utf8') => (log.push(`write ${d.length}`), h.writeFile(d, enc)),
+          sync: () => (log.push(`sync ${name(p)}`), h.sync()),
+          close: () => (log.push(`close ${name(p)}`), h.close())
+        }
+      },
+      rename: (a, b) => (log.push(`rename ${name(a)} ${name(b)}`), nodeFs.rename(a, b)),
+      unlink: (p) => (log.push(`unlink ${name(p)}`), nodeFs.unlink(p)),
+      readFile: (p, enc) => nodeFs.readFile(p, enc)
+    }
+    await Codec.saveParamsFile(file, model, { fs: recording })
+    const text = `${Codec.saveParams(model)}\n`
+    expect(log).toEqual([
+      'open tmp wx',
+      `write ${text.length}`,
+      'sync tmp',
+      'close tmp',
+      'rename tmp target',
+      'open folder r',
+      'sync folder',
+      'close folder'
+    ])
+    expect(readFileSync(file, 'utf8')).toBe(text)
+  })
+
   it('a write that fails midway leaves the old file intact and removes the temporary file', async () => {
     const file = join(folder, 'partial.json')
     await Codec.saveParamsFile(file, model)

@@ -1,24 +1,33 @@
 import fc from 'fast-check'
 import { describe, expect, expectTypeOf, it } from 'vitest'
+import * as Cartesian from '../src/Cartesian.js'
 import * as Gradcheck from '../src/Gradcheck.js'
 import * as Lens from '../src/Lens.js'
+import * as ops from '../src/ops.js'
 import * as Optimizer from '../src/Optimizer.js'
 import * as Scalar from '../src/Scalar.js'
+import * as Tensor from '../src/Tensor.js'
 import * as VectorSpace from '../src/VectorSpace.js'
 
 // -------------------------------------------------------------------------------------
 // generators
 // -------------------------------------------------------------------------------------
 
-/** A parameter structure: numbers, tuples and records, nested. */
-type Tree = number | ReadonlyArray<Tree> | { readonly [k: string]: Tree }
+/** A parameter structure: numbers, tensors, tuples and records, nested. */
+type Tree = number | Tensor.Tensor | ReadonlyArray<Tree> | { readonly [k: string]: Tree }
 
 const coordinate = fc.double({ min: -1e3, max: 1e3, noNaN: true, noDefaultInfinity: true })
+
+const tensor = fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 3 }).chain((shape) => {
+  const n = shape.reduce((a, d) => a * d, 1)
+  return fc.array(coordinate, { minLength: n, maxLength: n }).map((data) => Tensor.make(shape, data))
+})
 
 const tree: fc.Arbitrary<Tree> = fc.letrec<{ tree: Tree }>((tie) => ({
   tree: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
     coordinate,
+    tensor,
     fc.array(tie('tree'), { minLength: 1, maxLength: 3 }),
     fc.dictionary(fc.constantFrom('w', 'b', 'gamma', 'layer0', 'x'), tie('tree'), { minKeys: 1, maxKeys: 3, noNullPrototype: true })
   )
@@ -41,8 +50,17 @@ const lr = fc.double({ min: 1e-4, max: 2, noNaN: true })
 const flat = (x: Tree): Float64Array => VectorSpace.infer(x).flatten(x)
 
 /** Equal coordinate by coordinate with `===` (so -0 equals 0), and the same structure. */
+const skeleton = (x: Tree): unknown =>
+  typeof x === 'number'
+    ? 'n'
+    : Tensor.isTensor(x)
+      ? `tensor[${x.shape.join(',')}]`
+      : Array.isArray(x)
+        ? x.map(skeleton)
+        : Object.fromEntries(Object.entries(x).map(([k, v]) => [k, skeleton(v)]))
+
 const expectSame = (a: Tree, b: Tree): void => {
-  expect(JSON.stringify(a)).toBe(JSON.stringify(b))
+  expect(skeleton(a)).toEqual(skeleton(b))
   const x = flat(a)
   const y = flat(b)
   expect(x.length).toBe(y.length)
@@ -119,6 +137,42 @@ describe('Optimizer.sgd (law 18)', () => {
     const before = Lens.evaluate(loss, params)
     for (let i = 0; i < 50; i++) [params, state] = opt.step(state, params, Lens.backPropagateConst(loss, 1, params))
     expect(Lens.evaluate(loss, params)).toBeLessThan(before / 100)
+  })
+
+  it('on tensors: one step of a small dense layer is p − lr·∇p, ∇p matching finite differences', () => {
+    // loss(W, b) = mse(tanh(x·W + b), y) on a fixed batch x [4, 3], targets y [4, 2]
+    interface Dense {
+      readonly W: Tensor.Tensor
+      readonly b: Tensor.Tensor
+    }
+    const DenseSpace: VectorSpace.VectorSpace<Dense> = VectorSpace.struct({ W: VectorSpace.tensor, b: VectorSpace.tensor })
+    const entries = (n: number) => fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: n, maxLength: n })
+    fc.assert(
+      fc.property(entries(6), entries(2), entries(12), entries(8), lr, (w, bias, xs, ys) => {
+        const x = Tensor.make([4, 3], xs)
+        const y = Tensor.make([4, 2], ys)
+        const loss: Lens.Lens<Dense, Tensor.Tensor> = Lens.pipe(
+          Lens.make<Dense, readonly [Tensor.Tensor, Tensor.Tensor]>({ forward: ({ W, b }) => [W, b], backward: (_p, [dW, db]) => ({ W: dW, b: db }) }),
+          Cartesian.split(ops.matmulLeft(x), Lens.id<Tensor.Tensor>()),
+          ops.add,
+          ops.tanh,
+          ops.mse(y)
+        )
+        const params: Dense = { W: Tensor.make([3, 2], w), b: Tensor.make([2], bias) }
+        const grad = Lens.backPropagateConst(loss, Tensor.scalar(1), params)
+        const report = Gradcheck.check(loss, params, { input: DenseSpace, output: VectorSpace.tensor, seed: 3 })
+        fc.pre(report.status !== 'kink')
+        expect(report.status, Gradcheck.format(report)).toBe('pass')
+        const rate = 0.3
+        for (const opt of [Optimizer.sgd({ lr: rate }), Optimizer.sgd({ lr: rate }, DenseSpace)]) {
+          const [next] = opt.step(opt.init(params), params, grad)
+          expect(next.W.shape).toEqual([3, 2])
+          expect(Array.from(next.W.data)).toEqual(w.map((wi, i) => wi - rate * (grad.W.data[i] as number)))
+          expect(Array.from(next.b.data)).toEqual(bias.map((bi, i) => bi - rate * (grad.b.data[i] as number)))
+        }
+      }),
+      { numRuns: 200 }
+    )
   })
 
   it('is p − lr·g on any structure, coordinate by coordinate', () => {
@@ -339,6 +393,17 @@ describe.each(optimisers)('Optimizer.%s on any structure', (_name, make) => {
     )
   })
 
+  it('rejects a tensor gradient of another shape, naming the path and both shapes', () => {
+    const opt = make()
+    const params = { W: Tensor.zeros([2, 3]), b: Tensor.zeros([3]) }
+    expect(() => opt.step(opt.init(params), params, { W: Tensor.zeros([3, 2]), b: Tensor.zeros([3]) })).toThrow(
+      `${opt.name}.step: the gradient does not match the parameters: W: expected shape [2, 3], got [3, 2]`
+    )
+    expect(() => opt.step(opt.init(params), params, { W: Tensor.zeros([2, 3]), b: 0 } as unknown as typeof params)).toThrow(
+      `${opt.name}.step: the gradient does not match the parameters: b: expected a tensor of shape [3], got number`
+    )
+  })
+
   it('rejects a NaN or infinite gradient, naming the coordinate and its path', () => {
     const opt = make()
     const params = { w: [1, 2], b: 3 }
@@ -348,6 +413,9 @@ describe.each(optimisers)('Optimizer.%s on any structure', (_name, make) => {
     expect(() => opt.step(opt.init(params), params, { w: [0, 0], b: -Infinity })).toThrow(
       `${opt.name}.step: the gradient is -Infinity at coordinate 2 (b)`
     )
+    const tensors = { a: 1, W: Tensor.zeros([2, 2]) }
+    const nan = Tensor.unsafeFromData([2, 2], Float64Array.from([0, 0, NaN, 0]))
+    expect(() => opt.step(opt.init(tensors), tensors, { a: 0, W: nan })).toThrow(`${opt.name}.step: the gradient is NaN at coordinate 3 (W[2])`)
   })
 
   it('rejects a state of parameters of another size', () => {
