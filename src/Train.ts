@@ -1,0 +1,310 @@
+/**
+ * A training loop for parametric lenses: seeded shuffled minibatches, an optimiser step per
+ * batch, a loss and metric history, progress callbacks, and a clear stop on a non-finite
+ * loss.
+ *
+ * @module Train
+ */
+import * as Lens from './Lens.js'
+import type { Optimizer } from './Optimizer.js'
+import type { Para } from './Para.js'
+import * as Tensor from './Tensor.js'
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+/**
+ * Examples along the first axis: `inputs[i]` goes with `targets[i]`.
+ *
+ * @category model
+ */
+export interface Dataset {
+  readonly inputs: Tensor.Tensor
+  readonly targets: Tensor.Tensor
+}
+
+/**
+ * A loss against the targets of a batch: from the targets, a lens from the predictions to a
+ * scalar tensor (shape `[]`), such as `ops.softmaxCrossEntropy` or `ops.mse`.
+ *
+ * @category model
+ */
+export type Loss = (targets: Tensor.Tensor) => Lens.Lens<Tensor.Tensor, Tensor.Tensor>
+
+/**
+ * A metric of predictions against targets for a whole batch (e.g. {@link accuracy}).
+ *
+ * @category model
+ */
+export type Metric = (predictions: Tensor.Tensor, targets: Tensor.Tensor) => number
+
+/**
+ * What {@link fit} reports after each optimiser step.
+ *
+ * @category model
+ */
+export interface StepInfo {
+  readonly epoch: number
+  /** The step within the epoch, from 0. */
+  readonly step: number
+  readonly stepsPerEpoch: number
+  readonly loss: number
+}
+
+/**
+ * What {@link fit} records after each epoch: the mean training loss, and the loss and
+ * metrics on the validation set if one was given.
+ *
+ * @category model
+ */
+export interface EpochRecord {
+  readonly epoch: number
+  readonly loss: number
+  readonly validationLoss?: number
+  readonly metrics: Readonly<Record<string, number>>
+  /** Wall-clock milliseconds the epoch's training steps took. */
+  readonly milliseconds: number
+}
+
+/**
+ * Options of {@link fit}.
+ *
+ * @category model
+ */
+export interface FitOptions<P, S> {
+  readonly model: Para<P, Tensor.Tensor, Tensor.Tensor>
+  /** The loss against a batch's targets: a lens from predictions to a scalar (shape `[]`), such as `ops.softmaxCrossEntropy`. */
+  readonly loss: Loss
+  /** Any optimiser for the parameters (`P` is taken from the model and the parameters). */
+  readonly optimizer: Optimizer<NoInfer<P>, S>
+  /** The initial parameters. */
+  readonly params: P
+  readonly data: Dataset
+  readonly validation?: Dataset
+  readonly epochs: number
+  readonly batchSize: number
+  /** Seeds the shuffling: the same seed gives the same batches. */
+  readonly seed: number
+  /** Evaluated on the validation set after each epoch. */
+  readonly metrics?: Readonly<Record<string, Metric>>
+  readonly onStep?: (info: StepInfo) => void
+  readonly onEpoch?: (record: EpochRecord) => void
+}
+
+/**
+ * What {@link fit} returns: the final parameters and optimiser state, and one record per
+ * epoch.
+ *
+ * @category model
+ */
+export interface FitResult<P, S> {
+  readonly params: P
+  readonly state: S
+  readonly history: ReadonlyArray<EpochRecord>
+}
+
+// -------------------------------------------------------------------------------------
+// data
+// -------------------------------------------------------------------------------------
+
+/**
+ * The examples at `indices` (along the first axis), as a new tensor.
+ *
+ * @example
+ * import { Tensor, Train } from 'backprop-lens'
+ *
+ * console.log(Train.take(Tensor.fromNested([[1, 2], [3, 4], [5, 6]]), [2, 0]).data) // Float64Array(4) [ 5, 6, 1, 2 ]
+ *
+ * @category data
+ */
+export const take = (t: Tensor.Tensor, indices: ReadonlyArray<number>): Tensor.Tensor => {
+  if (!Tensor.isTensor(t) || t.shape.length === 0) throw new TypeError('Train.take: expected a tensor of rank ≥ 1')
+  const n = t.shape[0] as number
+  const row = t.size / n
+  const out = new Float64Array(indices.length * row)
+  indices.forEach((i, k) => {
+    if (!Number.isInteger(i) || i < 0 || i >= n) {
+      throw new RangeError(`Train.take: index ${i} out of range for ${n} examples (shape ${Tensor.showShape(t.shape)})`)
+    }
+    out.set(t.data.subarray(i * row, (i + 1) * row), k * row)
+  })
+  return Tensor.unsafeFromData([indices.length, ...t.shape.slice(1)], out)
+}
+
+/**
+ * A seeded permutation of `0 … n−1`: the same seed gives the same order.
+ *
+ * @example
+ * import { Train } from 'backprop-lens'
+ *
+ * const p = Train.permutation(5, 1)
+ * console.log([...p].sort(), Train.permutation(5, 1).join() === p.join()) // [ 0, 1, 2, 3, 4 ] true
+ *
+ * @category data
+ */
+export const permutation = (n: number, seed: number): ReadonlyArray<number> => {
+  if (n === 0) return []
+  const keys = Tensor.randomUniform([n], { seed }).data
+  return Array.from({ length: n }, (_, i) => i).sort((a, b) => (keys[a] as number) - (keys[b] as number) || a - b)
+}
+
+// -------------------------------------------------------------------------------------
+// metrics
+// -------------------------------------------------------------------------------------
+
+const argmaxRow = (data: Float64Array, offset: number, width: number): number => {
+  let best = 0
+  for (let j = 1; j < width; j++) if ((data[offset + j] as number) > (data[offset + best] as number)) best = j
+  return best
+}
+
+/**
+ * The fraction of rows whose largest prediction is at the target's class: targets are
+ * one-hot rows (same shape as the predictions) or class indices (shape `[batch]`).
+ *
+ * @example
+ * import { Tensor, Train } from 'backprop-lens'
+ *
+ * const logits = Tensor.fromNested([[2, 1], [0, 3], [5, 4]])
+ * console.log(Train.accuracy(logits, Tensor.fromNested([0, 1, 1]))) // 0.6666666666666666
+ *
+ * @category metrics
+ */
+export const accuracy: Metric = (predictions, targets) => {
+  if (predictions.shape.length !== 2) {
+    throw new RangeError(`Train.accuracy: predictions must be [batch, classes], got ${Tensor.showShape(predictions.shape)}`)
+  }
+  const [batch, classes] = predictions.shape as readonly [number, number]
+  const oneHot = targets.shape.length === 2
+  if (oneHot ? targets.shape[0] !== batch || targets.shape[1] !== classes : targets.shape.length !== 1 || targets.shape[0] !== batch) {
+    throw new RangeError(
+      `Train.accuracy: predictions ${Tensor.showShape(predictions.shape)} and targets ${Tensor.showShape(targets.shape)} do not match`
+    )
+  }
+  let correct = 0
+  for (let i = 0; i < batch; i++) {
+    const predicted = argmaxRow(predictions.data, i * classes, classes)
+    const actual = oneHot ? argmaxRow(targets.data, i * classes, classes) : targets.data[i]
+    if (predicted === actual) correct++
+  }
+  return batch === 0 ? 0 : correct / batch
+}
+
+// -------------------------------------------------------------------------------------
+// training
+// -------------------------------------------------------------------------------------
+
+const lossValue = (loss: Tensor.Tensor, where: string): number => {
+  if (!Tensor.isTensor(loss) || loss.size !== 1) {
+    throw new RangeError(`Train.fit: the loss must be a scalar tensor, got ${Tensor.isTensor(loss) ? Tensor.showShape(loss.shape) : typeof loss} ${where}`)
+  }
+  const v = loss.data[0] as number
+  if (!Number.isFinite(v)) throw new RangeError(`Train.fit: the loss is not finite (${v}) ${where}`)
+  return v
+}
+
+const ONE = Tensor.scalar(1)
+
+/**
+ * Evaluates the mean loss and the metrics of a model on a dataset, in batches.
+ *
+ * @example
+ * import { Layer, Tensor, Train, ops } from 'backprop-lens'
+ *
+ * const { model, init } = Layer.mlp([2, 3])
+ * const data = { inputs: Tensor.zeros([4, 2]), targets: Tensor.fromNested([0, 1, 2, 0]) }
+ * const result = Train.evaluate(model, init(0), ops.softmaxCrossEntropy, data, { accuracy: Train.accuracy })
+ * console.log(result.loss.toFixed(4), result.metrics.accuracy) // 1.0986 0.5
+ *
+ * @category training
+ */
+export const evaluate = <P>(
+  model: Para<P, Tensor.Tensor, Tensor.Tensor>,
+  params: P,
+  loss: Loss,
+  data: Dataset,
+  metrics: Readonly<Record<string, Metric>> = {},
+  batchSize = 1000
+): { readonly loss: number; readonly metrics: Readonly<Record<string, number>> } => {
+  const n = data.inputs.shape[0] ?? 0
+  let total = 0
+  const sums: Record<string, number> = {}
+  for (const name of Object.keys(metrics)) sums[name] = 0
+  for (let start = 0; start < n; start += batchSize) {
+    const idx = Array.from({ length: Math.min(batchSize, n - start) }, (_, i) => start + i)
+    const x = take(data.inputs, idx)
+    const y = take(data.targets, idx)
+    const predictions = Lens.evaluate(model, [params, x])
+    total += lossValue(Lens.evaluate(loss(y), predictions), 'on the evaluation data') * idx.length
+    for (const [name, metric] of Object.entries(metrics)) sums[name] = (sums[name] as number) + metric(predictions, y) * idx.length
+  }
+  const out: Record<string, number> = {}
+  for (const name of Object.keys(metrics)) out[name] = n === 0 ? 0 : (sums[name] as number) / n
+  return { loss: n === 0 ? 0 : total / n, metrics: out }
+}
+
+/**
+ * Trains `model` from `params` with `optimizer` for `epochs` passes over `data`, in
+ * shuffled minibatches of `batchSize` (the last one may be smaller). Stops with a
+ * `RangeError` naming the epoch and step if the loss stops being finite.
+ *
+ * @example
+ * import { Layer, Optimizer, Tensor, Train, ops } from 'backprop-lens'
+ *
+ * // Learn y = class of (x > 0) from 64 points.
+ * const xs = Tensor.randomUniform([64, 1], { seed: 1, low: -1, high: 1 })
+ * const ys = Tensor.make([64], Array.from(xs.data, (x) => (x > 0 ? 1 : 0)))
+ * const { model, init } = Layer.mlp([1, 8, 2])
+ * const { history } = Train.fit({
+ *   model, loss: ops.softmaxCrossEntropy, optimizer: Optimizer.adam({ lr: 0.05 }), params: init(0),
+ *   data: { inputs: xs, targets: ys }, validation: { inputs: xs, targets: ys },
+ *   epochs: 20, batchSize: 16, seed: 2, metrics: { accuracy: Train.accuracy }
+ * })
+ * console.log(history.length, (history[19]?.metrics.accuracy ?? 0) > 0.9) // 20 true
+ *
+ * @category training
+ */
+export const fit = <P, S>(options: FitOptions<P, S>): FitResult<P, S> => {
+  const { model, loss, optimizer, data, epochs, batchSize, seed } = options
+  if (!Number.isInteger(epochs) || epochs < 0) throw new RangeError(`Train.fit: epochs must be a non-negative integer, got ${epochs}`)
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`Train.fit: batchSize must be a positive integer, got ${batchSize}`)
+  const n = data.inputs.shape[0] ?? 0
+  if (data.targets.shape[0] !== n) {
+    throw new RangeError(
+      `Train.fit: inputs ${Tensor.showShape(data.inputs.shape)} and targets ${Tensor.showShape(data.targets.shape)} have different numbers of examples`
+    )
+  }
+  const stepsPerEpoch = Math.ceil(n / batchSize)
+  let params = options.params
+  let state = optimizer.init(params)
+  const history: Array<EpochRecord> = []
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    const started = performance.now()
+    const order = permutation(n, seed * 7919 + epoch)
+    let total = 0
+    for (let step = 0; step < stepsPerEpoch; step++) {
+      const idx = order.slice(step * batchSize, (step + 1) * batchSize)
+      const x = take(data.inputs, idx)
+      const y = take(data.targets, idx)
+      const [predictions, pullModel] = Lens.vjp(model, [params, x])
+      const [l, pullLoss] = Lens.vjp(loss(y), predictions)
+      const value = lossValue(l, `at epoch ${epoch}, step ${step}`)
+      const dPredictions = pullLoss(ONE)
+      const [dParams] = pullModel(dPredictions)
+      ;[params, state] = optimizer.step(state, params, dParams)
+      total += value * idx.length
+      options.onStep?.({ epoch, step, stepsPerEpoch, loss: value })
+    }
+    const milliseconds = performance.now() - started
+    const validation = options.validation
+    const scored = validation === undefined ? undefined : evaluate(model, params, loss, validation, options.metrics ?? {})
+    const record: EpochRecord =
+      scored === undefined
+        ? { epoch, loss: n === 0 ? 0 : total / n, metrics: {}, milliseconds }
+        : { epoch, loss: n === 0 ? 0 : total / n, validationLoss: scored.loss, metrics: scored.metrics, milliseconds }
+    history.push(record)
+    options.onEpoch?.(record)
+  }
+  return { params, state, history }
+}

@@ -1,0 +1,106 @@
+import { beforeAll, describe, expect, it } from 'vitest'
+import { Layer, Lens, Optimizer, Tensor, Train, ops } from '../src/index.js'
+import { type Digits, loadSplit } from '../docs/examples/mnist-data.js'
+
+describe('Train helpers', () => {
+  it('take gathers examples along the first axis and checks indices', () => {
+    const t = Tensor.fromNested([[1, 2], [3, 4], [5, 6]])
+    expect(Tensor.toNested(Train.take(t, [2, 0, 2]))).toEqual([[5, 6], [1, 2], [5, 6]])
+    expect(() => Train.take(t, [3])).toThrow('Train.take: index 3 out of range for 3 examples (shape [3,2])')
+  })
+
+  it('permutation is a seeded permutation', () => {
+    const p = Train.permutation(100, 5)
+    expect([...p].sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i))
+    expect(Train.permutation(100, 5)).toEqual(p)
+    expect(Train.permutation(100, 6)).not.toEqual(p)
+  })
+
+  it('accuracy counts argmax hits against class indices or one-hot rows', () => {
+    const logits = Tensor.fromNested([[2, 1, 0], [0, 3, 1], [5, 4, 9], [1, 0, 0]])
+    expect(Train.accuracy(logits, Tensor.fromNested([0, 1, 1, 2]))).toBe(0.5)
+    expect(Train.accuracy(logits, Tensor.fromNested([[1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 1, 0]]))).toBe(0.75)
+    expect(() => Train.accuracy(logits, Tensor.fromNested([0, 1]))).toThrow(
+      'Train.accuracy: predictions [4,3] and targets [2] do not match'
+    )
+  })
+})
+
+describe('Train.fit', () => {
+  const xs = Tensor.randomUniform([64, 2], { seed: 1, low: -1, high: 1 })
+  const ys = Tensor.make([64], Array.from({ length: 64 }, (_, i) => ((xs.data[2 * i] as number) * (xs.data[2 * i + 1] as number) > 0 ? 1 : 0)))
+  const { model, init } = Layer.mlp([2, 16, 2], { activation: 'tanh' })
+  const base = {
+    model,
+    loss: ops.softmaxCrossEntropy,
+    optimizer: Optimizer.adam({ lr: 0.03 }),
+    params: init(3),
+    data: { inputs: xs, targets: ys },
+    batchSize: 16,
+    seed: 4
+  }
+
+  it('is deterministic for a seed and calls back once per step and epoch', () => {
+    const steps: Array<string> = []
+    const epochs: Array<number> = []
+    const a = Train.fit({ ...base, epochs: 3, onStep: (s) => steps.push(`${s.epoch}.${s.step}/${s.stepsPerEpoch}`), onEpoch: (r) => epochs.push(r.epoch) })
+    const b = Train.fit({ ...base, epochs: 3 })
+    expect(steps).toEqual(['0.0/4', '0.1/4', '0.2/4', '0.3/4', '1.0/4', '1.1/4', '1.2/4', '1.3/4', '2.0/4', '2.1/4', '2.2/4', '2.3/4'])
+    expect(epochs).toEqual([0, 1, 2])
+    expect(a.history.map((r) => r.loss)).toEqual(b.history.map((r) => r.loss))
+    expect(a.params.layers[0]?.W.data).toEqual(b.params.layers[0]?.W.data)
+    const c = Train.fit({ ...base, epochs: 3, seed: 5 })
+    expect(c.params.layers[0]?.W.data).not.toEqual(a.params.layers[0]?.W.data)
+  })
+
+  it('learns XOR-like quadrants: the loss falls', () => {
+    const { history } = Train.fit({ ...base, epochs: 60, validation: { inputs: xs, targets: ys }, metrics: { accuracy: Train.accuracy } })
+    expect(history[59]!.loss).toBeLessThan(history[0]!.loss / 2)
+    expect(history[59]!.metrics.accuracy).toBeGreaterThan(0.9)
+  })
+
+  it('stops on a non-finite loss with the epoch and step', () => {
+    let calls = 0
+    const poisoned: Train.Loss = (targets) => {
+      const inner = ops.softmaxCrossEntropy(targets)
+      return Lens.make({
+        forward: (x) => (++calls === 6 ? Tensor.unsafeFromData([], new Float64Array([NaN])) : Lens.evaluate(inner, x)),
+        backward: (x, dy) => Lens.backPropagateConst(inner, dy, x)
+      })
+    }
+    expect(() => Train.fit({ ...base, loss: poisoned, epochs: 3 })).toThrow('Train.fit: the loss is not finite (NaN) at epoch 1, step 1')
+  })
+
+  it('rejects mismatched data and bad settings', () => {
+    expect(() => Train.fit({ ...base, epochs: 1, data: { inputs: xs, targets: Tensor.zeros([10]) } })).toThrow(
+      'Train.fit: inputs [64,2] and targets [10] have different numbers of examples'
+    )
+    expect(() => Train.fit({ ...base, epochs: 1, batchSize: 0 })).toThrow('Train.fit: batchSize must be a positive integer, got 0')
+  })
+})
+
+describe('MNIST (a small run on real digits)', () => {
+  let data: { readonly train: Digits; readonly test: Digits }
+  beforeAll(() => {
+    data = loadSplit({ train: 1000, test: 300, seed: 11 })
+  })
+
+  it('the loss falls and test accuracy beats chance (10%) by a wide margin', () => {
+    const { model, init } = Layer.mlp([784, 32, 10])
+    const { history } = Train.fit({
+      model,
+      loss: ops.softmaxCrossEntropy,
+      optimizer: Optimizer.adam({ lr: 2e-3 }),
+      params: init(1),
+      data: data.train,
+      validation: data.test,
+      epochs: 4,
+      batchSize: 32,
+      seed: 1,
+      metrics: { accuracy: Train.accuracy }
+    })
+    expect(history[3]!.loss).toBeLessThan(history[0]!.loss * 0.6)
+    expect(history[3]!.validationLoss).toBeLessThan(history[0]!.validationLoss!)
+    expect(history[3]!.metrics.accuracy).toBeGreaterThan(0.75)
+  })
+})
