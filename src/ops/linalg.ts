@@ -13,8 +13,9 @@
 import * as Lens from '../Lens.js'
 import { type Shape, Tensor, showShape, unsafeFromData } from '../Tensor.js'
 import * as K from '../kernels-linalg.js'
+import type { TensorPair } from './binary.js'
 
-type Pair = readonly [Tensor, Tensor]
+type Pair = TensorPair
 
 // -------------------------------------------------------------------------------------
 // helpers
@@ -233,7 +234,7 @@ const gradB = (p: Product, a: Tensor, b: Tensor, dy: Float64Array): Tensor => {
  *
  * @category linear algebra
  */
-export const matmul: Lens.Lens<Pair, Tensor> = Lens.make<Pair, Tensor>({
+export const matmul: Lens.Lens<TensorPair, Tensor> = Lens.make<TensorPair, Tensor>({
   forward: (x) => {
     const [a, b] = expectPair('ops.matmul', x)
     return productForward('ops.matmul', a, b)

@@ -37,7 +37,9 @@ import { expectFinite, expectInteger, expectTensor } from './linalg.js'
  * @category reductions
  */
 export interface ReduceOptions {
+  /** The axis or axes to reduce (negative counts from the end); all axes when omitted, none for `[]`. */
   readonly axes?: number | ReadonlyArray<number> | undefined
+  /** Keep the reduced axes as axes of length 1 (default `false`). */
   readonly keepDims?: boolean | undefined
 }
 
