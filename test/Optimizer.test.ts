@@ -148,7 +148,7 @@ describe('Optimizer.sgd (law 18)', () => {
     const DenseSpace: VectorSpace.VectorSpace<Dense> = VectorSpace.struct({ W: VectorSpace.tensor, b: VectorSpace.tensor })
     const entries = (n: number) => fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: n, maxLength: n })
     fc.assert(
-      fc.property(entries(6), entries(2), entries(12), entries(8), lr, (w, bias, xs, ys) => {
+      fc.property(entries(6), entries(2), entries(12), entries(8), (w, bias, xs, ys) => {
         const x = Tensor.make([4, 3], xs)
         const y = Tensor.make([4, 2], ys)
         const loss: Lens.Lens<Dense, Tensor.Tensor> = Lens.pipe(
