@@ -250,7 +250,9 @@ const flatten = <V>(op: string, what: string, V: VectorSpace.VectorSpace<V>, val
 const assertFinite = (op: string, what: string, where: string, xs: Float64Array): void => {
   for (let i = 0; i < xs.length; i++) {
     const v = xs[i] as number
-    if (!Number.isFinite(v)) throw new RangeError(`${op}: ${what} coordinate ${i} is ${describeValue(v)} ${where}`)
+    if (!Number.isFinite(v)) {
+      throw new RangeError(`${op}: ${what} coordinate ${i} is ${describeValue(v)}${where === '' ? '' : ` ${where}`}`)
+    }
   }
 }
 
@@ -396,7 +398,7 @@ const isKink = (kinkTolerance: number, sPlus: number, sMinus: number): boolean =
  * directions `u` and `v`, analytic `⟨bwd(L)(x, v), u⟩` against the central difference
  * `⟨v, fwd(x + h·u) − fwd(x − h·u)⟩ / 2h`, with a kink guard on the one-sided differences.
  * Throws (naming the coordinate) if the input, an output at `x` or `x ± h·u`, or the
- * gradient is not finite, and passes on any error the lens throws, saying where.
+ * gradient is not finite, and rethrows any error the lens throws (same class), saying where.
  *
  * @example
  * import { Gradcheck, Lens, Scalar } from 'backprop-lens'
