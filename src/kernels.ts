@@ -241,11 +241,29 @@ export const broadcast = (
   outSize: number
 ): Float64Array => {
   const out = new Float64Array(outSize)
-  if (a.length === outSize && b.length === outSize) run(op, a, 0, 1, b, 0, 1, out, 0, outSize)
-  else if (b.length === 1 && a.length === outSize) run(op, a, 0, 1, b, 0, 0, out, 0, outSize)
-  else if (a.length === 1 && b.length === outSize) run(op, a, 0, 0, b, 0, 1, out, 0, outSize)
+  const na = a.length
+  const nb = b.length
+  if (na === outSize && nb === outSize) run(op, a, 0, 1, b, 0, 1, out, 0, outSize)
+  else if (nb === 1 && na === outSize) run(op, a, 0, 1, b, 0, 0, out, 0, outSize)
+  else if (na === 1 && nb === outSize) run(op, a, 0, 0, b, 0, 1, out, 0, outSize)
+  else if (na === outSize && isTrailing(bShape, outShape)) for (let o = 0; o < outSize; o += nb) run(op, a, o, 1, b, 0, 1, out, o, nb)
+  else if (nb === outSize && isTrailing(aShape, outShape)) for (let o = 0; o < outSize; o += na) run(op, a, 0, 1, b, o, 1, out, o, na)
   else runNest(op, a, b, out, nest(aShape, bShape, outShape))
   return out
+}
+
+/**
+ * Whether `inner`, without its leading 1s, is the trailing part of `outer` (a row that
+ * repeats along the leading axes: the bias of `[n, k] + [k]`), and not empty.
+ */
+const isTrailing = (inner: Shape, outer: Shape): boolean => {
+  let start = 0
+  while (start < inner.length && inner[start] === 1) start++
+  const n = inner.length - start
+  if (n === 0 || n > outer.length) return false
+  const shift = outer.length - inner.length
+  for (let i = start; i < inner.length; i++) if (inner[i] !== outer[i + shift]) return false
+  return true
 }
 
 /**
@@ -261,6 +279,12 @@ export const sumTo = (dy: Float64Array, fromShape: Shape, toShape: Shape, toSize
     let s = 0
     for (let i = 0; i < dy.length; i++) s += dy[i] as number
     out[0] = s
+    return out
+  }
+  if (isTrailing(toShape, fromShape)) {
+    // A row repeated along the leading axes (a bias): add the rows up.
+    const total = dy.length
+    for (let o = 0; o < total; o += toSize) for (let j = 0; j < toSize; j++) out[j] = (out[j] as number) + (dy[o + j] as number)
     return out
   }
   // The nest of `out` broadcast against `dy`: `sa` walks `out` (0 on summed axes).
