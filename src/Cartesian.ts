@@ -149,112 +149,46 @@ const passThrough: Pullback = (d) => d
  * they sit in a flat program; but their branches may contain more of them, nested to any
  * depth (`fanout(pipe(fanout(…), …), …)`). Running a branch by calling its plan's `vjp`
  * would use native stack per level of nesting, so the steps of `split` and `fanout` are
- * known by their nodes, and a whole nest is run by one loop with explicit stacks, forward
- * ({@link runNode}) and backward ({@link runBack}).
+ * known by their nodes, and a deep nest is run by one loop with explicit stacks, forward
+ * ({@link runNode}) and backward ({@link runBack}). A node whose branches are shallow runs
+ * directly ({@link directVjp}), which is the common case and allocates little.
  */
 class Node {
-  /** Whether both branches are leaves (see {@link classify}); decided at the first run. */
+  /** Whether both branches are shallow (not {@link GENERAL}); decided at the first run. */
   direct = UNKNOWN
-  leftKind = UNKNOWN
-  rightKind = UNKNOWN
-  leftStep: I.Plan | null = null
-  rightStep: I.Plan | null = null
+  /** Whether both branches are single steps ({@link leafOnly}); decided when first asked. */
+  simple = UNKNOWN
+  readonly left: Branch
+  readonly right: Branch
   constructor(
     readonly op: string,
     /** fanout: both branches read the same input, and their cotangents are added. */
     readonly add: ((x: unknown, y: unknown) => unknown) | null,
-    readonly left: I.AnyLens,
-    readonly right: I.AnyLens
-  ) {}
+    left: I.AnyLens,
+    right: I.AnyLens
+  ) {
+    this.left = new Branch(left)
+    this.right = new Branch(right)
+  }
 }
 
 const UNKNOWN = -1
-/** Kinds of branch: the identity, one primitive step, one VJP step (not a split or fanout), anything else. */
+/** Kinds of branch. Shallow: the identity, one primitive step, one VJP step (not a split or fanout). */
 const LEAF_ID = 0
 const LEAF_PRIM = 1
 const LEAF_VJP = 2
-const GENERAL = 3
+/** Shallow: a tape whose only nested splits and fanouts have single-step branches. */
+const FLAT = 3
+/** Shallow: a program with a hand-written CPS lens, run through `Cont` by `vjpLens`. */
+const RAW_BRANCH = 4
+/** Deep: a tape with nested splits or fanouts that are not simple; run by the interpreter. */
+const GENERAL = 5
 
-/**
- * Decides (once; plans are immutable) whether a node's branches are leaves. A node whose
- * branches are both leaves runs directly, without the interpreter's stacks and records:
- * the common case (`fanout(id(), f)`, `split(f, g)` of primitives) allocates little.
- */
-const classify = (node: Node): boolean => {
-  if (node.direct === UNKNOWN) {
-    const kind = (lens: I.AnyLens): readonly [number, I.Plan | null] => {
-      const program = I.programOf(lens)
-      if (!program.tape) return [GENERAL, null]
-      if (program.steps.length === 0) return [LEAF_ID, null]
-      const step = program.steps[0] as I.Plan
-      if (program.steps.length > 1) return [GENERAL, null]
-      if (step.tag === I.PRIM) return [LEAF_PRIM, step]
-      return nodeOf(step) !== undefined ? [GENERAL, null] : [LEAF_VJP, step]
-    }
-    const [lk, ls] = kind(node.left)
-    const [rk, rs] = kind(node.right)
-    node.leftKind = lk
-    node.leftStep = ls
-    node.rightKind = rk
-    node.rightStep = rs
-    node.direct = lk !== GENERAL && rk !== GENERAL ? 1 : 0
-  }
-  return node.direct === 1
-}
-
-/** A leaf branch forward. */
-const leafForward = (kind: number, step: I.Plan | null, x: unknown): unknown => {
-  if (kind === LEAF_ID) return x
-  const s = step as I.Plan
-  if (s.forward !== null) return s.forward(x)
-  return (s.vjp as (a: unknown) => readonly [unknown, Pullback])(x)[0]
-}
-
-/** A leaf branch forward, with what its backward pass needs: the output, or the VJP's pullback. */
-const leafRecord = (kind: number, step: I.Plan | null, x: unknown): readonly [unknown, Pullback | null] => {
-  if (kind === LEAF_ID) return [x, null]
-  const s = step as I.Plan
-  if (kind === LEAF_PRIM) return [(s.forward as (a: unknown) => unknown)(x), null]
-  return (s.vjp as (a: unknown) => readonly [unknown, Pullback])(x)
-}
-
-/** A leaf branch backward. */
-const leafBack = (kind: number, step: I.Plan | null, x: unknown, y: unknown, pullback: Pullback | null, dy: unknown): unknown => {
-  if (kind === LEAF_ID) return dy
-  if (kind === LEAF_PRIM) return ((step as I.Plan).backward as (a: unknown, db: unknown, b: unknown) => unknown)(x, dy, y)
-  return (pullback as Pullback)(dy)
-}
-
-/** Forward pass of a node whose branches are leaves. */
-const directForward = (node: Node, a: unknown): Pair => {
-  if (node.add === null) {
-    const pair = asPair(node.op, 'the input', a)
-    return [leafForward(node.leftKind, node.leftStep, pair[0]), leafForward(node.rightKind, node.rightStep, pair[1])]
-  }
-  return [leafForward(node.leftKind, node.leftStep, a), leafForward(node.rightKind, node.rightStep, a)]
-}
-
-/** Output and pullback of a node whose branches are leaves. */
-const directVjp = (node: Node, a: unknown): readonly [Pair, Pullback] => {
-  let x0 = a
-  let x1 = a
-  if (node.add === null) {
-    const pair = asPair(node.op, 'the input', a)
-    x0 = pair[0]
-    x1 = pair[1]
-  }
-  const { leftKind, leftStep, rightKind, rightStep, add, op } = node
-  const [y0, p0] = leafRecord(leftKind, leftStep, x0)
-  const [y1, p1] = leafRecord(rightKind, rightStep, x1)
-  return [
-    [y0, y1],
-    (d) => {
-      const pair = asPair(op, 'the output cotangent', d)
-      const d0 = leafBack(leftKind, leftStep, x0, y0, p0, pair[0])
-      const d1 = leafBack(rightKind, rightStep, x1, y1, p1, pair[1])
-      return add === null ? [d0, d1] : add(d0, d1)
-    }
-  ]
+class Branch {
+  kind = UNKNOWN
+  step: I.Plan | null = null
+  steps: ReadonlyArray<I.Plan> = []
+  constructor(readonly lens: I.AnyLens) {}
 }
 
 /**
@@ -265,6 +199,160 @@ const directVjp = (node: Node, a: unknown): readonly [Pair, Pullback] => {
 const NODE: unique symbol = Symbol('backprop-lens/Cartesian/node')
 type Marked = { readonly [NODE]?: Node }
 const nodeOf = (step: I.Plan): Node | undefined => (step.vjp === null ? undefined : (step.vjp as Marked)[NODE])
+
+/** A lens that is the identity or one step that is not a split or fanout (no recursion). */
+const leafOnly = (lens: I.AnyLens): boolean => {
+  const program = I.programOf(lens)
+  if (!program.tape || program.steps.length > 1) return false
+  const step = program.steps[0]
+  return step === undefined || step.tag === I.PRIM || nodeOf(step) === undefined
+}
+
+const isSimple = (node: Node): boolean => {
+  if (node.simple === UNKNOWN) node.simple = leafOnly(node.left.lens) && leafOnly(node.right.lens) ? 1 : 0
+  return node.simple === 1
+}
+
+/** Tapes whose nested splits and fanouts are all simple, so that running them natively stays shallow. */
+const flatPrograms = new WeakMap<I.Program, boolean>()
+const isFlat = (program: I.Program): boolean => {
+  let flat = flatPrograms.get(program)
+  if (flat === undefined) {
+    flat = program.tape
+    for (const step of program.steps) {
+      const child = nodeOf(step)
+      if (child !== undefined && !isSimple(child)) {
+        flat = false
+        break
+      }
+    }
+    flatPrograms.set(program, flat)
+  }
+  return flat
+}
+
+const classifyBranch = (branch: Branch): void => {
+  const program = I.programOf(branch.lens)
+  const steps = program.steps
+  branch.steps = steps
+  const first = steps[0]
+  if (!program.tape) branch.kind = RAW_BRANCH
+  else if (first === undefined) branch.kind = LEAF_ID
+  else if (steps.length === 1 && first.tag === I.PRIM) branch.kind = LEAF_PRIM
+  else if (steps.length === 1 && nodeOf(first) === undefined) branch.kind = LEAF_VJP
+  else branch.kind = isFlat(program) ? FLAT : GENERAL
+  if (branch.kind === LEAF_PRIM || branch.kind === LEAF_VJP) branch.step = first as I.Plan
+}
+
+/** Decides (once; plans are immutable) whether a node runs directly: both branches shallow. */
+const classify = (node: Node): boolean => {
+  if (node.direct === UNKNOWN) {
+    classifyBranch(node.left)
+    classifyBranch(node.right)
+    node.direct = node.left.kind !== GENERAL && node.right.kind !== GENERAL ? 1 : 0
+  }
+  return node.direct === 1
+}
+
+type Vjp = (a: unknown) => readonly [unknown, Pullback]
+type Bwd = (a: unknown, db: unknown, b: unknown) => unknown
+
+/** A shallow branch forward. */
+const branchForward = (branch: Branch, x: unknown): unknown => {
+  switch (branch.kind) {
+    case LEAF_ID:
+      return x
+    case LEAF_PRIM:
+    case LEAF_VJP: {
+      const step = branch.step as I.Plan
+      return step.forward !== null ? step.forward(x) : (step.vjp as Vjp)(x)[0]
+    }
+    case FLAT:
+      return I.forwardOnly(branch.steps, 0, branch.steps.length, x)
+    default:
+      return I.evaluateLens(branch.lens, x)
+  }
+}
+
+/** A shallow branch forward, with what its backward pass needs besides its input and output. */
+const branchRecord = (branch: Branch, x: unknown): readonly [unknown, unknown] => {
+  switch (branch.kind) {
+    case LEAF_ID:
+      return [x, null]
+    case LEAF_PRIM:
+      return [((branch.step as I.Plan).forward as (a: unknown) => unknown)(x), null]
+    case LEAF_VJP:
+      return ((branch.step as I.Plan).vjp as Vjp)(x)
+    case FLAT: {
+      const tape = I.record(branch.steps, 0, branch.steps.length, x)
+      return [I.output(tape), tape]
+    }
+    default:
+      return I.vjpLens(branch.lens, x)
+  }
+}
+
+/** A shallow branch backward. */
+const branchBack = (branch: Branch, x: unknown, y: unknown, aux: unknown, dy: unknown): unknown => {
+  switch (branch.kind) {
+    case LEAF_ID:
+      return dy
+    case LEAF_PRIM:
+      return ((branch.step as I.Plan).backward as Bwd)(x, dy, y)
+    case FLAT:
+      return I.replay(aux as I.Tape, dy)
+    default:
+      return (aux as Pullback)(dy)
+  }
+}
+
+/** A shallow branch's pullback as a function. */
+const branchPullback = (branch: Branch, x: unknown, y: unknown, aux: unknown): Pullback => {
+  switch (branch.kind) {
+    case LEAF_ID:
+      return passThrough
+    case LEAF_PRIM: {
+      const backward = (branch.step as I.Plan).backward as Bwd
+      return (dy) => backward(x, dy, y)
+    }
+    case FLAT:
+      return (dy) => I.replay(aux as I.Tape, dy)
+    default:
+      return aux as Pullback
+  }
+}
+
+/** Forward pass of a node whose branches are shallow. */
+const directForward = (node: Node, a: unknown): Pair => {
+  if (node.add === null) {
+    const pair = asPair(node.op, 'the input', a)
+    return [branchForward(node.left, pair[0]), branchForward(node.right, pair[1])]
+  }
+  return [branchForward(node.left, a), branchForward(node.right, a)]
+}
+
+/** Output and pullback of a node whose branches are shallow. */
+const directVjp = (node: Node, a: unknown): readonly [Pair, Pullback] => {
+  let x0 = a
+  let x1 = a
+  if (node.add === null) {
+    const pair = asPair(node.op, 'the input', a)
+    x0 = pair[0]
+    x1 = pair[1]
+  }
+  const { left, right, add, op } = node
+  const [y0, aux0] = branchRecord(left, x0)
+  const [y1, aux1] = branchRecord(right, x1)
+  return [
+    [y0, y1],
+    (d) => {
+      const pair = asPair(op, 'the output cotangent', d)
+      const d0 = branchBack(left, x0, y0, aux0, pair[0])
+      const d1 = branchBack(right, x1, y1, aux1, pair[1])
+      return add === null ? [d0, d1] : add(d0, d1)
+    }
+  ]
+}
 
 /** A recorded run of a tape program: step inputs (and the output), and per step what its backward pass needs. */
 class SeqRec {
@@ -315,13 +403,13 @@ const RESUME = 4
 
 /**
  * Runs a split or fanout forward on `a`, nested ones included, in constant native stack;
- * with `recording`, also returns the record its backward pass replays. A branch that
- * contains a hand-written lens (no tape) goes through `vjpLens`/`evaluateLens`.
+ * with `recording`, also returns the record its backward pass replays. Nodes on the way
+ * are classified (`classify`) before they are entered.
  */
 const runNode = (root: Node, a: unknown, recording: boolean): readonly [unknown, PairRec | null] => {
   const stack: Array<Frame> = [new Frame(PAIR_FRAME, root, a, null, null, null)]
   let mode = ENTER
-  let lens: I.AnyLens = root.left
+  let branch: Branch = root.left
   let v: unknown = a
   let back: Pullback | SeqRec | PairRec | undefined = undefined
   for (;;) {
@@ -337,36 +425,25 @@ const runNode = (root: Node, a: unknown, recording: boolean): readonly [unknown,
         } else {
           v = top.input
         }
-        lens = node.left
+        branch = node.left
         mode = CALL
         break
       }
       case CALL: {
-        // run `lens` on `v` as a branch of the pair frame on top
-        const program = I.programOf(lens)
-        const steps = program.steps
+        // run `branch` on `v`, as a branch of the pair frame on top
         mode = RETURN
-        if (!program.tape) {
-          if (recording) {
-            const out = I.vjpLens(lens, v)
-            v = out[0]
-            back = out[1]
-          } else {
-            v = I.evaluateLens(lens, v)
-          }
-        } else if (steps.length === 0) {
-          back = passThrough
-        } else if (steps.length === 1 && (steps[0] as I.Plan).tag === I.PRIM) {
-          const step = steps[0] as I.Plan
-          const x = v
-          const y = (step.forward as (a: unknown) => unknown)(x)
-          const backward = step.backward as (a: unknown, db: unknown, b: unknown) => unknown
-          if (recording) back = (dy) => backward(x, dy, y)
-          v = y
-        } else {
+        if (branch.kind === GENERAL) {
+          const steps = branch.steps
           const n = steps.length
           stack.push(new Frame(SEQ_FRAME, null, null, steps, recording ? new Array(n + 1) : null, recording ? new Array(n) : null))
           mode = STEP
+        } else if (recording) {
+          const x = v
+          const [y, aux] = branchRecord(branch, x)
+          v = y
+          back = branchPullback(branch, x, y, aux)
+        } else {
+          v = branchForward(branch, v)
         }
         break
       }
@@ -415,7 +492,7 @@ const runNode = (root: Node, a: unknown, recording: boolean): readonly [unknown,
           top.left = v
           top.leftBack = back as Pullback | SeqRec | undefined
           v = node.add === null ? (top.input as Pair)[1] : top.input
-          lens = node.right
+          branch = node.right
           mode = CALL
         } else {
           stack.pop()
