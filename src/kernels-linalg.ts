@@ -638,3 +638,107 @@ export const softmaxBackwardAxis = (
   }
   return dx
 }
+
+// -------------------------------------------------------------------------------------
+// fused reductions over one run of axes: src seen as [outer, mid, inner]
+// -------------------------------------------------------------------------------------
+
+/**
+ * `[outer, mid, inner]` when the reduced axes of `shape` form one run (after merging axes of
+ * length 1), so one fused loop nest can do what {@link reduceAxes} and {@link expandAxes}
+ * do in several passes; `null` otherwise (no reduced axis, or several runs).
+ *
+ * @internal
+ */
+export const singleRun = (shape: ReadonlyArray<number>, reduced: ReadonlyArray<boolean>): readonly [number, number, number] | null => {
+  const rs = runs(shape, reduced)
+  if (rs.length !== 1) return null
+  const [start, end] = rs[0] as readonly [number, number]
+  return [product(shape, 0, start), product(shape, start, end), product(shape, end)]
+}
+
+/**
+ * The backward pass of a maximum over the middle axis: the cotangent goes to the elements
+ * equal to the maximum `y`, split evenly between ties.
+ *
+ * @internal
+ */
+export const maxBackwardAxis = (
+  x: Float64Array,
+  y: Float64Array,
+  dy: Float64Array,
+  outer: number,
+  mid: number,
+  inner: number
+): Float64Array => {
+  const dx = new Float64Array(x.length)
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < inner; j++) {
+      const base = o * mid * inner + j
+      const top = y[o * inner + j] as number
+      let ties = 0
+      for (let r = 0; r < mid; r++) if (x[base + r * inner] === top) ties++
+      if (ties === 0) continue
+      const share = (dy[o * inner + j] as number) / ties
+      for (let r = 0; r < mid; r++) if (x[base + r * inner] === top) dx[base + r * inner] = share
+    }
+  }
+  return dx
+}
+
+/**
+ * Log-sum-exp over the middle axis as its two stable parts: the maximum `top` and
+ * `logS = log Σ exp(x − top)` (the result is `top + logS`); a non-finite maximum shifts by 0.
+ *
+ * @internal
+ */
+export const logSumExpAxis = (
+  src: Float64Array,
+  outer: number,
+  mid: number,
+  inner: number
+): { readonly top: Float64Array; readonly logS: Float64Array } => {
+  const top = maxAxis(src, outer, mid, inner)
+  const logS = new Float64Array(outer * inner)
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < inner; j++) {
+      const base = o * mid * inner + j
+      const m = top[o * inner + j] as number
+      const shift = Number.isFinite(m) ? m : 0
+      if (shift !== m) top[o * inner + j] = shift
+      let s = 0
+      for (let r = 0; r < mid; r++) s += Math.exp((src[base + r * inner] as number) - shift)
+      logS[o * inner + j] = Math.log(s)
+    }
+  }
+  return { top, logS }
+}
+
+/**
+ * The backward pass of {@link logSumExpAxis}: `dx = dy · exp(x − top − logS)`, the softmax
+ * weights recomputed from the two stable parts.
+ *
+ * @internal
+ */
+export const logSumExpBackwardAxis = (
+  x: Float64Array,
+  top: Float64Array,
+  logS: Float64Array,
+  dy: Float64Array,
+  outer: number,
+  mid: number,
+  inner: number
+): Float64Array => {
+  const dx = new Float64Array(x.length)
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < inner; j++) {
+      const base = o * mid * inner + j
+      const at = o * inner + j
+      const m = top[at] as number
+      const l = logS[at] as number
+      const g = dy[at] as number
+      for (let r = 0; r < mid; r++) dx[base + r * inner] = g * Math.exp((x[base + r * inner] as number) - m - l)
+    }
+  }
+  return dx
+}

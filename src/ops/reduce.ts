@@ -197,6 +197,9 @@ export const max = (options?: ReduceOptions): Lens.Lens<Tensor, Tensor> => {
     backward: (x, dy, y) => {
       const red = resolve(op, axes, keepDims, x.shape)
       const xs = x.data
+      const run = K.singleRun(x.shape, red.reduced)
+      if (run !== null) return unsafeFromData(x.shape, K.maxBackwardAxis(xs, y.data, dy.data, run[0], run[1], run[2]))
+      // several runs of axes: ties are counted over the whole group, so expand and count
       const top = K.expandAxes(y.data, x.shape, red.reduced)
       const hit = new Float64Array(xs.length)
       for (let i = 0; i < xs.length; i++) hit[i] = xs[i] === top[i] ? 1 : 0
@@ -226,33 +229,44 @@ export const max = (options?: ReduceOptions): Lens.Lens<Tensor, Tensor> => {
 export const logSumExp = (options?: ReduceOptions): Lens.Lens<Tensor, Tensor> => {
   const op = 'ops.logSumExp'
   const { axes, keepDims } = parse(op, options)
-  // The backward pass needs exp(x − max) and its sums: the VJP keeps them, which is both
-  // cheaper and more accurate than recomputing exp(x − y) from the rounded output y.
-  const run = (x: Tensor) => {
+  // The result is kept as its two stable parts, the maximum and log Σ exp(x − max): the
+  // backward pass recomputes the softmax weights exp(x − max − logS) from them, which is more
+  // accurate than exp(x − y) with y rounded at the magnitude of the maximum.
+  const parts = (x: Tensor) => {
     const { shape, data } = expectTensor(op, x)
     const red = resolve(op, axes, keepDims, shape)
     nonEmpty(op, red, shape, axes)
-    const top = K.reduceAxes(data, shape, red.reduced, K.maxAxis)
-    const shift = K.expandAxes(top, shape, red.reduced)
-    const e = new Float64Array(data.length)
-    for (let i = 0; i < e.length; i++) e[i] = Math.exp((data[i] as number) - (shift[i] as number))
-    const s = K.reduceAxes(e, shape, red.reduced, K.sumAxis)
-    const y = new Float64Array(s.length)
-    for (let i = 0; i < s.length; i++) y[i] = (top[i] as number) + Math.log(s[i] as number)
-    return { red, e, s, y: unsafeFromData(red.shape, y) }
+    const run = K.singleRun(shape, red.reduced)
+    let top: Float64Array
+    let logS: Float64Array
+    if (run !== null) {
+      ;({ top, logS } = K.logSumExpAxis(data, run[0], run[1], run[2]))
+    } else {
+      top = K.reduceAxes(data, shape, red.reduced, K.maxAxis)
+      const shift = K.expandAxes(top, shape, red.reduced)
+      const e = new Float64Array(data.length)
+      for (let i = 0; i < e.length; i++) e[i] = Math.exp((data[i] as number) - (shift[i] as number))
+      logS = K.reduceAxes(e, shape, red.reduced, K.sumAxis)
+      for (let i = 0; i < logS.length; i++) logS[i] = Math.log(logS[i] as number)
+    }
+    const y = new Float64Array(top.length)
+    for (let i = 0; i < y.length; i++) y[i] = (top[i] as number) + (logS[i] as number)
+    return { red, run, top, logS, y: unsafeFromData(red.shape, y) }
   }
   return Lens.fromVjp<Tensor, Tensor>(
     (x) => {
-      const { red, e, s, y } = run(x)
+      const { red, run, top, logS, y } = parts(x)
       const pullback = (dy: Tensor): Tensor => {
-        const w = new Float64Array(s.length)
-        for (let i = 0; i < w.length; i++) w[i] = (dy.data[i] as number) / (s[i] as number)
-        const dx = K.expandAxes(w, x.shape, red.reduced)
-        for (let i = 0; i < dx.length; i++) dx[i] = (dx[i] as number) * (e[i] as number)
+        if (run !== null) return unsafeFromData(x.shape, K.logSumExpBackwardAxis(x.data, top, logS, dy.data, run[0], run[1], run[2]))
+        const m = K.expandAxes(top, x.shape, red.reduced)
+        const l = K.expandAxes(logS, x.shape, red.reduced)
+        const dx = K.expandAxes(dy.data, x.shape, red.reduced)
+        const xs = x.data
+        for (let i = 0; i < dx.length; i++) dx[i] = (dx[i] as number) * Math.exp((xs[i] as number) - (m[i] as number) - (l[i] as number))
         return unsafeFromData(x.shape, dx)
       }
       return [y, pullback] as const
     },
-    (x) => run(x).y
+    (x) => parts(x).y
   )
 }
