@@ -71,6 +71,25 @@ describe('Cont laws', () => {
     expect(() => ContLaws.checkFunctor({ numRuns: 1000, instance: singleShot })).toThrow(/Property failed/)
   })
 
+  it('the arbitrary draws pure, aborting, multi-shot and escaping computations', () => {
+    const samples = fc.sample(ContLaws.cont(fc.integer(), fc.string(), (x, y) => x + y), { numRuns: 300, seed: 5 })
+    const callCounts = new Set(
+      samples.map((fa) => {
+        let calls = 0
+        Cont.run(fa, () => {
+          calls++
+          return 'k'
+        })
+        return calls
+      })
+    )
+    expect([...callCounts].sort()).toEqual([0, 1, 2])
+    const names = samples.map((fa) => fc.stringify(fa))
+    for (const kind of ['of(', 'make(k => k(', 'defer(', 'make(() =>', 'make(k => combine(', 'callCC(']) {
+      expect(names.some((n) => n.startsWith(kind))).toBe(true)
+    }
+  })
+
   it('runEq compares answers under one continuation', () => {
     fc.assert(
       fc.property(ContLaws.cont(fc.integer(), fc.string(), (x, y) => x + y), fc.func(fc.string()), (fa, k) =>

@@ -6,6 +6,7 @@ import type { Semigroupoid2 } from 'fp-ts/lib/Semigroupoid.js'
 import { Cont, Lens, Scalar } from '../src/index.js'
 import {
   LensLaws,
+  describeLens,
   doubleIn,
   exact,
   lattice,
@@ -267,5 +268,57 @@ describe('fp-ts instances through generic code', () => {
       }),
       { numRuns: 200 }
     )
+  })
+})
+
+describe('the law kit: equality and arbitraries', () => {
+  it('exact is SameValueZero on numbers and structural on tuples, records and typed arrays', () => {
+    expect(exact.equals(-0, 0)).toBe(true)
+    expect(exact.equals(NaN, NaN)).toBe(true)
+    expect(exact.equals(1, 1 + 2 ** -52)).toBe(false)
+    expect(exact.equals([1, [2, -0]], [1, [2, 0]])).toBe(true)
+    expect(exact.equals([1, 2], [1, 2, 3])).toBe(false)
+    expect(exact.equals({ a: 1, b: [NaN] }, { b: [NaN], a: 1 })).toBe(true)
+    expect(exact.equals({ a: 1 }, { a: 1, b: undefined })).toBe(false)
+    expect(exact.equals(new Float64Array([1, -0]), new Float64Array([1, 0]))).toBe(true)
+    expect(exact.equals(new Float64Array([1]), new Float32Array([1]))).toBe(false)
+    expect(exact.equals(new Float64Array([1]), [1])).toBe(false)
+    expect(exact.equals('1', 1)).toBe(false)
+  })
+
+  it('lattice stays inside its range and off round numbers; dyadic gives eighths', () => {
+    fc.assert(
+      fc.property(lattice(-3, 3), (x) => x > -3 && x < 3 && !Number.isInteger(x * 1000)),
+      { numRuns: 1000 }
+    )
+    expect(() => lattice(1, 1.0001)).toThrow(RangeError)
+    expect(() => doubleIn(2, 1)).toThrow(/doubleIn: expected finite min <= max, got \[2, 1\]/)
+  })
+
+  it('scalarLens mixes made and raw lenses, and keeps values and gradients finite on [-10, 10]', () => {
+    const lenses = fc.sample(scalarLens(), { numRuns: 500, seed: 11 })
+    const names = lenses.map(describeLens)
+    expect(names.some((n) => n.includes('raw.'))).toBe(true)
+    expect(names.some((n) => n.includes('seed.'))).toBe(true)
+    expect(names.some((n) => n.includes('pipe('))).toBe(true)
+    expect(names.some((n) => n.includes('compose('))).toBe(true)
+    expect(names.some((n) => n.includes('pipeAll('))).toBe(true)
+    for (const lens of lenses) {
+      for (const x of [-10, -1.5, 0, 0.5, 10]) {
+        const [y, g] = Lens.valueAndGrad(lens, x)
+        expect([describeLens(lens), Number.isFinite(y) && Number.isFinite(g)]).toEqual([describeLens(lens), true])
+      }
+    }
+    const made = fc.sample(scalarLens({ raw: false }), { numRuns: 200, seed: 11 }).map(describeLens)
+    expect(made.some((n) => /raw\.|seed\.|flat\./.test(n))).toBe(false)
+  })
+
+  it('a generated lens prints as its description in fast-check reports', () => {
+    expect(() =>
+      fc.assert(
+        fc.property(scalarLens(), (lens) => !describeLens(lens).includes('tanh')),
+        { numRuns: 1000, seed: 3 }
+      )
+    ).toThrow(/Counterexample: \[.*tanh.*\]/)
   })
 })
