@@ -316,5 +316,7 @@ export const div: Lens<Pair, number> = make<Pair, number>({
     if (b === 0) throw domain('div', 'division by zero: the denominator must be non-zero', b)
     return a / b
   },
-  backward: ([a, b], dy) => [dy / b, (-a * dy) / (b * b)]
+  // -(a/b)·(dy/b) rather than -a·dy/b², which underflows to 0/0 = NaN for |b| < 1.5e-154;
+  // a = 0 or dy = 0 gives exactly 0 (dy/b alone can overflow for subnormal b).
+  backward: ([a, b], dy) => [dy / b, a === 0 || dy === 0 ? 0 : -(a / b) * (dy / b)]
 })
