@@ -34,8 +34,11 @@ import { showShape, Tensor, unsafeFromData } from './Tensor.js'
 export interface VectorSpace<V> {
   /** The zero with the structure of `like`. */
   readonly zero: (like: V) => V
+  /** The sum of two values of the same structure. */
   readonly add: (x: V, y: V) => V
+  /** `s·x`. */
   readonly scale: (s: number, x: V) => V
+  /** The inner product `Σ xᵢ·yᵢ` of two values of the same structure. */
   readonly dot: (x: V, y: V) => number
   /** The number of coordinates of values with the structure of `like`. */
   readonly size: (like: V) => number
