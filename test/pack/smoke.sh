@@ -102,6 +102,7 @@ import { Cont, Lens, Scalar } from 'backprop-lens'
 import * as L from 'backprop-lens/Lens'
 import * as S from 'backprop-lens/Scalar'
 import * as laws from 'backprop-lens/laws'
+import { LensLaws, checkGradient, doubleIn, scalarLens } from 'backprop-lens/laws'
 import type { Category2 } from 'fp-ts/lib/Category.js'
 
 const f: L.Lens<number, number> = Lens.pipe(S.square, Scalar.exp, Scalar.square)
@@ -113,7 +114,10 @@ const category: Category2<'backprop-lens/Lens'> = Lens.Category
 // @ts-expect-error pipe of mismatched lenses does not compile
 Lens.pipe(Scalar.add, Scalar.add)
 const kit: object = laws
-export { value, gradient, c, category, kit }
+// The law kit's runners, typed against the consumer's own lens (not run here; see (c)).
+const checkCube = (): void => checkGradient(cube, doubleIn(-2, 2), { name: 'cube', numRuns: 300 })
+const checkCategory = (): void => LensLaws.checkAll({ lens: scalarLens(), input: doubleIn(-1, 1), cotangent: doubleIn(-1, 1) })
+export { value, gradient, c, category, kit, checkCube, checkCategory }
 TS
 cat > tsconfig.bundler.json <<'JSON'
 {
