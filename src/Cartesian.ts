@@ -36,16 +36,17 @@
  * piped into; each branch runs once forward (recording its own tape when it is a
  * composition) and its pullback is reused by the backward pass. Nothing after them runs
  * twice: one run of `fanout(f, g)` in CPS calls `next` once and its continuation once.
- * When both branches are primitives (or `id()`), the step runs them directly and records
- * only their inputs and outputs. {@link fst}, {@link snd}, {@link dup}, {@link swap},
- * {@link constant}, {@link withConst} and {@link withConstFirst} are primitive steps.
+ * Branches that are primitives, `id()`, or pipes without deeper nesting run directly on the
+ * library's tape; only deep nests go through the interpreter described next.
+ * {@link fst}, {@link snd}, {@link dup}, {@link swap}, {@link constant}, {@link withConst}
+ * and {@link withConstFirst} are primitive steps.
  *
  * **Stack.** Pipes of any length containing these combinators, branches that are pipes of
  * any length, and `split`/`fanout` nested inside each other to any depth
- * (`pipe(fanout(pipe(fanout(…), …), id()), mul)`, hundreds of thousands of levels) run in constant
- * native stack: a nest of them is run forward and backward by one loop with explicit
- * stacks. The exception: a branch that contains a hand-written CPS lens runs through
- * `Cont` as a whole, so nesting *through* such branches costs native stack per level.
+ * (`pipe(fanout(pipe(fanout(…), …), id()), mul)`, hundreds of thousands of levels) run
+ * in constant native stack: a deep nest is run forward and backward by one loop with
+ * explicit stacks. The exception: a branch that contains a hand-written CPS lens runs
+ * through `Cont` as a whole, so nesting *through* such branches costs native stack.
  *
  * Laws (checked by `backprop-lens/laws`, `fwd(L)(a) = evaluate(L, a)`,
  * `bwd(L)(a, db) = backPropagateConst(L, db, a)`):
