@@ -5,8 +5,8 @@
  * See `test/support/examples.ts` for the conventions.
  */
 import { format } from 'node:util'
-import { beforeAll, describe, expect, it } from 'vitest'
-import { collectExamples, generate, LOG_HOOK, normalizePrinted, typeCheck, type Generated } from './support/examples.js'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cleanUp, collectExamples, generate, LOG_HOOK, normalizePrinted, typeCheck, type Generated } from './support/examples.js'
 import { runCollected } from './support/vitest-shim.js'
 
 const generated = generate(collectExamples())
@@ -15,6 +15,7 @@ let typeErrors = new Map<string, Array<string>>()
 beforeAll(() => {
   typeErrors = typeCheck(generated)
 }, 120_000)
+afterAll(cleanUp)
 
 const where = (g: Generated, line: number): string => `${g.example.file}:${g.example.line + line - 1}`
 

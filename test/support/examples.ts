@@ -21,12 +21,16 @@
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import ts from 'typescript'
 
 /** The project root (this file lives in `test/support/`). */
-export const ROOT = path.resolve(import.meta.dirname, '..', '..')
-/** Where the generated files go (gitignored). */
-export const GENERATED = path.join(ROOT, 'test', '.generated')
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
+/**
+ * Where the generated files go (`test/.generated/`, gitignored): one folder per process, so
+ * that two test runs at the same time do not overwrite each other's files.
+ */
+export const GENERATED = path.join(ROOT, 'test', '.generated', `p${process.pid}`)
 const CHECK_DIR = path.join(GENERATED, 'check')
 const RUN_DIR = path.join(GENERATED, 'run')
 
@@ -294,7 +298,7 @@ export const generate = (examples: ReadonlyArray<Example>): Array<Generated> => 
     path.join(GENERATED, 'tsconfig.json'),
     JSON.stringify(
       {
-        extends: '../../tsconfig.json',
+        extends: path.relative(GENERATED, path.join(ROOT, 'tsconfig.json')).split(path.sep).join('/'),
         compilerOptions: { noEmit: true, noUnusedLocals: false, noUnusedParameters: false },
         include: ['check/*.ts']
       },
@@ -303,6 +307,11 @@ export const generate = (examples: ReadonlyArray<Example>): Array<Generated> => 
     )
   )
   return out
+}
+
+/** Removes the generated files of this process. */
+export const cleanUp = (): void => {
+  fs.rmSync(GENERATED, { recursive: true, force: true })
 }
 
 /** The offset between a generated file's lines and the example's lines (the header). */
