@@ -16,9 +16,6 @@ import type { Monad2 } from 'fp-ts/lib/Monad.js'
 import * as Cont from '../src/Cont.js'
 import { exact } from './eq.js'
 
-type CT<R, A> = Cont.Cont<R, A>
-/** The instance the laws are checked against (the library's `Cont.Monad` by default). */
-type Instance = Monad2<Cont.URI>
 
 // -------------------------------------------------------------------------------------
 // equality
@@ -37,7 +34,7 @@ type Instance = Monad2<Cont.URI>
  *
  * @category equality
  */
-export const runEq = <R, A>(E: Eq<R>, k: (a: A) => R): Eq<CT<R, A>> => ({
+export const runEq = <R, A>(E: Eq<R>, k: (a: A) => R): Eq<Cont.Cont<R, A>> => ({
   equals: (x, y) => E.equals(Cont.run(x, k), Cont.run(y, k))
 })
 
@@ -57,8 +54,8 @@ export const runEq = <R, A>(E: Eq<R>, k: (a: A) => R): Eq<CT<R, A>> => ({
  * @category predicates
  */
 export const functorIdentity =
-  <R, A>(S: Eq<CT<R, A>>, M: Instance = Cont.Monad) =>
-  (fa: CT<R, A>): boolean =>
+  <R, A>(S: Eq<Cont.Cont<R, A>>, M: Monad2<Cont.URI> = Cont.Monad) =>
+  (fa: Cont.Cont<R, A>): boolean =>
     S.equals(
       M.map(fa, (a) => a),
       fa
@@ -77,8 +74,8 @@ export const functorIdentity =
  * @category predicates
  */
 export const functorComposition =
-  <R, C>(S: Eq<CT<R, C>>, M: Instance = Cont.Monad) =>
-  <A, B>(fa: CT<R, A>, ab: (a: A) => B, bc: (b: B) => C): boolean =>
+  <R, C>(S: Eq<Cont.Cont<R, C>>, M: Monad2<Cont.URI> = Cont.Monad) =>
+  <A, B>(fa: Cont.Cont<R, A>, ab: (a: A) => B, bc: (b: B) => C): boolean =>
     S.equals(
       M.map(fa, (a) => bc(ab(a))),
       M.map(M.map(fa, ab), bc)
@@ -96,8 +93,8 @@ export const functorComposition =
  * @category predicates
  */
 export const applicativeIdentity =
-  <R, A>(S: Eq<CT<R, A>>, M: Instance = Cont.Monad) =>
-  (fa: CT<R, A>): boolean =>
+  <R, A>(S: Eq<Cont.Cont<R, A>>, M: Monad2<Cont.URI> = Cont.Monad) =>
+  (fa: Cont.Cont<R, A>): boolean =>
     S.equals(
       M.ap(
         M.of<R, (a: A) => A>((a) => a),
@@ -117,7 +114,7 @@ export const applicativeIdentity =
  * @category predicates
  */
 export const applicativeHomomorphism =
-  <R, B>(S: Eq<CT<R, B>>, M: Instance = Cont.Monad) =>
+  <R, B>(S: Eq<Cont.Cont<R, B>>, M: Monad2<Cont.URI> = Cont.Monad) =>
   <A>(a: A, ab: (a: A) => B): boolean =>
     S.equals(M.ap(M.of<R, (a: A) => B>(ab), M.of<R, A>(a)), M.of<R, B>(ab(a)))
 
@@ -134,8 +131,8 @@ export const applicativeHomomorphism =
  * @category predicates
  */
 export const applicativeInterchange =
-  <R, B>(S: Eq<CT<R, B>>, M: Instance = Cont.Monad) =>
-  <A>(a: A, fab: CT<R, (a: A) => B>): boolean =>
+  <R, B>(S: Eq<Cont.Cont<R, B>>, M: Monad2<Cont.URI> = Cont.Monad) =>
+  <A>(a: A, fab: Cont.Cont<R, (a: A) => B>): boolean =>
     S.equals(
       M.ap(fab, M.of<R, A>(a)),
       M.ap(
@@ -158,8 +155,8 @@ export const applicativeInterchange =
  * @category predicates
  */
 export const applicativeComposition =
-  <R, C>(S: Eq<CT<R, C>>, M: Instance = Cont.Monad) =>
-  <A, B>(fa: CT<R, A>, fab: CT<R, (a: A) => B>, fbc: CT<R, (b: B) => C>): boolean =>
+  <R, C>(S: Eq<Cont.Cont<R, C>>, M: Monad2<Cont.URI> = Cont.Monad) =>
+  <A, B>(fa: Cont.Cont<R, A>, fab: Cont.Cont<R, (a: A) => B>, fbc: Cont.Cont<R, (b: B) => C>): boolean =>
     S.equals(
       M.ap(
         M.ap(
@@ -184,8 +181,8 @@ export const applicativeComposition =
  * @category predicates
  */
 export const monadLeftIdentity =
-  <R, B>(S: Eq<CT<R, B>>, M: Instance = Cont.Monad) =>
-  <A>(a: A, afb: (a: A) => CT<R, B>): boolean =>
+  <R, B>(S: Eq<Cont.Cont<R, B>>, M: Monad2<Cont.URI> = Cont.Monad) =>
+  <A>(a: A, afb: (a: A) => Cont.Cont<R, B>): boolean =>
     S.equals(M.chain(M.of<R, A>(a), afb), afb(a))
 
 /**
@@ -200,8 +197,8 @@ export const monadLeftIdentity =
  * @category predicates
  */
 export const monadRightIdentity =
-  <R, A>(S: Eq<CT<R, A>>, M: Instance = Cont.Monad) =>
-  (fa: CT<R, A>): boolean =>
+  <R, A>(S: Eq<Cont.Cont<R, A>>, M: Monad2<Cont.URI> = Cont.Monad) =>
+  (fa: Cont.Cont<R, A>): boolean =>
     S.equals(
       M.chain(fa, (a) => M.of<R, A>(a)),
       fa
@@ -220,8 +217,8 @@ export const monadRightIdentity =
  * @category predicates
  */
 export const monadAssociativity =
-  <R, C>(S: Eq<CT<R, C>>, M: Instance = Cont.Monad) =>
-  <A, B>(fa: CT<R, A>, afb: (a: A) => CT<R, B>, bfc: (b: B) => CT<R, C>): boolean =>
+  <R, C>(S: Eq<Cont.Cont<R, C>>, M: Monad2<Cont.URI> = Cont.Monad) =>
+  <A, B>(fa: Cont.Cont<R, A>, afb: (a: A) => Cont.Cont<R, B>, bfc: (b: B) => Cont.Cont<R, C>): boolean =>
     S.equals(
       M.chain(M.chain(fa, afb), bfc),
       M.chain(fa, (a) => M.chain(afb(a), bfc))
@@ -239,8 +236,8 @@ export const monadAssociativity =
  * @category predicates
  */
 export const mapAgreesWithFlatMap =
-  <R, B>(S: Eq<CT<R, B>>, M: Instance = Cont.Monad) =>
-  <A>(fa: CT<R, A>, ab: (a: A) => B): boolean =>
+  <R, B>(S: Eq<Cont.Cont<R, B>>, M: Monad2<Cont.URI> = Cont.Monad) =>
+  <A>(fa: Cont.Cont<R, A>, ab: (a: A) => B): boolean =>
     S.equals(
       M.map(fa, ab),
       M.chain(fa, (a) => M.of<R, B>(ab(a)))
@@ -259,8 +256,8 @@ export const mapAgreesWithFlatMap =
  * @category predicates
  */
 export const apAgreesWithFlatMap =
-  <R, B>(S: Eq<CT<R, B>>, M: Instance = Cont.Monad) =>
-  <A>(fab: CT<R, (a: A) => B>, fa: CT<R, A>): boolean =>
+  <R, B>(S: Eq<Cont.Cont<R, B>>, M: Monad2<Cont.URI> = Cont.Monad) =>
+  <A>(fab: Cont.Cont<R, (a: A) => B>, fa: Cont.Cont<R, A>): boolean =>
     S.equals(
       M.ap(fab, fa),
       M.chain(fab, (f) => M.map(fa, f))
@@ -271,7 +268,7 @@ export const apAgreesWithFlatMap =
 // -------------------------------------------------------------------------------------
 
 /** Names a computation the caller has just built, for fast-check's failure report. */
-const named = <R, A>(fa: CT<R, A>, name: string): CT<R, A> => {
+const named = <R, A>(fa: Cont.Cont<R, A>, name: string): Cont.Cont<R, A> => {
   Object.defineProperty(fa, fc.toStringMethod, { value: () => name })
   return fa
 }
@@ -298,7 +295,7 @@ export const cont = <R, A>(
   value: fc.Arbitrary<A>,
   answer: fc.Arbitrary<R>,
   combine: (x: R, y: R) => R
-): fc.Arbitrary<CT<R, A>> => {
+): fc.Arbitrary<Cont.Cont<R, A>> => {
   const show = (u: unknown): string => fc.stringify(u)
   return fc.oneof(
     value.map((a) => named(Cont.of<R, A>(a), `of(${show(a)})`)),
@@ -343,7 +340,7 @@ export interface RunnerOptions {
   /** A fixed fast-check seed, to replay a failure. */
   readonly seed?: number
   /** The instance under test (default the library's `Cont.Monad`). */
-  readonly instance?: Instance
+  readonly instance?: Monad2<Cont.URI>
 }
 
 /**
@@ -355,7 +352,7 @@ const combine = (x: R, y: R): R => `${x}|${y}`
 const answers: fc.Arbitrary<R> = fc.string({ maxLength: 4 })
 const numbers = fc.integer({ min: -1000, max: 1000 })
 const strings = fc.string({ maxLength: 3 })
-const contOf = <A>(value: fc.Arbitrary<A>): fc.Arbitrary<CT<R, A>> => cont(value, answers, combine)
+const contOf = <A>(value: fc.Arbitrary<A>): fc.Arbitrary<Cont.Cont<R, A>> => cont(value, answers, combine)
 const continuation = fc.func(answers)
 
 const assert = <Ts extends [unknown, ...Array<unknown>]>(

@@ -19,10 +19,8 @@ import * as Lens from '../src/Lens.js'
 import type { Reference } from './arbitraries.js'
 import { exact } from './eq.js'
 
-type L<A, B> = Lens.Lens<A, B>
-
-const fwd = <A, B>(lens: L<A, B>, a: A): B => Lens.evaluate(lens, a)
-const bwd = <A, B>(lens: L<A, B>, a: A, db: B): A => Lens.backPropagateConst(lens, db, a)
+const fwd = <A, B>(lens: Lens.Lens<A, B>, a: A): B => Lens.evaluate(lens, a)
+const bwd = <A, B>(lens: Lens.Lens<A, B>, a: A, db: B): A => Lens.backPropagateConst(lens, db, a)
 
 /**
  * `x` and `y` agree at `(a, db)`: equal outputs by `EB`, equal input cotangents by `EA`.
@@ -38,7 +36,7 @@ const bwd = <A, B>(lens: L<A, B>, a: A, db: B): A => Lens.backPropagateConst(len
  */
 export const agreeAt =
   <X, Y>(EA: Eq<X>, EB: Eq<Y>) =>
-  <A extends X, B extends Y>(x: L<A, B>, y: L<A, B>, a: NoInfer<A>, db: NoInfer<B>): boolean =>
+  <A extends X, B extends Y>(x: Lens.Lens<A, B>, y: Lens.Lens<A, B>, a: NoInfer<A>, db: NoInfer<B>): boolean =>
     EB.equals(fwd(x, a), fwd(y, a)) && EA.equals(bwd(x, a, db), bwd(y, a, db))
 
 // -------------------------------------------------------------------------------------
@@ -59,7 +57,7 @@ export const agreeAt =
  */
 export const identity =
   <X, Y>(EA: Eq<X>, EB: Eq<Y>) =>
-  <A extends X, B extends Y>(f: L<A, B>, a: NoInfer<A>, db: NoInfer<B>): boolean => {
+  <A extends X, B extends Y>(f: Lens.Lens<A, B>, a: NoInfer<A>, db: NoInfer<B>): boolean => {
     const agree = agreeAt(EA, EB)
     return (
       agree(Lens.pipe(Lens.id<A>(), f), f, a, db) &&
@@ -83,7 +81,7 @@ export const identity =
  */
 export const associativity =
   <X, Y>(EA: Eq<X>, ED: Eq<Y>) =>
-  <A extends X, B, C, D extends Y>(f: L<A, B>, g: L<B, C>, h: L<C, D>, a: NoInfer<A>, dd: NoInfer<D>): boolean => {
+  <A extends X, B, C, D extends Y>(f: Lens.Lens<A, B>, g: Lens.Lens<B, C>, h: Lens.Lens<C, D>, a: NoInfer<A>, dd: NoInfer<D>): boolean => {
     const agree = agreeAt(EA, ED)
     const left = Lens.pipe(Lens.pipe(f, g), h)
     return (
@@ -108,7 +106,7 @@ export const associativity =
  */
 export const chainRule =
   <X, Y>(EA: Eq<X>, EC: Eq<Y>) =>
-  <A extends X, B, C extends Y>(f: L<A, B>, g: L<B, C>, a: NoInfer<A>, dc: NoInfer<C>): boolean => {
+  <A extends X, B, C extends Y>(f: Lens.Lens<A, B>, g: Lens.Lens<B, C>, a: NoInfer<A>, dc: NoInfer<C>): boolean => {
     const fg = Lens.pipe(f, g)
     const b = fwd(f, a)
     return EC.equals(fwd(fg, a), fwd(g, b)) && EA.equals(bwd(fg, a, dc), bwd(f, a, bwd(g, b, dc)))
@@ -149,7 +147,7 @@ export const order =
  */
 export const roundTrip =
   <X, Y>(EA: Eq<X>, EB: Eq<Y>) =>
-  <A extends X, B extends Y>(lens: L<A, B>, a: NoInfer<A>, db: NoInfer<B>): boolean =>
+  <A extends X, B extends Y>(lens: Lens.Lens<A, B>, a: NoInfer<A>, db: NoInfer<B>): boolean =>
     agreeAt(EA, EB)(Lens.make(Lens.toPair(lens)), lens, a, db)
 
 /**
@@ -198,7 +196,7 @@ export const pairRoundTrip =
  */
 export const linearity =
   <X, Y>(EA: Eq<X>, EB: Eq<Y>) =>
-  <A extends X, B extends Y>(lens: L<A, B>, a: NoInfer<A>, db: NoInfer<B>): boolean => {
+  <A extends X, B extends Y>(lens: Lens.Lens<A, B>, a: NoInfer<A>, db: NoInfer<B>): boolean => {
     const outputs: Array<B> = []
     let restRuns = 0
     const cotangents: Array<A> = []
@@ -244,7 +242,7 @@ const noContinuation = (): never => {
  */
 export const cpsAgreesWithRunners =
   <X, Y>(EA: Eq<X>, EB: Eq<Y>) =>
-  <A extends X, B extends Y>(lens: L<A, B>, a: NoInfer<A>, db: NoInfer<B>): boolean => {
+  <A extends X, B extends Y>(lens: Lens.Lens<A, B>, a: NoInfer<A>, db: NoInfer<B>): boolean => {
     const value = Cont.run(
       lens<B>((b) => Cont.make<B, B>(() => b))(a),
       noContinuation
@@ -316,7 +314,7 @@ export interface RunOptions {
  * @category runners
  */
 export interface LensArbitraries<A, B> extends RunOptions {
-  readonly lens: fc.Arbitrary<L<A, B>>
+  readonly lens: fc.Arbitrary<Lens.Lens<A, B>>
   readonly input: fc.Arbitrary<A>
   readonly cotangent: fc.Arbitrary<B>
   readonly eqA?: Eq<A>
@@ -329,12 +327,12 @@ const parameters = <Ts>(options: RunOptions): fc.Parameters<Ts> => {
 }
 
 const single =
-  (law: <X, Y>(EA: Eq<X>, EB: Eq<Y>) => <A extends X, B extends Y>(lens: L<A, B>, a: A, db: B) => boolean) =>
+  (law: <X, Y>(EA: Eq<X>, EB: Eq<Y>) => <A extends X, B extends Y>(lens: Lens.Lens<A, B>, a: A, db: B) => boolean) =>
   <A, B>(options: LensArbitraries<A, B>): void => {
     const predicate = law<A, B>(options.eqA ?? exact, options.eqB ?? exact)
     fc.assert(
       fc.property(options.lens, options.input, options.cotangent, (lens, a, db) => predicate(lens, a, db)),
-      parameters<[L<A, B>, A, B]>(options)
+      parameters<[Lens.Lens<A, B>, A, B]>(options)
     )
   }
 
@@ -414,9 +412,9 @@ export const checkCpsAgreesWithRunners: <A, B>(options: LensArbitraries<A, B>) =
  * @category runners
  */
 export interface ThreeLenses<A, B, C, D> extends RunOptions {
-  readonly f: fc.Arbitrary<L<A, B>>
-  readonly g: fc.Arbitrary<L<B, C>>
-  readonly h: fc.Arbitrary<L<C, D>>
+  readonly f: fc.Arbitrary<Lens.Lens<A, B>>
+  readonly g: fc.Arbitrary<Lens.Lens<B, C>>
+  readonly h: fc.Arbitrary<Lens.Lens<C, D>>
   readonly input: fc.Arbitrary<A>
   readonly cotangent: fc.Arbitrary<D>
   readonly eqA?: Eq<A>
@@ -439,7 +437,7 @@ export const checkAssociativity = <A, B, C, D>(options: ThreeLenses<A, B, C, D>)
   const law = associativity(options.eqA ?? exact, options.eqD ?? exact)
   fc.assert(
     fc.property(options.f, options.g, options.h, options.input, options.cotangent, (f, g, h, a, dd) => law(f, g, h, a, dd)),
-    parameters<[L<A, B>, L<B, C>, L<C, D>, A, D]>(options)
+    parameters<[Lens.Lens<A, B>, Lens.Lens<B, C>, Lens.Lens<C, D>, A, D]>(options)
   )
 }
 
@@ -464,8 +462,8 @@ export const checkAssociativity = <A, B, C, D>(options: ThreeLenses<A, B, C, D>)
  * @category runners
  */
 export interface TwoLenses<A, B, C> extends RunOptions {
-  readonly f: fc.Arbitrary<L<A, B>>
-  readonly g: fc.Arbitrary<L<B, C>>
+  readonly f: fc.Arbitrary<Lens.Lens<A, B>>
+  readonly g: fc.Arbitrary<Lens.Lens<B, C>>
   readonly input: fc.Arbitrary<A>
   readonly cotangent: fc.Arbitrary<C>
   readonly eqA?: Eq<A>
@@ -487,7 +485,7 @@ export const checkChainRule = <A, B, C>(options: TwoLenses<A, B, C>): void => {
   const law = chainRule(options.eqA ?? exact, options.eqC ?? exact)
   fc.assert(
     fc.property(options.f, options.g, options.input, options.cotangent, (f, g, a, dc) => law(f, g, a, dc)),
-    parameters<[L<A, B>, L<B, C>, A, C]>(options)
+    parameters<[Lens.Lens<A, B>, Lens.Lens<B, C>, A, C]>(options)
   )
 }
 

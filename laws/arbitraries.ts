@@ -124,10 +124,8 @@ export const describeLens = <A, B>(lens: Lens.Lens<A, B>): string => (lens as La
 // scalar lenses
 // -------------------------------------------------------------------------------------
 
-type Unary = Lens.Lens<number, number>
-
 /** A fresh lens (a new object, same behaviour) for a primitive built with `make`. */
-const fresh = (prim: Unary, name: string): Unary => label(Lens.make(Lens.toPair(prim)), name)
+const fresh = (prim: Lens.Lens<number, number>, name: string): Lens.Lens<number, number> => label(Lens.make(Lens.toPair(prim)), name)
 
 /**
  * A hand-written CPS lens, `(next) => (x) => Cont.map(next(f(x)), dy => f'(x)·dy)`: the
@@ -142,7 +140,7 @@ const fresh = (prim: Unary, name: string): Unary => label(Lens.make(Lens.toPair(
  *
  * @category lenses
  */
-export const rawLens = (name: string, f: (x: number) => number, df: (x: number) => number): Unary =>
+export const rawLens = (name: string, f: (x: number) => number, df: (x: number) => number): Lens.Lens<number, number> =>
   label<number, number>((next) => (x) => Cont.map(next(f(x)), (dy: number) => df(x) * dy), `raw.${name}`)
 
 /**
@@ -150,7 +148,7 @@ export const rawLens = (name: string, f: (x: number) => number, df: (x: number) 
  * raw continuation (`Cont.make`) and then continues with the input's cotangent. It uses
  * native stack per nesting, so keep it for small trees.
  */
-const seedStyleLens = (name: string, f: (x: number) => number, df: (x: number) => number): Unary =>
+const seedStyleLens = (name: string, f: (x: number) => number, df: (x: number) => number): Lens.Lens<number, number> =>
   label<number, number>(
     <R>(next: Lens.Flow<number, R>) =>
       (x: number) =>
@@ -159,7 +157,7 @@ const seedStyleLens = (name: string, f: (x: number) => number, df: (x: number) =
   )
 
 /** A hand-written CPS lens built with `flatMap` and `of`. */
-const flatMapLens = (name: string, f: (x: number) => number, df: (x: number) => number): Unary =>
+const flatMapLens = (name: string, f: (x: number) => number, df: (x: number) => number): Lens.Lens<number, number> =>
   label<number, number>(
     (next) => (x) => Cont.flatMap(next(f(x)), (dy: number) => Cont.of(df(x) * dy)),
     `flat.${name}`
@@ -174,8 +172,8 @@ const offset = fc.integer({ min: -16, max: 16 }).map((k) => k / 8)
  * (`exp` after `sin`, `square` after `tanh`, `log`/`sqrt` of `1 + x²`; `|scale| ≤ 1`), so
  * outputs grow at most linearly with the number of leaves and stay finite and moderate.
  */
-const leaves = (raw: boolean): ReadonlyArray<fc.Arbitrary<Unary>> => {
-  const made: Array<fc.Arbitrary<Unary>> = [
+const leaves = (raw: boolean): ReadonlyArray<fc.Arbitrary<Lens.Lens<number, number>>> => {
+  const made: Array<fc.Arbitrary<Lens.Lens<number, number>>> = [
     fc.constant(null).map(() => fresh(Scalar.sin, 'sin')),
     fc.constant(null).map(() => fresh(Scalar.cos, 'cos')),
     fc.constant(null).map(() => fresh(Scalar.tanh, 'tanh')),
@@ -190,7 +188,7 @@ const leaves = (raw: boolean): ReadonlyArray<fc.Arbitrary<Unary>> => {
     fc.constant(null).map(() => label(Lens.pipe(Lens.id<number>(), Lens.id<number>()), 'id'))
   ]
   if (!raw) return made
-  const hand: Array<fc.Arbitrary<Unary>> = [
+  const hand: Array<fc.Arbitrary<Lens.Lens<number, number>>> = [
     fc.constant(null).map(() => rawLens('sin', Math.sin, Math.cos)),
     fc.constant(null).map(() => rawLens('tanh', Math.tanh, (x) => 1 - Math.tanh(x) ** 2)),
     factor.map((c) => rawLens(`scale(${c})`, (x) => c * x, () => c)),
@@ -237,10 +235,10 @@ export interface ScalarLensOptions {
  *
  * @category lenses
  */
-export const scalarLens = (options: ScalarLensOptions = {}): fc.Arbitrary<Unary> => {
+export const scalarLens = (options: ScalarLensOptions = {}): fc.Arbitrary<Lens.Lens<number, number>> => {
   const maxDepth = options.maxDepth ?? 4
   const leaf = fc.oneof(...leaves(options.raw ?? true))
-  const { tree } = fc.letrec<{ tree: Unary; node: Unary }>((tie) => ({
+  const { tree } = fc.letrec<{ tree: Lens.Lens<number, number>; node: Lens.Lens<number, number> }>((tie) => ({
     tree: fc.oneof({ maxDepth, depthIdentifier: 'scalarLens' }, leaf, tie('node')),
     node: fc.oneof(
       fc.tuple(tie('tree'), tie('tree')).map(([f, g]) => label(Lens.pipe(f, g), `pipe(${describeLens(f)}, ${describeLens(g)})`)),
@@ -274,12 +272,15 @@ export const scalarLens = (options: ScalarLensOptions = {}): fc.Arbitrary<Unary>
  * @category lenses
  */
 export interface Reference<A, B> {
+  /** What failure reports print. */
   readonly name: string
+  /** The lens under test. */
   readonly lens: Lens.Lens<A, B>
+  /** An independent implementation of the lens's forward function. */
   readonly forward: (a: A) => B
 }
 
-const reference = (name: string, lens: Unary, forward: (x: number) => number): Reference<number, number> => {
+const reference = (name: string, lens: Lens.Lens<number, number>, forward: (x: number) => number): Reference<number, number> => {
   const ref = { name, lens, forward }
   Object.defineProperty(ref, fc.toStringMethod, { value: () => name })
   return ref
