@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest'
 import { Gradcheck, Lens, Tensor, VectorSpace, ops } from '../src/index.js'
 import * as LT from '../laws/tensor.js'
 import * as K from '../src/kernels-linalg.js'
-import { checkGradient } from '../laws/gradient.js'
+import { checkCotangentLinearity, checkGradient } from '../laws/gradient.js'
 
 type T = Tensor.Tensor
 type Pair = readonly [T, T]
@@ -176,6 +176,10 @@ describe('ops.matmul', () => {
 
   it('passes the finite-difference gradient check on ≥ 300 random shape pairs', () => {
     checkGradient(ops.matmul, matmulPairs, { name: 'ops.matmul', input: PS, output: TS, numRuns: 300 })
+  })
+
+  it('is linear in the cotangent (LAWS 14)', () => {
+    checkCotangentLinearity(ops.matmul, matmulPairs, { name: 'ops.matmul', input: PS, output: TS, numRuns: 200 })
   })
 
   it('sums the gradient of a broadcast operand over its broadcast axes', () => {

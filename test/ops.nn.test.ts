@@ -8,6 +8,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { Gradcheck, Lens, Tensor, VectorSpace, ops } from '../src/index.js'
 import * as LT from '../laws/tensor.js'
+import { lattice } from '../laws/arbitraries.js'
 
 type T = Tensor.Tensor
 
@@ -335,6 +336,59 @@ describe('ops.softmaxCrossEntropy', () => {
         expect(Array.from(t.data)).toEqual(Array.from(oneHot(x, c).data))
       }),
       { numRuns: 100 }
+    )
+  })
+})
+
+// -------------------------------------------------------------------------------------
+// a network built from ops and pipe
+// -------------------------------------------------------------------------------------
+
+type Params = readonly [readonly [readonly [T, T], T], T]
+
+/** relu(x·W1 + b1)·W2 + b2, then softmax cross-entropy; parameters [[[W1, b1], W2], b2], x and labels fixed. */
+const network = (x: T, labels: ReadonlyArray<number>): Lens.Lens<Params, T> => {
+  const layer1 = Lens.pipe(Lens.split(ops.matmulLeft(x), Lens.id<T>()), ops.add, ops.relu)
+  return Lens.pipe(
+    Lens.split(Lens.split(layer1, Lens.id<T>()), Lens.id<T>()),
+    Lens.split(ops.matmul, Lens.id<T>()),
+    ops.add,
+    ops.softmaxCrossEntropy(labels)
+  )
+}
+
+/** Values on the lattice (i + 0.5)/1000 in (-1, 1): never 0, so relu's kink is rarely near (LAWS.md). */
+const latticeOf = (shape: ReadonlyArray<number>): fc.Arbitrary<T> => LT.tensorOfShape(shape, lattice(-1, 1))
+
+const networks = fc
+  .record({
+    batch: fc.integer({ min: 1, max: 4 }),
+    inputs: fc.integer({ min: 1, max: 4 }),
+    hidden: fc.integer({ min: 1, max: 4 }),
+    classes: fc.integer({ min: 1, max: 4 })
+  })
+  .chain(({ batch, inputs, hidden, classes }) =>
+    fc.record({
+      x: latticeOf([batch, inputs]),
+      labels: fc.array(fc.integer({ min: 0, max: classes - 1 }), { minLength: batch, maxLength: batch }),
+      params: fc.tuple(
+        fc.tuple(fc.tuple(latticeOf([inputs, hidden]), latticeOf([hidden])), latticeOf([hidden, classes])),
+        latticeOf([classes])
+      )
+    })
+  )
+
+describe('a two-layer network built from ops and pipe', () => {
+  const PS = VectorSpace.tuple(VectorSpace.tuple(VectorSpace.tuple(TS, TS), TS), TS) as VectorSpace.VectorSpace<Params>
+
+  it('passes the gradient check in all its parameters on ≥ 200 random networks', () => {
+    fc.assert(
+      fc.property(networks, fc.integer({ min: 0, max: 1e6 }), ({ x, labels, params }, seed) => {
+        const report = Gradcheck.check(network(x, labels), params as Params, { input: PS, output: TS, seed })
+        fc.pre(report.status !== 'kink') // relu at 0
+        expect(report.status, Gradcheck.format(report)).toBe('pass')
+      }),
+      { numRuns: 200 }
     )
   })
 })
