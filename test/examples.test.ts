@@ -6,7 +6,19 @@
  */
 import { format } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cleanUp, collectExamples, generate, LOG_HOOK, normalizePrinted, typeCheck, type Generated } from './support/examples.js'
+import {
+  cleanUp,
+  collectExamples,
+  examplesOfMarkdown,
+  examplesOfSource,
+  expectationsOf,
+  generate,
+  LOG_HOOK,
+  normalizePrinted,
+  trailingComment,
+  typeCheck,
+  type Generated
+} from './support/examples.js'
 import { runCollected } from './support/vitest-shim.js'
 
 const generated = generate(collectExamples())
@@ -68,4 +80,51 @@ describe('examples', () => {
       await run(g)
     })
   }
+})
+
+describe('the example extractor', () => {
+  const source = [
+    '/**',
+    ' * A module.',
+    ' *',
+    ' * @module Demo',
+    ' */',
+    '',
+    '/**',
+    ' * Doubles.',
+    ' *',
+    ' * @example',
+    " * import { Lens } from 'backprop-lens'",
+    ' *',
+    ' * console.log(2 * 2) // 4',
+    ' *',
+    ' * @category things',
+    ' */',
+    'export const double = (x: number): number => 2 * x'
+  ].join('\n')
+
+  it('finds @example blocks with their export and line', () => {
+    const [example, ...rest] = examplesOfSource('src/Demo.ts', source)
+    expect(rest).toEqual([])
+    expect(example).toMatchObject({ subject: 'Demo.double', line: 11, file: 'src/Demo.ts' })
+    expect(example?.code).toBe("import { Lens } from 'backprop-lens'\n\nconsole.log(2 * 2) // 4")
+  })
+
+  it('finds ts blocks of Markdown under their heading, and skips other languages', () => {
+    const md = ['# Title', '', '## Part', '```ts', 'console.log(1) // 1', '```', '```text', 'not code', '```'].join('\n')
+    expect(examplesOfMarkdown('docs/x.md', md)).toEqual([
+      { id: 'docs_x_md_L5', file: 'docs/x.md', subject: 'docs/x.md § Part', line: 5, code: 'console.log(1) // 1' }
+    ])
+  })
+
+  it('reads the trailing comment of a line, not a // inside a string', () => {
+    expect(trailingComment("console.log('a // b') // a // b")).toBe('a // b')
+    expect(trailingComment("console.log('a // b')")).toBeUndefined()
+    expect(expectationsOf("const x = 1\nconsole.log(x) // 1\nconsole.log(x)")).toEqual([{ line: 2, expected: '1' }])
+  })
+
+  it('joins multi-line output with single spaces', () => {
+    expect(normalizePrinted('{\n  a: 1,\n  b: 2\n}')).toBe('{ a: 1, b: 2 }')
+    expect(normalizePrinted('  x  ')).toBe('  x  ')
+  })
 })
