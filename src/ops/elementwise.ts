@@ -10,6 +10,10 @@
  * value is outside the function's domain and in the backward pass where the derivative is
  * infinite (`sqrt` at 0, `pow(n)` with `n < 1` at 0).
  *
+ * Like `Math.exp`, `exp` (and `square`, `pow(n)`) overflow to `Infinity` for inputs too
+ * large for float64 (`exp` above about 709.78); keep inputs in range (for instance with
+ * `logSoftmax` rather than `log` of `softmax`).
+ *
  * Derivatives at kinks follow PyTorch: `relu′(0) = 0`, `abs′(0) = 0`; `clip(lo, hi)` lets
  * the gradient through on the closed interval `lo ≤ x ≤ hi` (as `torch.clamp`) and
  * nowhere else.
