@@ -6,7 +6,7 @@
  * their blocked and unrolled paths.
  */
 import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, expectTypeOf, it } from 'vitest'
 import { Gradcheck, Lens, Tensor, VectorSpace, ops } from '../src/index.js'
 import * as LT from '../laws/tensor.js'
 import * as K from '../src/kernels-linalg.js'
@@ -528,6 +528,16 @@ describe('ops.concat', () => {
       }),
       { numRuns: 200 }
     )
+  })
+
+  it('infers its input type where it is used', () => {
+    const joined = Lens.pipe(Lens.fanout(ops.relu, ops.exp), ops.concat(0))
+    expectTypeOf(joined).toEqualTypeOf<Lens.Lens<T, T>>()
+    const sideBySide = Lens.pipe(Lens.split(ops.relu, ops.exp), ops.concat(-1))
+    expectTypeOf(sideBySide).toEqualTypeOf<Lens.Lens<Pair, T>>()
+    expectTypeOf(ops.concat(0)).toEqualTypeOf<Lens.Lens<ReadonlyArray<T>, T>>()
+    // @ts-expect-error: a pair of tensors is not a tensor
+    Lens.pipe(ops.relu, ops.concat(0))
   })
 
   it('works on a typed pair', () => {
