@@ -10,10 +10,13 @@
  *
  * The vector space is either passed explicitly or inferred from the parameters with
  * `VectorSpace.infer` at every call (a walk over the structure, not over the coordinates;
- * pass the space to skip it). Each step reads the parameters and the gradient as flat
- * `Float64Array`s (`flatten`), updates all coordinates in one loop, and reads the result
- * back with `unflatten`; optimiser state (velocities, moments) is kept as flat
- * `Float64Array`s in the same coordinate order.
+ * pass the space to skip it). Each step writes the parameters and the gradient into flat
+ * `Float64Array` work buffers (`write`), updates all coordinates in one loop, and reads the
+ * result back as fresh values (`unflatten`); optimiser state (velocities, moments) is kept
+ * as fresh flat `Float64Array`s in the same coordinate order. The work buffers belong to
+ * the optimiser and are reused from step to step (allocating arrays of a model's size
+ * costs more than the update); they are never handed out. With an explicit space the new
+ * coordinates go into a fresh array, in case its `read` keeps views of its input.
  *
  * Bad input throws an error that names the optimiser: hyper-parameters out of range when the
  * optimiser is built, a gradient whose structure differs from the parameters' (naming the
@@ -324,30 +327,63 @@ const countOf = (value: unknown): number | null => {
   return null
 }
 
+/**
+ * Work buffers of one optimiser, reused from step to step: allocating fresh
+ * `Float64Array`s of a model's size costs more than the update itself. A buffer is taken
+ * for the duration of one step and given back at its end, so a re-entrant step gets new
+ * ones; no buffer is ever handed to a caller.
+ */
+class Scratch {
+  private readonly free: Array<Float64Array> = []
+  take(n: number): Float64Array {
+    const i = this.free.findIndex((b) => b.length === n)
+    return i < 0 ? new Float64Array(n) : (this.free.splice(i, 1)[0] as Float64Array)
+  }
+  give(b: Float64Array): void {
+    if (this.free.length >= 2) this.free.shift()
+    this.free.push(b)
+  }
+}
+
 interface Prepared<P> {
   readonly space: VectorSpace<P>
-  /** A fresh copy of the parameters' coordinates: the step writes the new ones into it. */
+  /** The parameters' coordinates: the step writes the new ones into it. */
   readonly p: Float64Array
   readonly g: Float64Array
 }
 
-const prepare = <P>(name: string, given: VectorSpace<P> | undefined, params: P, grad: P): Prepared<P> => {
+const prepare = <P>(name: string, given: VectorSpace<P> | undefined, params: P, grad: P, scratch: Scratch): Prepared<P> => {
   const m = mismatch(params, grad, '')
   if (m !== null) throw new RangeError(`${name}.step: the gradient does not match the parameters: ${m}`)
   const space = given ?? VS.infer(params)
-  const p = space.flatten(params)
-  const g = space.flatten(grad)
-  if (g.length !== p.length) {
-    throw new RangeError(`${name}.step: the gradient has ${g.length} coordinates, the parameters have ${p.length}`)
-  }
-  for (let i = 0; i < g.length; i++) {
-    const gi = g[i] as number
-    if (gi - gi !== 0) {
-      const at = given === undefined ? pathOf(params, i, '') : null
-      throw new RangeError(`${name}.step: the gradient is ${gi} at coordinate ${i}${at === null ? '' : ` (${at})`}`)
-    }
-  }
+  const n = space.size(params)
+  const ng = space.size(grad)
+  if (ng !== n) throw new RangeError(`${name}.step: the gradient has ${ng} coordinates, the parameters have ${n}`)
+  const g = scratch.take(n)
+  space.write(grad, g, 0)
+  // The inferred instances copy in `read`; a user's instance might keep views of `data`,
+  // so with an explicit space the new coordinates go into a fresh array.
+  const p = given === undefined ? scratch.take(n) : new Float64Array(n)
+  space.write(params, p, 0)
   return { space, p, g }
+}
+
+/**
+ * The error for a gradient coordinate that is NaN or infinite. The update loops check each
+ * coordinate as they go (one pass): throwing midway leaves nothing behind, since they only
+ * write into work buffers and arrays no caller has seen yet.
+ */
+const badGradient = (name: string, explicit: boolean, params: unknown, i: number, gi: number): RangeError => {
+  const at = explicit ? null : pathOf(params, i, '')
+  return new RangeError(`${name}.step: the gradient is ${gi} at coordinate ${i}${at === null ? '' : ` (${at})`}`)
+}
+
+/** The new parameters from the updated coordinates; gives the buffers back. */
+const finish = <P>(given: VectorSpace<P> | undefined, prepared: Prepared<P>, params: P, scratch: Scratch): P => {
+  const out = prepared.space.unflatten(params, prepared.p)
+  scratch.give(prepared.g)
+  if (given === undefined) scratch.give(prepared.p)
+  return out
 }
 
 const checkCount = (name: string, count: unknown): number => {
@@ -392,16 +428,22 @@ export function sgd<P>(options: SgdOptions, space?: VectorSpace<P>): Optimizer<P
   const name = 'Optimizer.sgd'
   checkOptions(name, options)
   const lr = checkLr(name, options.lr)
+  const scratch = new Scratch()
   return {
     name,
     init: () => ({ count: 0 }),
     step: (state, params, grad) => {
       const count = checkCount(name, state.count)
       const rate = rateAt(name, lr, count)
-      const { space: V, p, g } = prepare(name, space, params, grad)
+      const prepared = prepare(name, space, params, grad, scratch)
+      const { p, g } = prepared
       const n = p.length
-      for (let i = 0; i < n; i++) p[i] = (p[i] as number) - rate * (g[i] as number)
-      return [V.unflatten(params, p), { count: count + 1 }]
+      for (let i = 0; i < n; i++) {
+        const gi = g[i] as number
+        if (gi - gi !== 0) throw badGradient(name, space !== undefined, params, i, gi)
+        p[i] = (p[i] as number) - rate * gi
+      }
+      return [finish(space, prepared, params, scratch), { count: count + 1 }]
     }
   }
 }
@@ -430,31 +472,36 @@ export function momentum<P>(options: MomentumOptions, space?: VectorSpace<P>): O
   const beta = checkBeta(name, 'beta', options.beta ?? 0.9)
   const nesterov = options.nesterov ?? false
   if (typeof nesterov !== 'boolean') throw new TypeError(`${name}: nesterov must be a boolean, got ${show(nesterov)}`)
+  const scratch = new Scratch()
   return {
     name,
     init: (params) => ({ count: 0, velocity: new Float64Array(sizeOf(space, params)) }),
     step: (state, params, grad) => {
       const count = checkCount(name, state.count)
       const rate = rateAt(name, lr, count)
-      const { space: V, p, g } = prepare(name, space, params, grad)
+      const prepared = prepare(name, space, params, grad, scratch)
+      const { p, g } = prepared
       const n = p.length
       const v0 = checkBuffer(name, 'velocity', state.velocity, n)
       const v = new Float64Array(n)
       if (nesterov) {
         for (let i = 0; i < n; i++) {
           const gi = g[i] as number
+          if (gi - gi !== 0) throw badGradient(name, space !== undefined, params, i, gi)
           const vi = beta * (v0[i] as number) + gi
           v[i] = vi
           p[i] = (p[i] as number) - rate * (gi + beta * vi)
         }
       } else {
         for (let i = 0; i < n; i++) {
-          const vi = beta * (v0[i] as number) + (g[i] as number)
+          const gi = g[i] as number
+          if (gi - gi !== 0) throw badGradient(name, space !== undefined, params, i, gi)
+          const vi = beta * (v0[i] as number) + gi
           v[i] = vi
           p[i] = (p[i] as number) - rate * vi
         }
       }
-      return [V.unflatten(params, p), { count: count + 1, velocity: v }]
+      return [finish(space, prepared, params, scratch), { count: count + 1, velocity: v }]
     }
   }
 }
@@ -464,6 +511,7 @@ const adamLike = <P>(name: string, options: AdamOptions, weightDecay: number, sp
   const beta1 = checkBeta(name, 'beta1', options.beta1 ?? 0.9)
   const beta2 = checkBeta(name, 'beta2', options.beta2 ?? 0.999)
   const eps = checkPositive(name, 'eps', options.eps ?? 1e-8)
+  const scratch = new Scratch()
   return {
     name,
     init: (params) => {
@@ -473,7 +521,8 @@ const adamLike = <P>(name: string, options: AdamOptions, weightDecay: number, sp
     step: (state, params, grad) => {
       const count = checkCount(name, state.count)
       const rate = rateAt(name, lr, count)
-      const { space: V, p, g } = prepare(name, space, params, grad)
+      const prepared = prepare(name, space, params, grad, scratch)
+      const { p, g } = prepared
       const n = p.length
       const m0 = checkBuffer(name, 'm', state.m, n)
       const v0 = checkBuffer(name, 'v', state.v, n)
@@ -485,6 +534,7 @@ const adamLike = <P>(name: string, options: AdamOptions, weightDecay: number, sp
       const decay = 1 - rate * weightDecay
       for (let i = 0; i < n; i++) {
         const gi = g[i] as number
+        if (gi - gi !== 0) throw badGradient(name, space !== undefined, params, i, gi)
         const mi = beta1 * (m0[i] as number) + (1 - beta1) * gi
         const vi = beta2 * (v0[i] as number) + (1 - beta2) * gi * gi
         m[i] = mi
@@ -492,7 +542,7 @@ const adamLike = <P>(name: string, options: AdamOptions, weightDecay: number, sp
         const pi = weightDecay === 0 ? (p[i] as number) : (p[i] as number) * decay
         p[i] = pi - (rate * (mi / c1)) / (Math.sqrt(vi / c2) + eps)
       }
-      return [V.unflatten(params, p), { count: t, m, v }]
+      return [finish(space, prepared, params, scratch), { count: t, m, v }]
     }
   }
 }

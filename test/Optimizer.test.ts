@@ -416,6 +416,16 @@ describe.each(optimisers)('Optimizer.%s on any structure', (_name, make) => {
     const tensors = { a: 1, W: Tensor.zeros([2, 2]) }
     const nan = Tensor.unsafeFromData([2, 2], Float64Array.from([0, 0, NaN, 0]))
     expect(() => opt.step(opt.init(tensors), tensors, { a: 0, W: nan })).toThrow(`${opt.name}.step: the gradient is NaN at coordinate 3 (W[2])`)
+    // a step that throws midway changes nothing: the same state steps on as if it never happened
+    const s1 = opt.step(opt.init(tensors), tensors, { a: 1, W: Tensor.fromNested([[1, 2], [3, 4]]) })[1]
+    const copy = deepCopy(s1)
+    expect(() => opt.step(s1, tensors, { a: 0.5, W: nan })).toThrow('NaN at coordinate 3')
+    expect(deepCopy(s1)).toEqual(copy)
+    expect(Array.from(tensors.W.data)).toEqual([0, 0, 0, 0])
+    const good = { a: 2, W: Tensor.fromNested([[-1, 0.5], [0, 1]]) }
+    const [after] = opt.step(s1, tensors, good)
+    const [fresh] = make().step(s1, tensors, good)
+    expectSame(after, fresh)
   })
 
   it('rejects a state of parameters of another size', () => {
