@@ -227,9 +227,13 @@ export const singleShot =
  * @category runners
  */
 export interface CartesianArbitraries<A> {
-  readonly lens: fc.Arbitrary<Endo<A>>
+  /** The lenses `f`, `g`, `h`, `k` of the laws. */
+  readonly lens: fc.Arbitrary<Lens.Lens<A, A>>
+  /** Inputs (and the components of input pairs). */
   readonly input: fc.Arbitrary<A>
+  /** Cotangents of outputs (and their components). */
   readonly cotangent: fc.Arbitrary<A>
+  /** The vector space handed to `fanout`, `dup`, `fst` and `snd` (default: none, they infer it). */
   readonly space?: VectorSpace.VectorSpace<A>
 }
 
@@ -239,6 +243,7 @@ export interface CartesianArbitraries<A> {
  * @category runners
  */
 export interface CartesianRunOptions {
+  /** Runs per law (default 200). */
   readonly numRuns?: number
 }
 
@@ -382,7 +387,7 @@ const fresh = <A, B>(lens: Lens.Lens<A, B>): Lens.Lens<A, B> => Lens.pipe(lens, 
  *
  * @category arbitraries
  */
-export const pairOf = <A>(arb: fc.Arbitrary<A>): fc.Arbitrary<Pair<A, A>> => fc.tuple(arb, arb).map(([a, b]) => [a, b] as const)
+export const pairOf = <A>(arb: fc.Arbitrary<A>): fc.Arbitrary<readonly [A, A]> => fc.tuple(arb, arb).map(([a, b]) => [a, b] as const)
 
 /**
  * Options of {@link pairLens} and {@link pairReducer}.
@@ -450,7 +455,8 @@ const trees = (options: PairLensOptions) => {
  *
  * @category arbitraries
  */
-export const pairLens = (options: PairLensOptions = {}): fc.Arbitrary<Endo<P>> => trees(options).pair
+export const pairLens = (options: PairLensOptions = {}): fc.Arbitrary<Lens.Lens<readonly [number, number], readonly [number, number]>> =>
+  trees(options).pair
 
 /**
  * Random lenses from pairs of numbers to a number: a {@link pairLens} followed by `add`,
@@ -466,4 +472,5 @@ export const pairLens = (options: PairLensOptions = {}): fc.Arbitrary<Endo<P>> =
  *
  * @category arbitraries
  */
-export const pairReducer = (options: PairLensOptions = {}): fc.Arbitrary<Lens.Lens<P, number>> => trees(options).reduce
+export const pairReducer = (options: PairLensOptions = {}): fc.Arbitrary<Lens.Lens<readonly [number, number], number>> =>
+  trees(options).reduce
