@@ -12,6 +12,7 @@ import {
   examplesOfMarkdown,
   examplesOfSource,
   expectationsOf,
+  exportsWithoutExample,
   generate,
   LOG_HOOK,
   normalizePrinted,
@@ -69,6 +70,13 @@ describe('examples', () => {
   it('finds examples in the sources and the guides', () => {
     expect(generated.some((g) => g.example.file.startsWith('src/'))).toBe(true)
     expect(generated.every((g) => g.example.code.trim() !== '')).toBe(true)
+  })
+
+  it('every exported function, constant and class has an @example', () => {
+    const missing = exportsWithoutExample()
+      .filter((u) => u.kind === 'value')
+      .map((u) => `${u.file}:${u.line} ${u.name}`)
+    expect(missing, `exports without an @example:\n  ${missing.join('\n  ')}`).toEqual([])
   })
 
   for (const g of generated) {

@@ -219,6 +219,46 @@ export const collectExamples = (): Array<Example> => [
 ]
 
 // -------------------------------------------------------------------------------------
+// coverage
+// -------------------------------------------------------------------------------------
+
+/** An export of `src/` or `laws/` whose doc comment has no `@example`. */
+export interface Undocumented {
+  readonly file: string
+  readonly line: number
+  readonly name: string
+  /** `value` for functions, constants and classes; `type` for types and interfaces. */
+  readonly kind: 'value' | 'type'
+}
+
+const exportDeclaration =
+  /(\/\*\*(?:(?!\*\/)[\s\S])*\*\/\s*)?^export\s+(?:declare\s+)?(?:abstract\s+)?(const|let|function|class|interface|type|enum)\s+([A-Za-z_$][\w$]*)/gm
+
+/**
+ * The exports declared in `src/` and `laws/` (not re-exports) none of whose declarations'
+ * doc comments has an `@example`. Modules and declarations marked `@internal` are skipped.
+ */
+export const exportsWithoutExample = (): Array<Undocumented> =>
+  sourceFiles().flatMap((file) => {
+    const text = fs.readFileSync(path.join(ROOT, file), 'utf8')
+    const moduleDoc = /\/\*\*(?:(?!\*\/)[\s\S])*@module(?:(?!\*\/)[\s\S])*\*\//.exec(text)?.[0] ?? ''
+    if (/@internal\b/.test(moduleDoc)) return []
+    const first = new Map<string, Undocumented>()
+    const covered = new Set<string>()
+    exportDeclaration.lastIndex = 0
+    for (let m = exportDeclaration.exec(text); m !== null; m = exportDeclaration.exec(text)) {
+      const doc = m[1] ?? ''
+      const name = m[3]!
+      if (/@internal\b|@example\b/.test(doc)) covered.add(name)
+      if (!first.has(name)) {
+        const kind = m[2] === 'interface' || m[2] === 'type' ? 'type' : 'value'
+        first.set(name, { file, line: lineAt(text, m.index + doc.length), name, kind })
+      }
+    }
+    return [...first.values()].filter((u) => !covered.has(u.name))
+  })
+
+// -------------------------------------------------------------------------------------
 // expectations
 // -------------------------------------------------------------------------------------
 
