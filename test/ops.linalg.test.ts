@@ -252,6 +252,22 @@ describe('ops.matmul', () => {
     )
   })
 
+  it('checks the cotangent’s shape in the backward pass', () => {
+    const z = (...s: Array<number>) => Tensor.zeros(s)
+    expect(messageOf(() => Lens.backPropagateConst(ops.matmul, z(2, 2), [z(2, 3), z(3, 4)]))).toBe(
+      'ops.matmul: the cotangent has shape [2,2] but the output has shape [2,4]'
+    )
+    expect(messageOf(() => Lens.backPropagateConst(ops.transpose(), z(2, 3), z(2, 3)))).toBe(
+      'ops.transpose: the cotangent has shape [2,3] but the output has shape [3,2]'
+    )
+    expect(messageOf(() => Lens.backPropagateConst(ops.reshape([6]), z(3, 2), z(2, 3)))).toBe(
+      'ops.reshape: the cotangent has shape [3,2] but the output has shape [6]'
+    )
+    expect(messageOf(() => Lens.backPropagateConst(ops.slice(0, 1), z(2, 3), z(2, 3)))).toBe(
+      'ops.slice: the cotangent has shape [2,3] but the output has shape [1,3]'
+    )
+  })
+
   it('reports an overflowing product instead of answering Infinity', () => {
     const big = Tensor.fill([1, 2], 1e200)
     expect(messageOf(() => Lens.evaluate(ops.matmul, [big, Tensor.fill([2, 1], 1e200)]))).toMatch(

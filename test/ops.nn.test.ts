@@ -325,6 +325,15 @@ describe('ops.softmaxCrossEntropy', () => {
     )
   })
 
+  it('checks the cotangent’s shape in the backward pass', () => {
+    expect(messageOf(() => Lens.backPropagateConst(ops.softmaxCrossEntropy([0]), Tensor.ones([1]), Tensor.zeros([1, 2])))).toBe(
+      'ops.softmaxCrossEntropy: the cotangent has shape [1] but the output has shape []'
+    )
+    expect(messageOf(() => Lens.backPropagateConst(ops.softmax(), Tensor.ones([2]), Tensor.zeros([1, 2])))).toBe(
+      'ops.softmax: the cotangent has shape [2] but the output has shape [1,2]'
+    )
+  })
+
   it('never mutates its input or targets', () => {
     fc.assert(
       fc.property(ceCases, ([x, c]) => {

@@ -316,6 +316,15 @@ describe('errors', () => {
     expect(Lens.evaluate(ops.max({ axes: 1 }), empty).shape).toEqual([0])
   })
 
+  it('check the cotangent’s shape in the backward pass', () => {
+    expect(messageOf(() => Lens.backPropagateConst(ops.sum({ axes: 0 }), Tensor.zeros([2]), x))).toBe(
+      'ops.sum: the cotangent has shape [2] but the output has shape [3]'
+    )
+    expect(messageOf(() => Lens.backPropagateConst(ops.logSumExp({ axes: 1, keepDims: true }), Tensor.zeros([2]), x))).toBe(
+      'ops.logSumExp: the cotangent has shape [2] but the output has shape [2,1]'
+    )
+  })
+
   it('report an overflowing sum', () => {
     expect(messageOf(() => Lens.evaluate(ops.sum(), Tensor.fill([2], 1e308)))).toMatch(/^ops\.sum: the result of shape \[\] is not finite/)
   })

@@ -11,7 +11,7 @@
  * @module ops/linalg
  */
 import * as Lens from '../Lens.js'
-import { type Shape, Tensor, showShape, unsafeFromData } from '../Tensor.js'
+import { type Shape, Tensor, checkCotangent, showShape, unsafeFromData } from '../Tensor.js'
 import * as K from '../kernels-linalg.js'
 import type { TensorPair } from './binary.js'
 
@@ -239,9 +239,10 @@ export const matmul: Lens.Lens<TensorPair, Tensor> = Lens.make<TensorPair, Tenso
     const [a, b] = expectPair('ops.matmul', x)
     return productForward('ops.matmul', a, b)
   },
-  backward: ([a, b], dy) => {
+  backward: ([a, b], dy, y) => {
     const p = plan('ops.matmul', a.shape, b.shape)
-    return [gradA(p, a, b, dy.data), gradB(p, a, b, dy.data)] as const
+    const d = checkCotangent('ops.matmul', dy, y.shape).data
+    return [gradA(p, a, b, d), gradB(p, a, b, d)] as const
   }
 })
 
@@ -265,7 +266,7 @@ export const matmulLeft = (a: Tensor): Lens.Lens<Tensor, Tensor> => {
   expectTensor('ops.matmulLeft', a, 'the fixed left operand')
   return Lens.make<Tensor, Tensor>({
     forward: (x) => productForward('ops.matmulLeft', a, expectTensor('ops.matmulLeft', x)),
-    backward: (x, dy) => gradB(plan('ops.matmulLeft', a.shape, x.shape), a, x, dy.data)
+    backward: (x, dy, y) => gradB(plan('ops.matmulLeft', a.shape, x.shape), a, x, checkCotangent('ops.matmulLeft', dy, y.shape).data)
   })
 }
 
@@ -288,7 +289,7 @@ export const matmulRight = (b: Tensor): Lens.Lens<Tensor, Tensor> => {
   expectTensor('ops.matmulRight', b, 'the fixed right operand')
   return Lens.make<Tensor, Tensor>({
     forward: (x) => productForward('ops.matmulRight', expectTensor('ops.matmulRight', x), b),
-    backward: (x, dy) => gradA(plan('ops.matmulRight', x.shape, b.shape), x, b, dy.data)
+    backward: (x, dy, y) => gradA(plan('ops.matmulRight', x.shape, b.shape), x, b, checkCotangent('ops.matmulRight', dy, y.shape).data)
   })
 }
 
@@ -344,7 +345,8 @@ export const transpose = (perm?: ReadonlyArray<number>): Lens.Lens<Tensor, Tenso
         K.permute(data, shape, p)
       )
     },
-    backward: (x, dy) => {
+    backward: (x, dy, y) => {
+      checkCotangent(op, dy, y.shape)
       const p = resolvePerm(op, fixed, x.shape)
       const inverse = new Array<number>(p.length)
       p.forEach((a, i) => {
@@ -406,7 +408,7 @@ export const reshape = (shape: ReadonlyArray<number>): Lens.Lens<Tensor, Tensor>
       }
       return unsafeFromData(out, data)
     },
-    backward: (x, dy) => unsafeFromData(x.shape, dy.data)
+    backward: (x, dy, y) => unsafeFromData(x.shape, checkCotangent(op, dy, y.shape).data)
   })
 }
 
@@ -465,7 +467,8 @@ export const concat = <Ts extends ReadonlyArray<Tensor> = ReadonlyArray<Tensor>>
       shape[ax] = total
       return unsafeFromData(shape, out)
     },
-    backward: (xs, dy) => {
+    backward: (xs, dy, y) => {
+      checkCotangent(op, dy, y.shape)
       const { outer, inner, mids, total } = layout(xs)
       let at = 0
       return xs.map((t, i) => {
@@ -516,7 +519,8 @@ export const slice = (axis: number, start: number, end?: number): Lens.Lens<Tens
       out[ax] = len
       return unsafeFromData(out, K.copyOut(data, outer, d, inner, s, len))
     },
-    backward: (x, dy) => {
+    backward: (x, dy, y) => {
+      checkCotangent(op, dy, y.shape)
       const { d, s, len, outer, inner } = layout(x.shape)
       const dx = new Float64Array(x.size)
       K.copyInto(dy.data, dx, outer, len, d, inner, s)
@@ -559,7 +563,8 @@ export const index = (axis: number, i: number): Lens.Lens<Tensor, Tensor> => {
         K.copyOut(data, outer, d, inner, at, 1)
       )
     },
-    backward: (x, dy) => {
+    backward: (x, dy, y) => {
+      checkCotangent(op, dy, y.shape)
       const { d, at, outer, inner } = layout(x.shape)
       const dx = new Float64Array(x.size)
       K.copyInto(dy.data, dx, outer, 1, d, inner, at)

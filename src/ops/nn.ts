@@ -11,7 +11,7 @@
  * @module ops/nn
  */
 import * as Lens from '../Lens.js'
-import { type Shape, Tensor, sameShape, showShape, unsafeFromData } from '../Tensor.js'
+import { type Shape, Tensor, checkCotangent, sameShape, showShape, unsafeFromData } from '../Tensor.js'
 import * as K from '../kernels-linalg.js'
 import { expectFinite, expectInteger, expectTensor, normaliseAxis } from './linalg.js'
 
@@ -33,6 +33,7 @@ const softmaxLike = (op: string, axis: number, log: boolean): Lens.Lens<Tensor, 
       return unsafeFromData(shape, K.softmaxAxis(data, outer, mid, inner, log))
     },
     backward: (x, dy, y) => {
+      checkCotangent(op, dy, y.shape)
       const { outer, mid, inner } = axisLayout(op, axis, x.shape)
       return unsafeFromData(x.shape, K.softmaxBackwardAxis(y.data, dy.data, outer, mid, inner, log))
     }
@@ -117,7 +118,7 @@ export const mse = (target: Tensor): Lens.Lens<Tensor, Tensor> => {
     },
     backward: (x, dy) => {
       const xs = x.data
-      const g = (2 * (dy.data[0] as number)) / xs.length
+      const g = (2 * (checkCotangent(op, dy, SCALAR).data[0] as number)) / xs.length
       const dx = new Float64Array(xs.length)
       for (let i = 0; i < xs.length; i++) dx[i] = g * ((xs[i] as number) - (t[i] as number))
       return unsafeFromData(x.shape, dx)
@@ -262,7 +263,7 @@ export const softmaxCrossEntropy = (targets: Targets): Lens.Lens<Tensor, Tensor>
       const y = loss(xs, top, logZ, res)
       const pullback = (dy: Tensor): Tensor => {
         const { indices, probabilities, rows, classes } = res
-        const g = (dy.data[0] as number) / rows
+        const g = (checkCotangent(op, dy, SCALAR).data[0] as number) / rows
         const dx = new Float64Array(xs.length)
         for (let r = 0; r < rows; r++) {
           const base = r * classes

@@ -16,7 +16,7 @@
  * @module ops/reduce
  */
 import * as Lens from '../Lens.js'
-import { type Shape, type Tensor, showShape, unsafeFromData } from '../Tensor.js'
+import { type Shape, type Tensor, checkCotangent, showShape, unsafeFromData } from '../Tensor.js'
 import * as K from '../kernels-linalg.js'
 import { expectFinite, expectInteger, expectTensor } from './linalg.js'
 
@@ -125,7 +125,8 @@ export const sum = (options?: ReduceOptions): Lens.Lens<Tensor, Tensor> => {
       expectFinite(op, red.shape, out)
       return unsafeFromData(red.shape, out)
     },
-    backward: (x, dy) => {
+    backward: (x, dy, y) => {
+      checkCotangent(op, dy, y.shape)
       const red = resolve(op, axes, keepDims, x.shape)
       return unsafeFromData(x.shape, K.expandAxes(dy.data, x.shape, red.reduced))
     }
@@ -159,7 +160,8 @@ export const mean = (options?: ReduceOptions): Lens.Lens<Tensor, Tensor> => {
       expectFinite(op, red.shape, out)
       return unsafeFromData(red.shape, out)
     },
-    backward: (x, dy) => {
+    backward: (x, dy, y) => {
+      checkCotangent(op, dy, y.shape)
       const red = resolve(op, axes, keepDims, x.shape)
       const dx = K.expandAxes(dy.data, x.shape, red.reduced)
       const inv = 1 / red.count
@@ -195,6 +197,7 @@ export const max = (options?: ReduceOptions): Lens.Lens<Tensor, Tensor> => {
       return unsafeFromData(red.shape, K.reduceAxes(data, shape, red.reduced, K.maxAxis))
     },
     backward: (x, dy, y) => {
+      checkCotangent(op, dy, y.shape)
       const red = resolve(op, axes, keepDims, x.shape)
       const xs = x.data
       const run = K.singleRun(x.shape, red.reduced)
@@ -257,6 +260,7 @@ export const logSumExp = (options?: ReduceOptions): Lens.Lens<Tensor, Tensor> =>
     (x) => {
       const { red, run, top, logS, y } = parts(x)
       const pullback = (dy: Tensor): Tensor => {
+        checkCotangent(op, dy, y.shape)
         if (run !== null) return unsafeFromData(x.shape, K.logSumExpBackwardAxis(x.data, top, logS, dy.data, run[0], run[1], run[2]))
         const m = K.expandAxes(top, x.shape, red.reduced)
         const l = K.expandAxes(logS, x.shape, red.reduced)
