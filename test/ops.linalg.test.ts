@@ -252,6 +252,15 @@ describe('ops.matmul', () => {
     )
   })
 
+  it('handles axes of length 0 (an empty inner dimension gives zeros)', () => {
+    const z = (...s: Array<number>) => Tensor.zeros(s)
+    expect(Lens.evaluate(ops.matmul, [z(2, 0), z(0, 3)])).toEqual(z(2, 3))
+    expect(Lens.evaluate(ops.matmul, [z(0, 3), z(3, 2)]).shape).toEqual([0, 2])
+    expect(Lens.evaluate(ops.matmul, [z(0, 2, 3), z(4, 1, 3, 2)]).shape).toEqual([4, 0, 2, 2])
+    const [da, db] = Lens.backPropagateConst(ops.matmul, z(4, 0, 2, 2), [z(0, 2, 3), z(4, 1, 3, 2)])
+    expect([da.shape, db]).toEqual([[0, 2, 3], z(4, 1, 3, 2)])
+  })
+
   it('checks the cotangent’s shape in the backward pass', () => {
     const z = (...s: Array<number>) => Tensor.zeros(s)
     expect(messageOf(() => Lens.backPropagateConst(ops.matmul, z(2, 2), [z(2, 3), z(3, 4)]))).toBe(
