@@ -110,13 +110,17 @@ export const make = <A, B>(pair: Pair<A, B>): Lens<A, B> => {
 export const fromVjp = <A, B>(
   vjp: (a: A) => readonly [B, (db: B) => A],
   forward?: (a: A) => B
-): Lens<A, B> =>
-  I.fromPlan(
+): Lens<A, B> => {
+  if (typeof vjp !== 'function' || (forward !== undefined && typeof forward !== 'function')) {
+    throw new TypeError('Lens.fromVjp: expected a function a => [b, pullback] (and optionally a forward function)')
+  }
+  return I.fromPlan(
     I.vjpPlan(
       vjp as unknown as (a: unknown) => readonly [unknown, (db: unknown) => unknown],
       (forward ?? null) as ((a: unknown) => unknown) | null
     )
   )
+}
 
 const identity: Lens<unknown, unknown> = I.fromPlan(I.idPlan)
 

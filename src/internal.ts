@@ -266,6 +266,7 @@ export const evaluateLens = (lens: AnyLens, a: unknown): unknown => {
 }
 
 const PENDING: unique symbol = Symbol('backprop-lens/pending')
+const MANY = 'Lens.vjp: the lens called next more than once; only single-shot lenses have a pullback (backPropagate runs any lens)'
 
 /** @internal The output and a reusable pullback, from one forward pass. */
 export const vjpLens = (lens: AnyLens, a: unknown): readonly [unknown, Pullback] => {
@@ -276,10 +277,13 @@ export const vjpLens = (lens: AnyLens, a: unknown): readonly [unknown, Pullback]
   }
   // A hand-written lens: the continuation captured at the end of the forward pass *is*
   // the pullback (continuations are multi-shot, so it may be called again and again).
-  let captured: { readonly b: unknown; readonly k: Pullback } | null = null
+  // Only single-shot lenses have a pullback: a lens that calls `next` again (from inside a
+  // pullback) would need the answers of both calls, which this capture cannot give.
+  let captured = null as { readonly b: unknown; readonly k: Pullback } | null
   C.run(
     lens((b) =>
       C.make((k) => {
+        if (captured !== null) throw new Error(MANY)
         captured = { b, k }
         return PENDING
       })
@@ -288,5 +292,12 @@ export const vjpLens = (lens: AnyLens, a: unknown): readonly [unknown, Pullback]
   )
   if (captured === null) throw new Error('Lens.vjp: the lens answered without calling next, so it has no output')
   const { b, k } = captured
-  return [b, k]
+  return [
+    b,
+    (db) => {
+      const da = k(db)
+      if (da === PENDING) throw new Error(MANY)
+      return da
+    }
+  ]
 }

@@ -322,3 +322,19 @@ describe('the law kit: equality and arbitraries', () => {
     ).toThrow(/Counterexample: \[.*tanh.*\]/)
   })
 })
+
+describe('misuse gets a clear error', () => {
+  it('vjp of a lens that calls next twice throws instead of answering garbage; backPropagate still runs it', () => {
+    const twice: Lens.Lens<number, number> = (next) => (x) =>
+      Cont.flatMap(next(x), (d1: number) => Cont.map(next(x + 1), (d2: number) => d1 + d2))
+    expect(Lens.backPropagateConst(twice, 1, 1)).toBe(2)
+    const [y, pullback] = Lens.vjp(twice, 1)
+    expect(y).toBe(1)
+    expect(() => pullback(1)).toThrow('Lens.vjp: the lens called next more than once')
+  })
+
+  it('fromVjp checks its arguments when the lens is made', () => {
+    expect(() => Lens.fromVjp(3 as never)).toThrow('Lens.fromVjp: expected a function')
+    expect(() => Lens.fromVjp((x: number) => [x, (d: number) => d], 'f' as never)).toThrow('Lens.fromVjp: expected a function')
+  })
+})
