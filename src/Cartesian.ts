@@ -824,7 +824,7 @@ export const swap = <A, B>(): Lens<readonly [A, B], readonly [B, A]> =>
  *
  * @category constants
  */
-export const withConst = <C, A = unknown>(c: C): Lens<A, readonly [A, C]> =>
+export const withConst = <A, C>(c: C): Lens<A, readonly [A, C]> =>
   prim(
     (a) => [a, c],
     (_a, d) => asPair('withConst', 'the output cotangent', d)[0]
@@ -843,7 +843,7 @@ export const withConst = <C, A = unknown>(c: C): Lens<A, readonly [A, C]> =>
  *
  * @category constants
  */
-export const withConstFirst = <C, A = unknown>(c: C): Lens<A, readonly [C, A]> =>
+export const withConstFirst = <A, C>(c: C): Lens<A, readonly [C, A]> =>
   prim(
     (a) => [c, a],
     (_a, d) => asPair('withConstFirst', 'the output cotangent', d)[1]

@@ -506,7 +506,7 @@ describe('types', () => {
     expectTypeOf(Lens.swap<string, number>()).toEqualTypeOf<Lens.Lens<readonly [string, number], readonly [number, string]>>()
     expectTypeOf(Lens.dup<number>()).toEqualTypeOf<Lens.Lens<number, readonly [number, number]>>()
     expectTypeOf(Lens.first<number, number, string>(Scalar.sin)).toEqualTypeOf<Lens.Lens<readonly [number, string], readonly [number, string]>>()
-    expectTypeOf(Lens.withConst<string, number>('c')).toEqualTypeOf<Lens.Lens<number, readonly [number, string]>>()
+    expectTypeOf(Lens.withConst<number, string>('c')).toEqualTypeOf<Lens.Lens<number, readonly [number, string]>>()
     expectTypeOf(Lens.constant<number, string>('c')).toEqualTypeOf<Lens.Lens<number, string>>()
     // inference through pipe
     expectTypeOf(Lens.pipe(Lens.fanout(Scalar.square, Scalar.sin), Scalar.mul)).toEqualTypeOf<Lens.Lens<number, number>>()
