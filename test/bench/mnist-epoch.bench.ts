@@ -1,0 +1,273 @@
+/**
+ * One epoch of MNIST training (issue 4 item 7): the network of `docs/examples/mnist.ts` —
+ * `Layer.mlp([784, 64, 10])`, relu, softmax cross-entropy, Adam (lr 2e-3, β1 0.9, β2 0.999,
+ * ε 1e-8), batch 64, the 8,000 training digits of `docs/examples/mnist-data.ts` — trained
+ * with backprop-lens `Train.fit` and with tfjs-core 4.22's cpu backend:
+ * - the same architecture, optimiser (`tf.train.adam` with the same lr, betas and ε), batch
+ *   size and **the same initial parameters** (He normal, std √(2/fan_in), zero biases: the
+ *   library's `init(1)`, rounded to float32 for tfjs);
+ * - the same shuffled batches: tfjs gets the permutation `Train.fit` draws for each epoch
+ *   (`Train.permutation(n, seed·7919 + epoch)`) and gathers its batches with `tf.gather`;
+ *   both read the loss of every step back (`Train.fit` checks that it is finite);
+ * - tfjs computes in float32, the library in float64.
+ *
+ * Each implementation runs in its own child process (so that its peak resident memory —
+ * `process.resourceUsage().maxRSS` — is its own), one warm-up epoch and then the measured
+ * epochs; the children run in the order lib, tfjs, tfjs, lib (two processes each) so that
+ * a slow phase of a shared machine hits both alike. The parent prints the table: median
+ * time per epoch over all measured epochs, min–max, the ratio to tfjs, peak RSS (and the
+ * RSS once the data is loaded, before training), the last epoch's mean training loss and
+ * the test accuracy on the 2,000 held-out digits.
+ *
+ *     npm run bench -- mnist             # through the runner
+ *     npx tsx test/bench/mnist-epoch.bench.ts
+ *
+ * @module bench/mnist-epoch
+ */
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { Layer, Optimizer, Train, ops } from '../../src/index.js'
+import { loadSplit } from '../../docs/examples/mnist-data.js'
+import * as H from './harness.js'
+import { loadTf, TFJS_LABEL } from './tfjs.js'
+
+const SIZES = [784, 64, 10] as const
+const BATCH = 64
+const LR = 2e-3
+const BETA1 = 0.9
+const BETA2 = 0.999
+const EPS = 1e-8
+/** The demo's split and parameter seed. */
+const SPLIT = { train: 8000, test: 2000, seed: 2024 } as const
+const INIT_SEED = 1
+const FIT_SEED = 1
+
+type Which = 'lib' | 'tfjs'
+
+/** What a child prints (one JSON line, prefixed by {@link MARK}). */
+interface ChildReport {
+  readonly which: Which
+  /** Milliseconds of each epoch's training steps, the warm-up epoch first. */
+  readonly epochMs: ReadonlyArray<number>
+  /** Mean training loss of each epoch. */
+  readonly losses: ReadonlyArray<number>
+  readonly testAccuracy: number
+  /** Peak resident set size in KiB: once the data is loaded, and at the end. */
+  readonly rssLoadedKiB: number
+  readonly rssPeakKiB: number
+}
+
+const MARK = 'MNIST-EPOCH-REPORT '
+
+// -------------------------------------------------------------------------------------
+// children
+// -------------------------------------------------------------------------------------
+
+const maxRss = (): number => process.resourceUsage().maxRSS
+
+const runLib = (epochs: number): ChildReport => {
+  const { train, test } = loadSplit(SPLIT)
+  const { model, init } = Layer.mlp(SIZES, { activation: 'relu' })
+  const params = init(INIT_SEED)
+  const rssLoadedKiB = maxRss()
+  const result = Train.fit({
+    model,
+    loss: ops.softmaxCrossEntropy,
+    optimizer: Optimizer.adam({ lr: LR, beta1: BETA1, beta2: BETA2, eps: EPS }),
+    params,
+    data: train,
+    epochs,
+    batchSize: BATCH,
+    seed: FIT_SEED
+  })
+  const rssPeakKiB = maxRss()
+  const scored = Train.evaluate(model, result.params, ops.softmaxCrossEntropy, test, { accuracy: Train.accuracy })
+  return {
+    which: 'lib',
+    epochMs: result.history.map((r) => r.milliseconds),
+    losses: result.history.map((r) => r.loss),
+    testAccuracy: scored.metrics.accuracy ?? NaN,
+    rssLoadedKiB,
+    rssPeakKiB
+  }
+}
+
+const runTfjs = async (epochs: number): Promise<ChildReport> => {
+  const tf = await loadTf()
+  const { train, test } = loadSplit(SPLIT)
+  const n = train.targets.size
+  const classes = SIZES[2]
+  const xs = tf.tensor2d(Float32Array.from(train.inputs.data), [n, SIZES[0]])
+  const ys = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(Int32Array.from(train.targets.data), 'int32'), classes), 'float32'))
+  // The library's initial parameters (He normal, zero biases), in float32.
+  const start = Layer.mlp(SIZES, { activation: 'relu' }).init(INIT_SEED)
+  const vars = start.layers.flatMap((d) => [
+    tf.variable(tf.tensor2d(Float32Array.from(d.W.data), [d.W.shape[0] as number, d.W.shape[1] as number])),
+    tf.variable(tf.tensor1d(Float32Array.from(d.b.data)))
+  ])
+  const [W1, b1, W2, b2] = vars as [(typeof vars)[number], (typeof vars)[number], (typeof vars)[number], (typeof vars)[number]]
+  const forward = (x: ReturnType<typeof tf.tensor2d>): ReturnType<typeof tf.add> => tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(x, W1), b1)), W2), b2)
+  const optimizer = tf.train.adam(LR, BETA1, BETA2, EPS)
+  const rssLoadedKiB = maxRss()
+  const epochMs: Array<number> = []
+  const losses: Array<number> = []
+  const steps = Math.ceil(n / BATCH)
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    const t0 = performance.now()
+    const order = Int32Array.from(Train.permutation(n, FIT_SEED * 7919 + epoch))
+    let total = 0
+    for (let step = 0; step < steps; step++) {
+      const idx = order.subarray(step * BATCH, Math.min(n, (step + 1) * BATCH))
+      const cost = tf.tidy(() => {
+        const indices = tf.tensor1d(idx, 'int32')
+        const x = tf.gather(xs, indices)
+        const y = tf.gather(ys, indices)
+        const c = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, forward(x)), true, vars)
+        if (c === null) throw new Error('tfjs: minimize returned no cost')
+        return c
+      })
+      const value = cost.dataSync()[0] as number
+      cost.dispose()
+      if (!Number.isFinite(value)) throw new RangeError(`tfjs: the loss is not finite (${value}) at epoch ${epoch}, step ${step}`)
+      total += value * idx.length
+    }
+    epochMs.push(performance.now() - t0)
+    losses.push(total / n)
+  }
+  const rssPeakKiB = maxRss()
+  const testAccuracy = tf.tidy(() => {
+    const logits = forward(tf.tensor2d(Float32Array.from(test.inputs.data), [test.targets.size, SIZES[0]]))
+    const predicted = tf.argMax(logits, 1).dataSync()
+    let correct = 0
+    for (let i = 0; i < predicted.length; i++) if (predicted[i] === test.targets.data[i]) correct++
+    return correct / test.targets.size
+  })
+  return { which: 'tfjs', epochMs, losses, testAccuracy, rssLoadedKiB, rssPeakKiB }
+}
+
+// -------------------------------------------------------------------------------------
+// parent
+// -------------------------------------------------------------------------------------
+
+const here = fileURLToPath(import.meta.url)
+
+/** Node's arguments for a child that runs this file (tsx's loader, as in this process). */
+const nodeArgs = (): Array<string> => {
+  const inherited = process.execArgv.filter((a) => !a.startsWith('--cpu-prof') && !a.startsWith('--inspect'))
+  return inherited.some((a) => a.includes('tsx')) ? inherited : ['--import', 'tsx', ...inherited]
+}
+
+const spawnChild = (which: Which, epochs: number): ChildReport => {
+  const child = spawnSync(process.execPath, [...nodeArgs(), here, '--child', which, String(epochs)], {
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+    timeout: 240_000
+  })
+  const line = child.stdout.split('\n').find((l) => l.startsWith(MARK))
+  if (child.status !== 0 || line === undefined) {
+    throw new Error(`mnist-epoch: the ${which} child failed (status ${String(child.status)}, signal ${String(child.signal)}):\n${child.stderr.slice(-2000)}`)
+  }
+  return JSON.parse(line.slice(MARK.length)) as ChildReport
+}
+
+const median = (xs: ReadonlyArray<number>): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  const mid = s.length >> 1
+  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2
+}
+
+const LIB = 'backprop-lens Train.fit (float64)'
+const TFJS = `${TFJS_LABEL} (float32)`
+
+/** Runs the children, prints the table and the target of issue 4. */
+export const run = (options: H.BenchOptions = { quick: false }): void => {
+  // one warm-up epoch, then the measured ones; two processes each (lib, tfjs, tfjs, lib)
+  const epochs = options.quick ? 2 : 4
+  const order: ReadonlyArray<Which> = options.quick ? ['lib', 'tfjs'] : ['lib', 'tfjs', 'tfjs', 'lib']
+  console.log(
+    `MLP 784-64-10 (relu), Adam lr ${LR}, batch ${BATCH}, ${SPLIT.train} training digits (${Math.ceil(SPLIT.train / BATCH)} steps per epoch); ` +
+      `per process: 1 warm-up epoch + ${epochs - 1} measured; processes in the order ${order.join(', ')}\n`
+  )
+  const reports: Array<ChildReport> = []
+  for (const which of order) {
+    const t0 = H.now()
+    const report = spawnChild(which, epochs)
+    reports.push(report)
+    console.log(
+      `  ${which} process: epochs ${report.epochMs.map((ms) => `${H.fmt(ms)} ms`).join(', ')} (first is warm-up); ` +
+        `losses ${report.losses.map((l) => l.toFixed(4)).join(', ')}; test accuracy ${(100 * report.testAccuracy).toFixed(1)}%; ` +
+        `peak RSS ${H.fmt(report.rssPeakKiB / 1024)} MiB (${H.fmt((H.now() - t0) / 1000)} s)`
+    )
+  }
+  const rows = (['lib', 'tfjs'] as const).map((which) => {
+    const mine = reports.filter((r) => r.which === which)
+    const measured = mine.flatMap((r) => r.epochMs.slice(1))
+    return {
+      which,
+      name: which === 'lib' ? LIB : TFJS,
+      median: median(measured),
+      min: Math.min(...measured),
+      max: Math.max(...measured),
+      count: measured.length,
+      peak: Math.max(...mine.map((r) => r.rssPeakKiB)) / 1024,
+      loaded: Math.max(...mine.map((r) => r.rssLoadedKiB)) / 1024,
+      loss: mine[0]?.losses[mine[0].losses.length - 1] ?? NaN,
+      accuracy: mine[0]?.testAccuracy ?? NaN
+    }
+  })
+  const tf = rows.find((r) => r.which === 'tfjs')
+  const lib = rows.find((r) => r.which === 'lib')
+  const ratio = lib !== undefined && tf !== undefined ? lib.median / tf.median : NaN
+  console.log()
+  console.log(
+    H.markdownTable(
+      [
+        'implementation',
+        's/epoch (median)',
+        'min–max',
+        'epochs',
+        'ratio to tfjs-cpu',
+        'peak RSS (MiB)',
+        'RSS with data loaded (MiB)',
+        `loss after ${epochs} epochs`,
+        'test accuracy'
+      ],
+      rows.map((r) => [
+        r.name,
+        H.fmt(r.median / 1000),
+        `${H.fmt(r.min / 1000)}–${H.fmt(r.max / 1000)}`,
+        String(r.count),
+        r === tf ? '1.00' : H.fmt(r.median / (tf?.median ?? NaN)),
+        H.fmt(r.peak),
+        H.fmt(r.loaded),
+        r.loss.toFixed(4),
+        `${(100 * r.accuracy).toFixed(1)}%`
+      ])
+    )
+  )
+  console.log('\n### Target (issue 4; ratio of medians in this run)\n')
+  console.log(H.markdownTable(['target', 'measured', 'verdict'], [['time per epoch ≤ 1.0× tfjs-cpu', `${H.fmt(ratio)}×`, H.verdict(ratio, 1)]]))
+}
+
+// -------------------------------------------------------------------------------------
+// entry points
+// -------------------------------------------------------------------------------------
+
+const argv = process.argv
+if (argv.includes('--child')) {
+  const which = argv[argv.indexOf('--child') + 1]
+  const epochs = Number(argv[argv.indexOf('--child') + 2])
+  const go = async (): Promise<ChildReport> => {
+    if (which === 'lib') return runLib(epochs)
+    if (which === 'tfjs') return runTfjs(epochs)
+    throw new Error(`mnist-epoch: unknown child ${String(which)}`)
+  }
+  go()
+    .then((report) => console.log(`${MARK}${JSON.stringify(report)}`))
+    .catch((e: unknown) => {
+      console.error(e)
+      process.exitCode = 1
+    })
+} else if (import.meta.url === pathToFileURL(argv[1] ?? '').href) {
+  run({ quick: argv.includes('--quick') })
+}
