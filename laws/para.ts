@@ -10,7 +10,6 @@ import fc from 'fast-check'
 import type { Eq } from 'fp-ts/lib/Eq.js'
 import { Lens, Para } from '../src/index.js'
 
-type Endo<P, A> = Para.Para<P, A, A>
 
 // -------------------------------------------------------------------------------------
 // predicates
@@ -32,7 +31,7 @@ type Endo<P, A> = Para.Para<P, A, A>
  */
 export const paraAssociativity =
   (E: Eq<unknown>) =>
-  <P, A>(f: Endo<P, A>, g: Endo<P, A>, h: Endo<P, A>, params: readonly [P, P, P], a: A, da: A): boolean => {
+  <P, A>(f: Para.Para<P, A, A>, g: Para.Para<P, A, A>, h: Para.Para<P, A, A>, params: readonly [P, P, P], a: A, da: A): boolean => {
     const [p, q, r] = params
     const [yl, [[[dpl, dql], drl], dal]] = Lens.valueAndGrad(Para.seq(Para.seq(f, g), h), [[[p, q], r], a], da)
     const [yr, [[dpr, [dqr, drr]], dar]] = Lens.valueAndGrad(Para.seq(f, Para.seq(g, h)), [[p, [q, r]], a], da)
@@ -97,7 +96,7 @@ export const reparamIdentity =
  * @category runners
  */
 export interface ParaArbitraries<P, A> {
-  readonly layer: fc.Arbitrary<Endo<P, A>>
+  readonly layer: fc.Arbitrary<Para.Para<P, A, A>>
   readonly param: fc.Arbitrary<P>
   readonly input: fc.Arbitrary<A>
   readonly cotangent: fc.Arbitrary<A>

@@ -22,7 +22,9 @@ import * as Tensor from './Tensor.js'
  * @category model
  */
 export interface DenseParams {
+  /** Weights, `[inputs, outputs]`. */
   readonly W: Tensor.Tensor
+  /** Bias, `[outputs]`. */
   readonly b: Tensor.Tensor
 }
 
@@ -32,6 +34,7 @@ export interface DenseParams {
  * @category model
  */
 export interface MlpParams {
+  /** The dense layers, first to last. */
   readonly layers: ReadonlyArray<DenseParams>
 }
 
@@ -174,6 +177,18 @@ export const initDense = (
 }
 
 /**
+ * A multi-layer perceptron: the model and its initialiser.
+ *
+ * @category model
+ */
+export interface Mlp {
+  /** From the parameters and a batch `[batch, inputs]` to logits `[batch, outputs]`. */
+  readonly model: Para.Para<MlpParams, Tensor.Tensor, Tensor.Tensor>
+  /** Initial parameters drawn from `seed`: the same seed gives the same parameters. */
+  readonly init: (seed: number) => MlpParams
+}
+
+/**
  * Options of {@link mlp}.
  *
  * @category model
@@ -204,7 +219,7 @@ export interface MlpOptions {
 export const mlp = (
   sizes: ReadonlyArray<number>,
   options: MlpOptions = {}
-): { readonly model: Para.Para<MlpParams, Tensor.Tensor, Tensor.Tensor>; readonly init: (seed: number) => MlpParams } => {
+): Mlp => {
   if (!Array.isArray(sizes) || sizes.length < 2) {
     throw new RangeError(`Layer.mlp: expected at least two layer sizes, got ${JSON.stringify(sizes)}`)
   }

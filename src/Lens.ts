@@ -61,7 +61,9 @@ export type Lens<A, B> = <R>(next: Flow<B, R>) => Flow<A, R>
  * @category model
  */
 export interface Pair<A, B> {
+  /** The output for an input. */
   readonly forward: (a: A) => B
+  /** The input's cotangent, from the input `a`, the output's cotangent `db` and the output `b`. */
   readonly backward: (a: A, db: B, b: B) => A
 }
 

@@ -41,9 +41,7 @@ import type { Lens } from './Lens.js'
  */
 export type Para<P, A, B> = Lens<readonly [P, A], B>
 
-/** The parameter of a lens without parameters. */
-type NoParams = readonly []
-const NO_PARAMS: NoParams = Object.freeze([]) as NoParams
+const NO_PARAMS: readonly [] = Object.freeze([]) as readonly []
 
 type Pullback = (d: unknown) => unknown
 type AnyVjp = (a: unknown) => readonly [unknown, Pullback]
@@ -72,7 +70,7 @@ const fromVjp = <A, B>(vjp: AnyVjp, forward: (a: unknown) => unknown): Lens<A, B
  *
  * @category constructors
  */
-export const lift = <A, B>(f: Lens<A, B>): Para<NoParams, A, B> => {
+export const lift = <A, B>(f: Lens<A, B>): Para<readonly [], A, B> => {
   const lens = I.erase(f)
   return fromVjp(
     (x) => {

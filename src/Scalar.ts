@@ -14,8 +14,6 @@
  */
 import { make, type Lens } from './Lens.js'
 
-/** Two numbers: the input of the binary primitives. */
-type Pair = readonly [number, number]
 
 const domain = (op: string, requirement: string, value: number): RangeError =>
   new RangeError(`Scalar.${op}: ${requirement}, got ${value}`)
@@ -266,7 +264,7 @@ export const pow = (n: number): Lens<number, number> => {
  *
  * @category binary
  */
-export const add: Lens<Pair, number> = make<Pair, number>({
+export const add: Lens<readonly [number, number], number> = make<readonly [number, number], number>({
   forward: ([a, b]) => a + b,
   backward: (_x, dy) => [dy, dy]
 })
@@ -281,7 +279,7 @@ export const add: Lens<Pair, number> = make<Pair, number>({
  *
  * @category binary
  */
-export const sub: Lens<Pair, number> = make<Pair, number>({
+export const sub: Lens<readonly [number, number], number> = make<readonly [number, number], number>({
   forward: ([a, b]) => a - b,
   backward: (_x, dy) => [dy, -dy]
 })
@@ -296,7 +294,7 @@ export const sub: Lens<Pair, number> = make<Pair, number>({
  *
  * @category binary
  */
-export const mul: Lens<Pair, number> = make<Pair, number>({
+export const mul: Lens<readonly [number, number], number> = make<readonly [number, number], number>({
   forward: ([a, b]) => a * b,
   backward: ([a, b], dy) => [b * dy, a * dy]
 })
@@ -311,7 +309,7 @@ export const mul: Lens<Pair, number> = make<Pair, number>({
  *
  * @category binary
  */
-export const div: Lens<Pair, number> = make<Pair, number>({
+export const div: Lens<readonly [number, number], number> = make<readonly [number, number], number>({
   forward: ([a, b]) => {
     if (b === 0) throw domain('div', 'division by zero: the denominator must be non-zero', b)
     return a / b

@@ -20,7 +20,9 @@ import * as Tensor from './Tensor.js'
  * @category model
  */
 export interface Dataset {
+  /** Inputs, one example per row of the first axis. */
   readonly inputs: Tensor.Tensor
+  /** Targets (class indices or one-hot rows, …), one per example. */
   readonly targets: Tensor.Tensor
 }
 
@@ -45,10 +47,13 @@ export type Metric = (predictions: Tensor.Tensor, targets: Tensor.Tensor) => num
  * @category model
  */
 export interface StepInfo {
+  /** The epoch, from 0. */
   readonly epoch: number
   /** The step within the epoch, from 0. */
   readonly step: number
+  /** The number of steps (minibatches) in an epoch. */
   readonly stepsPerEpoch: number
+  /** The loss on this step's minibatch, before the step. */
   readonly loss: number
 }
 
@@ -59,9 +64,13 @@ export interface StepInfo {
  * @category model
  */
 export interface EpochRecord {
+  /** The epoch, from 0. */
   readonly epoch: number
+  /** The mean training loss over the epoch's minibatches (weighted by their sizes). */
   readonly loss: number
+  /** The mean loss on the validation set after the epoch, if one was given. */
   readonly validationLoss?: number
+  /** The metrics on the validation set after the epoch (empty without one). */
   readonly metrics: Readonly<Record<string, number>>
   /** Wall-clock milliseconds the epoch's training steps took. */
   readonly milliseconds: number
@@ -73,6 +82,7 @@ export interface EpochRecord {
  * @category model
  */
 export interface FitOptions<P, S> {
+  /** The learner to train: from parameters and a batch of inputs to predictions. */
   readonly model: Para<P, Tensor.Tensor, Tensor.Tensor>
   /** The loss against a batch's targets: a lens from predictions to a scalar (shape `[]`), such as `ops.softmaxCrossEntropy`. */
   readonly loss: Loss
@@ -80,15 +90,21 @@ export interface FitOptions<P, S> {
   readonly optimizer: Optimizer<NoInfer<P>, S>
   /** The initial parameters. */
   readonly params: P
+  /** The training examples. */
   readonly data: Dataset
+  /** Examples to score after each epoch (loss and {@link FitOptions.metrics}). */
   readonly validation?: Dataset
+  /** Passes over the training data. */
   readonly epochs: number
+  /** Examples per optimiser step; the last minibatch of an epoch may be smaller. */
   readonly batchSize: number
   /** Seeds the shuffling: the same seed gives the same batches. */
   readonly seed: number
   /** Evaluated on the validation set after each epoch. */
   readonly metrics?: Readonly<Record<string, Metric>>
+  /** Called after every optimiser step (progress bars). */
   readonly onStep?: (info: StepInfo) => void
+  /** Called after every epoch with its record. */
   readonly onEpoch?: (record: EpochRecord) => void
 }
 
@@ -99,8 +115,11 @@ export interface FitOptions<P, S> {
  * @category model
  */
 export interface FitResult<P, S> {
+  /** The trained parameters. */
   readonly params: P
+  /** The optimiser's final state (to resume training). */
   readonly state: S
+  /** One record per epoch. */
   readonly history: ReadonlyArray<EpochRecord>
 }
 
