@@ -102,6 +102,12 @@ export interface FitOptions<P, S> {
   readonly seed: number
   /** Evaluated on the validation set after each epoch. */
   readonly metrics?: Readonly<Record<string, Metric>>
+  /**
+   * Transforms each training minibatch's inputs before the step (data augmentation: small
+   * shifts, noise). It gets the epoch, the step and a seed unique to them, so a seeded run
+   * stays reproducible; it must return inputs of the same shape and not mutate its argument.
+   */
+  readonly augment?: (inputs: Tensor.Tensor, at: { readonly epoch: number; readonly step: number; readonly seed: number }) => Tensor.Tensor
   /** Called after every optimiser step (progress bars). */
   readonly onStep?: (info: StepInfo) => void
   /** Called after every epoch with its record. */
@@ -225,6 +231,15 @@ const lossValue = (loss: Tensor.Tensor, where: string): number => {
 
 const ONE = Tensor.scalar(1)
 
+const augmented = (augment: NonNullable<FitOptions<unknown, unknown>['augment']>, batch: Tensor.Tensor, epoch: number, step: number, seed: number): Tensor.Tensor => {
+  const out = augment(batch, { epoch, step, seed: (seed * 100_003 + epoch * 10_007 + step) | 0 })
+  if (!Tensor.isTensor(out) || !Tensor.sameShape(out.shape, batch.shape)) {
+    const got = Tensor.isTensor(out) ? Tensor.showShape(out.shape) : typeof out
+    throw new RangeError(`Train.fit: augment must return inputs of shape ${Tensor.showShape(batch.shape)}, got ${got} at epoch ${epoch}, step ${step}`)
+  }
+  return out
+}
+
 /**
  * Evaluates the mean loss and the metrics of a model on a dataset, in batches.
  *
@@ -304,7 +319,8 @@ export const fit = <P, S>(options: FitOptions<P, S>): FitResult<P, S> => {
     let total = 0
     for (let step = 0; step < stepsPerEpoch; step++) {
       const idx = order.slice(step * batchSize, (step + 1) * batchSize)
-      const x = take(data.inputs, idx)
+      const batch = take(data.inputs, idx)
+      const x = options.augment === undefined ? batch : augmented(options.augment, batch, epoch, step, seed)
       const y = take(data.targets, idx)
       const [predictions, pullModel] = Lens.vjp(model, [params, x])
       const [l, pullLoss] = Lens.vjp(loss(y), predictions)

@@ -71,6 +71,25 @@ describe('Train.fit', () => {
     expect(() => Train.fit({ ...base, loss: poisoned, epochs: 3 })).toThrow('Train.fit: the loss is not finite (NaN) at epoch 1, step 1')
   })
 
+  it('augments each training minibatch with a seed unique to the step, reproducibly, and checks the shape', () => {
+    const seen: Array<string> = []
+    const jitter = (x: Tensor.Tensor, at: { readonly epoch: number; readonly step: number; readonly seed: number }): Tensor.Tensor => {
+      seen.push(`${at.epoch}.${at.step}:${at.seed}`)
+      return Tensor.make(x.shape, Array.from(x.data, (v, i) => v + 1e-3 * Math.sin(at.seed + i)))
+    }
+    const a = Train.fit({ ...base, epochs: 2, augment: jitter })
+    const seeds = seen.map((s) => s.split(':')[1])
+    expect(seen).toHaveLength(8)
+    expect(new Set(seeds).size).toBe(8)
+    const b = Train.fit({ ...base, epochs: 2, augment: jitter })
+    expect(b.params.layers[0]?.W.data).toEqual(a.params.layers[0]?.W.data)
+    const plain = Train.fit({ ...base, epochs: 2 })
+    expect(plain.params.layers[0]?.W.data).not.toEqual(a.params.layers[0]?.W.data)
+    expect(() => Train.fit({ ...base, epochs: 1, augment: (x) => Tensor.zeros([1, ...x.shape]) })).toThrow(
+      'Train.fit: augment must return inputs of shape [16,2], got [1,16,2] at epoch 0, step 0'
+    )
+  })
+
   it('rejects mismatched data and bad settings', () => {
     expect(() => Train.fit({ ...base, epochs: 1, data: { inputs: xs, targets: Tensor.zeros([10]) } })).toThrow(
       'Train.fit: inputs [64,2] and targets [10] have different numbers of examples'
