@@ -397,12 +397,18 @@ export const pairOf = <A>(arb: fc.Arbitrary<A>): fc.Arbitrary<readonly [A, A]> =
 export interface PairLensOptions {
   /** Maximal depth of the tree of combinators (default 3). */
   readonly maxDepth?: number
+  /**
+   * How strongly fast-check favours leaves as the tree grows (`fc.oneof`'s `depthSize`;
+   * default `'small'`, shallow trees; `'large'` or `'max'` build deeper ones).
+   */
+  readonly depthSize?: fc.DepthSize
   /** Options of the scalar lenses at the leaves (default `{ maxDepth: 2 }`). */
   readonly scalar?: ScalarLensOptions
 }
 
 const trees = (options: PairLensOptions) => {
   const maxDepth = options.maxDepth ?? 3
+  const depthSize = options.depthSize ?? 'small'
   const scalar = scalarLens(options.scalar ?? { maxDepth: 2 })
   const constant = fc.integer({ min: -16, max: 16 }).map((k) => k / 8)
   // Binary reductions that keep values moderate: the product is of tanh's.
@@ -413,7 +419,7 @@ const trees = (options: PairLensOptions) => {
   )
   return fc.letrec<{ pair: Endo<P>; pairNode: Endo<P>; reduce: Lens.Lens<P, number> }>((tie) => ({
     pair: fc.oneof(
-      { maxDepth, depthIdentifier: 'pairLens' },
+      { maxDepth, depthSize, depthIdentifier: 'pairLens' },
       fc.tuple(scalar, scalar).map(([f, g]) => named(Lens.split(f, g), `split(${show(f)}, ${show(g)})`)),
       scalar.map((f) => named(Lens.first<number, number, number>(f), `first(${show(f)})`)),
       scalar.map((f) => named(Lens.second<number, number, number>(f), `second(${show(f)})`)),
@@ -423,15 +429,15 @@ const trees = (options: PairLensOptions) => {
       constant.map((c) =>
         named(Lens.fanout(Lens.fst<number, number>(), Lens.constant<P, number>(c)), `fanout(fst, constant(${c}))`)
       ),
-      tie('pairNode')
+      { arbitrary: tie('pairNode'), weight: 8 }
     ),
     pairNode: fc.oneof(
-      { depthIdentifier: 'pairLens' },
+      { depthSize, depthIdentifier: 'pairLens' },
       fc.tuple(tie('pair'), tie('pair')).map(([p, q]) => named(Lens.pipe(p, q), `pipe(${show(p)}, ${show(q)})`)),
       fc.tuple(tie('reduce'), tie('reduce')).map(([r, s]) => named(Lens.fanout(r, s), `fanout(${show(r)}, ${show(s)})`))
     ),
     reduce: fc.oneof(
-      { maxDepth, depthIdentifier: 'pairLens' },
+      { maxDepth, depthSize, depthIdentifier: 'pairLens' },
       fc.tuple(tie('pair'), binary).map(([p, [name, op]]) => named(Lens.pipe(p, op()), `pipe(${show(p)}, ${name})`)),
       fc.tuple(tie('pair'), scalar).map(([p, f]) => named(Lens.pipe(p, Lens.fst<number, number>(), f), `pipe(${show(p)}, fst, ${show(f)})`)),
       fc.tuple(tie('pair'), scalar).map(([p, f]) => named(Lens.pipe(p, Lens.snd<number, number>(), f), `pipe(${show(p)}, snd, ${show(f)})`))

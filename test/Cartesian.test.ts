@@ -261,6 +261,19 @@ describe('gradients against finite differences', () => {
     )
   })
 
+  it('deeper random nests of the combinators (tree depth up to 8, no bias to leaves): laws and full Jacobian', () => {
+    const deep = pairLens({ maxDepth: 8, depthSize: 'max' })
+    checkCartesianLaws(exact, { lens: deep, input: pairs, cotangent: pairOf(cotangents) }, { numRuns: 200 })
+    fc.assert(
+      fc.property(deep, pairs, (f, x) => {
+        const report = Gradcheck.jacobian(f, x)
+        fc.pre(report.status !== 'kink')
+        if (report.status === 'fail') throw new Error(Gradcheck.format(report))
+      }),
+      { numRuns: 200 }
+    )
+  })
+
   it('random lenses from pairs to pairs (full Jacobian)', () => {
     fc.assert(
       fc.property(pairLens(), pairs, (f, x) => {
