@@ -36,6 +36,12 @@ import * as T from './Tensor.js'
 /**
  * A tensor as JSON: its shape and its row-major data.
  *
+ * @example
+ * import { Codec, Tensor } from 'backprop-lens'
+ *
+ * const json: Codec.TensorJSON = Codec.TensorJSON.encode(Tensor.fromNested([[1, 2, 3]]))
+ * console.log(json) // { shape: [ 1, 3 ], data: [ 1, 2, 3 ] }
+ *
  * @category model
  */
 export interface TensorJSON {
@@ -45,6 +51,12 @@ export interface TensorJSON {
 
 /**
  * A parameter structure as JSON: tensors, numbers, tuples (arrays) and records, nested.
+ *
+ * @example
+ * import { Codec, Tensor } from 'backprop-lens'
+ *
+ * const json: Codec.ParamsJSON = Codec.paramsCodec({ W: Tensor.zeros([1]), b: [0] }).encode({ W: Tensor.fromNested([2]), b: [3] })
+ * console.log(JSON.stringify(json)) // {"W":{"shape":[1],"data":[2]},"b":[3]}
  *
  * @category model
  */
@@ -453,11 +465,27 @@ export const loadParams = <P>(text: string, template: P): E.Either<LoadError, P>
 /**
  * An open file, as much of Node's `FileHandle` as {@link writeFileAtomic} uses.
  *
+ * @example
+ * import { Codec } from 'backprop-lens'
+ * import { mkdtempSync, readFileSync } from 'node:fs'
+ * import { open } from 'node:fs/promises'
+ * import { tmpdir } from 'node:os'
+ * import { join } from 'node:path'
+ *
+ * const file = join(mkdtempSync(join(tmpdir(), 'codec-')), 'note.txt')
+ * const handle: Codec.FileHandleLike = await open(file, 'w')
+ * await handle.writeFile('hi', 'utf8')
+ * await handle.close()
+ * console.log(readFileSync(file, 'utf8')) // hi
+ *
  * @category files
  */
 export interface FileHandleLike {
+  /** Writes the whole text. */
   readonly writeFile: (data: string, encoding: 'utf8') => Promise<void>
+  /** Flushes the file's data to the disk (`fsync`). */
   readonly sync: () => Promise<void>
+  /** Closes the handle. */
   readonly close: () => Promise<void>
 }
 
@@ -465,17 +493,50 @@ export interface FileHandleLike {
  * The file operations the file functions use: Node's `fs/promises` has them (the default);
  * pass another implementation to use a virtual file system or to inject failures.
  *
+ * @example
+ * import { Codec, Tensor } from 'backprop-lens'
+ *
+ * // An in-memory file system.
+ * const files = new Map<string, string>()
+ * const memory: Codec.FileSystem = {
+ *   open: async (path) => ({ writeFile: async (data) => void files.set(path, data), sync: async () => {}, close: async () => {} }),
+ *   rename: async (from, to) => void (files.set(to, files.get(from) ?? ''), files.delete(from)),
+ *   unlink: async (path) => void files.delete(path),
+ *   readFile: async (path) => files.get(path) ?? Promise.reject(new Error(`ENOENT: ${path}`))
+ * }
+ * await Codec.saveParamsFile('/models/m.json', { b: Tensor.fromNested([1, 2]) }, { fs: memory })
+ * console.log([...files.keys()], (await Codec.loadParamsFile('/models/m.json', { b: Tensor.zeros([2]) }, { fs: memory }))._tag) // [ '/models/m.json' ] Right
+ *
  * @category files
  */
 export interface FileSystem {
+  /** Opens a file (`'wx'`: create, failing if it exists; `'r'`: read, also used on the folder). */
   readonly open: (path: string, flags: string) => Promise<FileHandleLike>
+  /** Renames a file, replacing the target atomically. */
   readonly rename: (from: string, to: string) => Promise<void>
+  /** Removes a file. */
   readonly unlink: (path: string) => Promise<void>
+  /** Reads a whole file as text. */
   readonly readFile: (path: string, encoding: 'utf8') => Promise<string>
 }
 
 /**
  * Options of the file functions: `fs`, the file system (default: Node's `fs/promises`).
+ *
+ * @example
+ * import { Codec, Tensor } from 'backprop-lens'
+ *
+ * const broken: Codec.FileOptions = {
+ *   fs: {
+ *     open: () => Promise.reject(new Error('EROFS: read-only file system')),
+ *     rename: () => Promise.reject(new Error('EROFS')),
+ *     unlink: () => Promise.reject(new Error('EROFS')),
+ *     readFile: () => Promise.reject(new Error('EIO: i/o error'))
+ *   }
+ * }
+ * const loaded = await Codec.loadParamsFile('m.json', { b: Tensor.zeros([2]) }, broken)
+ * if (loaded._tag === 'Left') console.log(loaded.left.messages) // [ 'm.json: EIO: i/o error' ]
+ * await Codec.saveParamsFile('m.json', { b: Tensor.zeros([2]) }, broken).catch((e: Error) => console.log(e.message)) // Codec.writeFileAtomic: could not write m.json: EROFS: read-only file system
  *
  * @category files
  */

@@ -75,9 +75,12 @@ export interface Optimizer<P, S> {
  * @category model
  */
 export interface GenericOptimizer<S> {
+  /** The optimiser's name, as used in its error messages. */
   readonly name: string
+  /** The state before the first step, for parameters with the structure of `params`. */
   readonly init: <P>(params: P) => S
-  readonly step: <P>(state: S, params: P, grad: P) => readonly [P, S]
+  /** One update: the new parameters (of the type of `params`) and the new state. */
+  readonly step: <P>(state: S, params: P, grad: NoInfer<P>) => readonly [P, S]
 }
 
 /**
@@ -98,6 +101,12 @@ export type LearningRate = number | ((count: number) => number)
 /**
  * The state of {@link sgd}: the number of steps taken.
  *
+ * @example
+ * import { Optimizer } from 'backprop-lens'
+ *
+ * const opt = Optimizer.sgd({ lr: 0.1 })
+ * console.log(opt.init(5), opt.step(opt.init(5), 5, 1)[1]) // { count: 0 } { count: 1 }
+ *
  * @category model
  */
 export interface SgdState {
@@ -107,6 +116,14 @@ export interface SgdState {
 /**
  * The state of {@link momentum}: the number of steps taken and the velocity, one
  * coordinate per parameter coordinate (in `VectorSpace.flatten` order). Never mutated.
+ *
+ * @example
+ * import { Optimizer } from 'backprop-lens'
+ *
+ * const opt = Optimizer.momentum({ lr: 0.5, beta: 0.5 })
+ * const params = { w: [1, 2] }
+ * const [, state] = opt.step(opt.init(params), params, { w: [4, -2] })
+ * console.log(state) // { count: 1, velocity: Float64Array(2) [ 4, -2 ] }
  *
  * @category model
  */
@@ -120,6 +137,13 @@ export interface MomentumState {
  * second moment estimates, one coordinate per parameter coordinate (in
  * `VectorSpace.flatten` order). Never mutated.
  *
+ * @example
+ * import { Optimizer } from 'backprop-lens'
+ *
+ * const opt = Optimizer.adam({ lr: 0.1, beta1: 0.5, beta2: 0.75 })
+ * const [, state] = opt.step(opt.init([0, 0]), [0, 0], [2, -4])
+ * console.log(state) // { count: 1, m: Float64Array(2) [ 1, -2 ], v: Float64Array(2) [ 1, 4 ] }
+ *
  * @category model
  */
 export interface AdamState {
@@ -131,6 +155,12 @@ export interface AdamState {
 /**
  * Options of {@link sgd}.
  *
+ * @example
+ * import { Optimizer } from 'backprop-lens'
+ *
+ * const options: Optimizer.SgdOptions = { lr: 0.25 }
+ * console.log(Optimizer.sgd(options).step({ count: 0 }, 1, 2)[0]) // 0.5
+ *
  * @category model
  */
 export interface SgdOptions {
@@ -139,6 +169,13 @@ export interface SgdOptions {
 
 /**
  * Options of {@link momentum}: `beta` in [0, 1) (default 0.9), `nesterov` (default false).
+ *
+ * @example
+ * import { Optimizer } from 'backprop-lens'
+ *
+ * const options: Optimizer.MomentumOptions = { lr: 0.5, beta: 0.5, nesterov: true }
+ * const opt = Optimizer.momentum(options)
+ * console.log(opt.step(opt.init(1), 1, 1)[0]) // 0.25
  *
  * @category model
  */
@@ -152,6 +189,13 @@ export interface MomentumOptions {
  * Options of {@link adam}: `beta1`, `beta2` in [0, 1) (defaults 0.9 and 0.999) and
  * `eps` > 0 (default 1e-8).
  *
+ * @example
+ * import { Optimizer } from 'backprop-lens'
+ *
+ * const options: Optimizer.AdamOptions = { lr: 0.01, beta1: 0.9, beta2: 0.99, eps: 1e-6 }
+ * const opt = Optimizer.adam(options)
+ * console.log(opt.step(opt.init(1), 1, 3)[0]) // 0.9900000033333323
+ *
  * @category model
  */
 export interface AdamOptions {
@@ -163,6 +207,13 @@ export interface AdamOptions {
 
 /**
  * Options of {@link adamW}: those of {@link adam} and a decoupled `weightDecay` ≥ 0.
+ *
+ * @example
+ * import { Optimizer } from 'backprop-lens'
+ *
+ * const options: Optimizer.AdamWOptions = { lr: 0.01, weightDecay: 0.1 }
+ * const opt = Optimizer.adamW(options)
+ * console.log(opt.step(opt.init(10), 10, 0)[0]) // 9.99
  *
  * @category model
  */
@@ -416,7 +467,7 @@ const sizeOf = <P>(space: VectorSpace<P> | undefined, params: P): number => (spa
  * import { Optimizer } from 'backprop-lens'
  *
  * const opt = Optimizer.sgd({ lr: 0.5 })
- * const params = { w: [1, 2] as const, b: 3 }
+ * const params = { w: [1, 2], b: 3 }
  * const [next] = opt.step(opt.init(params), params, { w: [2, -2], b: 1 })
  * console.log(next) // { w: [ 0, 3 ], b: 2.5 }
  *
