@@ -492,6 +492,17 @@ describe('convergence and types', () => {
     const opt = Optimizer.adam<{ readonly w: readonly [number, number] }>({ lr: 0.1 })
     expectTypeOf(opt.init({ w: [1, 2] })).toEqualTypeOf<Optimizer.AdamState>()
     expectTypeOf(opt.step).returns.toEqualTypeOf<readonly [{ readonly w: readonly [number, number] }, Optimizer.AdamState]>()
+    // without a space: one optimiser for every parameter type
+    const generic = Optimizer.momentum({ lr: 0.1 })
+    expectTypeOf(generic).toEqualTypeOf<Optimizer.GenericOptimizer<Optimizer.MomentumState>>()
+    expectTypeOf(generic).toMatchTypeOf<Optimizer.Optimizer<{ readonly w: readonly [number, number] }, Optimizer.MomentumState>>()
+    expectTypeOf(generic).toMatchTypeOf<Optimizer.Optimizer<number, Optimizer.MomentumState>>()
+    const params = { w: [1, 2], b: 3 }
+    expectTypeOf(generic.step(generic.init(params), params, { w: [0, 0], b: 0 })).toEqualTypeOf<readonly [{ w: Array<number>; b: number }, Optimizer.MomentumState]>()
+    // @ts-expect-error the gradient must have the parameters' type
+    expect(() => generic.step(generic.init(params), params, { w: [0, 0] })).toThrow("missing field 'b' at (root)")
+    // with a space: the space fixes the type
+    expectTypeOf(Optimizer.sgd({ lr: 0.1 }, VectorSpace.number)).toEqualTypeOf<Optimizer.Optimizer<number, Optimizer.SgdState>>()
     // @ts-expect-error a gradient of another type does not compile
     expect(() => opt.step(opt.init({ w: [1, 2] }), { w: [1, 2] }, { w: [1] })).toThrow()
   })
