@@ -20,7 +20,7 @@
  * 4. `lib ops + Lens.pipe` — backprop-lens: the network composed by hand from `ops` with
  *    `Lens.pipe` and `Lens.first` over nested parameters `[[[W1, b1], W2], b2]`
  *    (first layer `ops.matmulLeft(x)`: the input batch is data, its gradient is not
- *    computed); gradient by `Lens.backPropagateConst(loss, 1, params)`;
+ *    computed); value and gradient by `Lens.valueAndGrad(loss, params, 1)`;
  * 5. `lib Layer.mlp` — backprop-lens: `Layer.mlp(sizes)` piped into
  *    `ops.softmaxCrossEntropy(labels)`, gradient with respect to `[params, x]` (as
  *    `Train.fit` does it: `Layer.dense` uses `ops.matmul`, so the gradient of the input batch
