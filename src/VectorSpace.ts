@@ -193,6 +193,7 @@ export const tensor: VectorSpace<Tensor> = fromCoordinates<Tensor>({
     if (offset + n > data.length) {
       throw new RangeError(`VectorSpace.tensor.read: shape ${showShape(like.shape)} needs ${n} coordinates at offset ${offset}, but only ${Math.max(0, data.length - offset)} remain`)
     }
+    if (data instanceof Float64Array) return unsafeFromData(like.shape, data.slice(offset, offset + n))
     const out = new Float64Array(n)
     for (let i = 0; i < n; i++) out[i] = data[offset + i] as number
     return unsafeFromData(like.shape, out)

@@ -51,14 +51,14 @@ export const loadSplit = (options: { readonly train: number; readonly test: numb
 
 /**
  * Data augmentation for a minibatch of 28×28 digits: each image is shifted by one pixel
- * up, down, left or right, or left as it is, chosen at random from `seed`. A new tensor;
- * the input is not touched.
+ * up, down, left or right, or left as it is, chosen at random from `seed`; pixels shifted
+ * in take the value `background`. A new tensor; the input is not touched.
  */
-export const randomShifts = (images: Tensor.Tensor, seed: number): Tensor.Tensor => {
+export const randomShifts = (images: Tensor.Tensor, seed: number, background = 0): Tensor.Tensor => {
   const n = images.shape[0] ?? 0
   const choice = Tensor.randomUniform([n], { seed }).data
   const moves = [[0, 0], [1, 0], [-1, 0], [0, 1], [0, -1]] as const
-  const out = new Float64Array(images.size)
+  const out = new Float64Array(images.size).fill(background)
   const src = images.data
   for (let i = 0; i < n; i++) {
     const [dx, dy] = moves[Math.min(4, Math.floor((choice[i] as number) * 5))] as readonly [number, number]
@@ -73,4 +73,24 @@ export const randomShifts = (images: Tensor.Tensor, seed: number): Tensor.Tensor
     }
   }
   return Tensor.unsafeFromData(images.shape, out)
+}
+
+/**
+ * Standardises grey levels with the training set's mean and standard deviation (one
+ * number each, over all pixels), which helps the optimiser; returns both sets and the
+ * value a blank pixel takes.
+ */
+export const standardise = (train: Digits, test: Digits): { readonly train: Digits; readonly test: Digits; readonly background: number } => {
+  const xs = train.inputs.data
+  let mean = 0
+  for (const v of xs) mean += v
+  mean /= xs.length
+  let variance = 0
+  for (const v of xs) variance += (v - mean) ** 2
+  const std = Math.sqrt(variance / xs.length)
+  const scale = (d: Digits): Digits => ({
+    inputs: Tensor.make(d.inputs.shape, Array.from(d.inputs.data, (v) => (v - mean) / std)),
+    targets: d.targets
+  })
+  return { train: scale(train), test: scale(test), background: -mean / std }
 }
