@@ -9,7 +9,7 @@
  *   so a burst of load from another process hits every case alike;
  * - garbage is collected before each sample when `gc` is available (see {@link gc}), so one
  *   case does not pay for the garbage of the previous one; garbage a case makes during its
- *   own sample is part of its cost;
+ *   own sample is part of its cost (a case can opt out: {@link Case.collect});
  * - the table reports the median, the min–max, and the ratio of medians to a named baseline.
  *
  * @module bench/harness
@@ -53,6 +53,12 @@ export interface Case {
   readonly expect?: (result: unknown) => boolean
   /** Warm-up time for this case, overriding {@link MeasureOptions.warmupMs} (for slow JITs). */
   readonly warmupMs?: number
+  /**
+   * Whether to collect garbage before each of this case's samples (default true). Turn it off
+   * for code that runs slowly for a while after a forced collection: tfjs-core's eager engine
+   * ran ~4× slower in the 50 ms after `gc()` (the library and plain loops did not change).
+   */
+  readonly collect?: boolean
 }
 
 /** How to time a set of cases. */
@@ -158,7 +164,7 @@ export const measure = (cases: ReadonlyArray<Case>, options: MeasureOptions = {}
     try {
       // Calibration doubles as the first part of the warm-up. The first call is cold (it
       // may compile, or collect garbage): unless it took seconds, time a second one.
-      gc()
+      if (p.c.collect !== false) gc()
       let t = timeCalls(p.c.fn, 1)
       if (p.c.expect !== undefined && !p.c.expect(sink)) {
         p.error = `MISMATCH: the timed call returned ${String(sink)}`
@@ -172,14 +178,17 @@ export const measure = (cases: ReadonlyArray<Case>, options: MeasureOptions = {}
       while (t < minSampleMs) {
         const wanted = Math.ceil((minSampleMs * 1.2 * p.calls) / Math.max(t, 1e-3))
         p.calls = Math.max(2 * p.calls, Math.min(100 * p.calls, wanted))
-        gc()
+        if (p.c.collect !== false) gc()
         t = timeCalls(p.c.fn, p.calls)
       }
       // Warm-up: whole samples for at least warmupMs (at least one), unless a budget is tight.
+      // Calibration may have ended while the code was still cold: check the last warm-up
+      // sample and make the samples longer if it was short.
       if (p.samples === samples) {
         const until = now() + (p.c.warmupMs ?? warmupMs)
-        do timeCalls(p.c.fn, p.calls)
+        do t = timeCalls(p.c.fn, p.calls)
         while (now() < until)
+        if (t < minSampleMs) p.calls = Math.ceil((minSampleMs * 1.2 * p.calls) / Math.max(t, 1e-3))
       }
     } catch (e) {
       p.error = describeError(e)
@@ -190,7 +199,7 @@ export const measure = (cases: ReadonlyArray<Case>, options: MeasureOptions = {}
     for (const p of plans) {
       if (p.error !== undefined || r >= p.samples) continue
       try {
-        gc()
+        if (p.c.collect !== false) gc()
         p.times.push(timeCalls(p.c.fn, p.calls) / p.calls)
       } catch (e) {
         p.error = describeError(e)

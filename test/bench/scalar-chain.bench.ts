@@ -78,6 +78,8 @@ interface Impl {
   readonly budgetMs?: number
   /** Warm-up, if longer than the default (tfjs's JIT takes a second or two to settle). */
   readonly warmupMs?: number
+  /** False: no forced garbage collection before its samples (see `H.Case.collect`). */
+  readonly collect?: boolean
   /** The same run with an output cotangent of 0 (no subnormals; timed at the largest N). */
   readonly gradZero?: () => number
 }
@@ -305,7 +307,8 @@ const buildTf = (tf: Tf, n: number): Impl => {
     },
     grad: () => gradAt(x0),
     float32: true,
-    warmupMs: 2000
+    warmupMs: 2000,
+    collect: false
   }
 }
 
@@ -430,7 +433,8 @@ export const run = async (options: H.BenchOptions = { quick: false }): Promise<v
         units: n,
         expect: (r: unknown) => typeof r === 'number' && agrees(impl, r, checked.reference[1]),
         ...(impl.budgetMs === undefined ? {} : { budgetMs: impl.budgetMs }),
-        ...(impl.warmupMs === undefined || options.quick ? {} : { warmupMs: impl.warmupMs })
+        ...(impl.warmupMs === undefined || options.quick ? {} : { warmupMs: impl.warmupMs }),
+        ...(impl.collect === undefined ? {} : { collect: impl.collect })
       }))
     // At the largest N, the control without subnormals (see the module comment).
     const zeroCases: Array<H.Case> = big
