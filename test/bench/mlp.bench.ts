@@ -27,7 +27,8 @@
  *    is computed too — a third product on the first layer);
  * 6. `tfjs-core 4.22 cpu` — `tf.variableGrads` of the same network (`tf.matMul`, `tf.add`,
  *    `tf.relu`, `tf.losses.softmaxCrossEntropy` against one-hot labels) in **float32**, the
- *    gradients read back with `dataSync`.
+ *    gradients read back with `dataSync`; timed without the harness's forced collection
+ *    before each sample (`collect: false`: tfjs runs slowly for a while after one).
  *
  *     npm run bench -- mlp            # through the runner
  *     npx tsx test/bench/mlp.bench.ts # alone
@@ -434,6 +435,8 @@ const runNet = (
       name: impl.name,
       fn: impl.step,
       expect: (r: unknown) => worstError(r as Step, reference) <= (impl.float32 === true ? TOL32 : TOL64),
+      // tfjs's eager engine runs slowly for a while after a forced collection (harness.ts)
+      ...(impl.float32 === true ? { collect: false } : {}),
       ...(impl.float32 === true && !quick ? { warmupMs: 2000 } : {})
     }))
   const measured = H.measure(cases, options)
