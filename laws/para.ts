@@ -31,7 +31,14 @@ import { Lens, Para } from '../src/index.js'
  */
 export const paraAssociativity =
   (E: Eq<unknown>) =>
-  <P, A>(f: Para.Para<P, A, A>, g: Para.Para<P, A, A>, h: Para.Para<P, A, A>, params: readonly [P, P, P], a: A, da: A): boolean => {
+  <P, A>(
+    f: Para.Para<P, A, A>,
+    g: Para.Para<P, A, A>,
+    h: Para.Para<P, A, A>,
+    params: NoInfer<readonly [P, P, P]>,
+    a: NoInfer<A>,
+    da: NoInfer<A>
+  ): boolean => {
     const [p, q, r] = params
     const [yl, [[[dpl, dql], drl], dal]] = Lens.valueAndGrad(Para.seq(Para.seq(f, g), h), [[[p, q], r], a], da)
     const [yr, [[dpr, [dqr, drr]], dar]] = Lens.valueAndGrad(Para.seq(f, Para.seq(g, h)), [[p, [q, r]], a], da)
@@ -60,7 +67,14 @@ export const paraAssociativity =
  */
 export const reparamComposition =
   (E: Eq<unknown>) =>
-  <P, Q, R, A, B>(f: Para.Para<P, A, B>, alpha: Lens.Lens<Q, P>, beta: Lens.Lens<R, Q>, r: R, a: A, db: B): boolean =>
+  <P, Q, R, A, B>(
+    f: Para.Para<P, A, B>,
+    alpha: Lens.Lens<Q, P>,
+    beta: Lens.Lens<R, Q>,
+    r: NoInfer<R>,
+    a: NoInfer<A>,
+    db: NoInfer<B>
+  ): boolean =>
     E.equals(
       Lens.valueAndGrad(Para.reparam(Para.reparam(f, alpha), beta), [r, a], db),
       Lens.valueAndGrad(Para.reparam(f, Lens.pipe(beta, alpha)), [r, a], db)
@@ -79,7 +93,7 @@ export const reparamComposition =
  */
 export const reparamIdentity =
   (E: Eq<unknown>) =>
-  <P, A, B>(f: Para.Para<P, A, B>, p: P, a: A, db: B): boolean =>
+  <P, A, B>(f: Para.Para<P, A, B>, p: NoInfer<P>, a: NoInfer<A>, db: NoInfer<B>): boolean =>
     E.equals(
       Lens.valueAndGrad(Para.reparam(f, Lens.id<P>()), [p, a], db),
       Lens.valueAndGrad(f, [p, a], db)

@@ -158,7 +158,7 @@ export const tensor = (options: TensorOptions = {}): fc.Arbitrary<Tensor.Tensor>
  * import { Tensor } from 'backprop-lens'
  * import { tensors } from 'backprop-lens/laws'
  *
- * const [[x, y, z]] = fc.sample(tensors(3), { numRuns: 1, seed: 3 })
+ * const [x, y, z] = fc.sample(tensors(3), { numRuns: 1, seed: 3 })[0] ?? []
  * console.log(Tensor.sameShape(x!.shape, y!.shape) && Tensor.sameShape(y!.shape, z!.shape)) // true
  *
  * @category tensors

@@ -169,7 +169,7 @@ const loop = (start: Node, initialStack: Frame | null, initialK: K): unknown => 
  * import { Cont } from 'backprop-lens'
  *
  * const abort = Cont.make<string, number>(() => 'stopped')
- * console.log(Cont.run(abort, (n) => `got ${n}`)) // 'stopped'
+ * console.log(Cont.run(abort, (n) => `got ${n}`)) // stopped
  *
  * @category constructors
  */
@@ -219,7 +219,7 @@ export const defer = <R, A>(thunk: () => Cont<R, A>): Cont<R, A> => toCont(new N
  *       () => undefined
  *     )
  *   )
- * console.log(Cont.run(firstNegative([3, -2, -5]), (x) => `found ${x}`)) // 'found -2'
+ * console.log(Cont.run(firstNegative([3, -2, -5]), (x) => `found ${x}`)) // found -2
  *
  * @category constructors
  */
@@ -236,7 +236,7 @@ export const callCC = <R, A, B>(f: (exit: (a: A) => Cont<R, B>) => Cont<R, A>): 
  * @example
  * import { Cont } from 'backprop-lens'
  *
- * console.log(Cont.run(Cont.of<string, number>(2), (n) => 'x'.repeat(n))) // 'xx'
+ * console.log(Cont.run(Cont.of<string, number>(2), (n) => 'x'.repeat(n))) // xx
  *
  * @category destructors
  */
@@ -279,7 +279,7 @@ export const map: {
  * @example
  * import { Cont } from 'backprop-lens'
  *
- * const m = Cont.flatMap(Cont.of(2), (n: number) => Cont.of<number, number>(n + 40))
+ * const m = Cont.flatMap(Cont.of<number, number>(2), (n) => Cont.of<number, number>(n + 40))
  * console.log(Cont.run(m, (n) => n)) // 42
  *
  * @category combinators
@@ -366,7 +366,13 @@ const _ap: Apply2<URI>['ap'] = (fab, fa) => ap(fa)(fab)
 const _flatMap: Chain2<URI>['chain'] = _flatMapImpl
 
 /**
- * The fp-ts URI of `Cont`, namespaced to this package.
+ * The fp-ts URI of `Cont`, namespaced to this package: fp-ts's type classes find `Cont`
+ * through it (`Monad2<Cont.URI>`).
+ *
+ * @example
+ * import { Cont } from 'backprop-lens'
+ *
+ * console.log(Cont.URI, Cont.Monad.URI === Cont.URI) // backprop-lens/Cont true
  *
  * @category type lambdas
  */
@@ -427,7 +433,7 @@ export const Applicative: Applicative2<URI> = { URI, map: _map, ap: _ap, of }
  * @example
  * import { Cont } from 'backprop-lens'
  *
- * const r = Cont.Chain.chain(Cont.of(1), (n: number) => Cont.of<number, number>(n + 1))
+ * const r = Cont.Chain.chain(Cont.of<number, number>(1), (n) => Cont.of<number, number>(n + 1))
  * console.log(Cont.run(r, (n) => n)) // 2
  */
 export const Chain: Chain2<URI> = { URI, map: _map, ap: _ap, chain: _flatMap }

@@ -387,7 +387,13 @@ export const toPair = <A, B>(lens: Lens<A, B>): Pair<A, B> => {
 // -------------------------------------------------------------------------------------
 
 /**
- * The fp-ts URI of `Lens`, namespaced to this package.
+ * The fp-ts URI of `Lens`, namespaced to this package: fp-ts's type classes find `Lens`
+ * through it (`Category2<Lens.URI>`).
+ *
+ * @example
+ * import { Lens } from 'backprop-lens'
+ *
+ * console.log(Lens.URI, Lens.Category.URI === Lens.URI) // backprop-lens/Lens true
  *
  * @category type lambdas
  */
