@@ -1,8 +1,13 @@
 /**
- * One epoch of MNIST training (issue 4 item 7): the network of `docs/examples/mnist.ts` —
- * `Layer.mlp([784, 64, 10])`, relu, softmax cross-entropy, Adam (lr 2e-3, β1 0.9, β2 0.999,
- * ε 1e-8), batch 64, the 8,000 training digits of `docs/examples/mnist-data.ts` — trained
- * with backprop-lens `Train.fit` and with tfjs-core 4.22's cpu backend:
+ * One epoch of MNIST training (issue 4 item 7), the 8,000 training digits of
+ * `docs/examples/mnist-data.ts`, relu, softmax cross-entropy, Adam (β1 0.9, β2 0.999, ε 1e-8),
+ * in two configurations:
+ * - `Layer.mlp([784, 64, 10])`, batch 64, lr 2e-3, raw grey levels: the demo as issue 4
+ *   states it;
+ * - `Layer.mlp([784, 128, 10])`, batch 32, lr 1e-3, standardised grey levels: what
+ *   `docs/examples/mnist.ts` trains since it changed (without its cosine learning-rate
+ *   schedule and its random pixel shifts, which are not part of the step being compared);
+ * trained with backprop-lens `Train.fit` and with tfjs-core 4.22's cpu backend:
  * - the same architecture, optimiser (`tf.train.adam` with the same lr, betas and ε), batch
  *   size and **the same initial parameters** (He normal, std √(2/fan_in), zero biases: the
  *   library's `init(1)`, rounded to float32 for tfjs);
@@ -13,7 +18,8 @@
  *
  * Each implementation runs in its own child processes (so that memory is its own): one
  * warm-up epoch, then the measured epochs; the processes run in mirrored order (lib, tfjs,
- * prototype, prototype, tfjs, lib) so that a slow phase of a shared machine hits all alike.
+ * prototype, prototype, tfjs, lib; the second configuration lib, tfjs, tfjs, lib with one
+ * epoch fewer) so that a slow phase of a shared machine hits all alike.
  * Memory per process: the RSS when training starts (data loaded, garbage collected), the
  * peak RSS while training (`VmHWM`, reset when training starts with
  * `echo 5 > /proc/self/clear_refs`), and the peak of the whole process including data
@@ -35,13 +41,48 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Layer, Lens, Optimizer, Tensor, Train, ops } from '../../src/index.js'
 import type { Para } from '../../src/index.js'
-import { loadSplit } from '../../docs/examples/mnist-data.js'
+import { loadSplit, standardise, type Digits } from '../../docs/examples/mnist-data.js'
 import * as H from './harness.js'
 import { loadTf, TFJS_LABEL } from './tfjs.js'
 
-const SIZES = [784, 64, 10] as const
-const BATCH = 64
-const LR = 2e-3
+/** A network and training setup. */
+interface Config {
+  readonly name: string
+  readonly label: string
+  readonly sizes: readonly [number, number, number]
+  readonly batch: number
+  readonly lr: number
+  /** Standardise the grey levels (`standardise` of mnist-data.ts), as the current demo does. */
+  readonly standardise: boolean
+}
+
+const CONFIGS: ReadonlyArray<Config> = [
+  {
+    name: 'brief',
+    label: 'MLP 784-64-10 (relu), batch 64, Adam lr 2e-3, raw grey levels (the demo as issue 4 states it)',
+    sizes: [784, 64, 10],
+    batch: 64,
+    lr: 2e-3,
+    standardise: false
+  },
+  {
+    name: 'demo',
+    label:
+      'MLP 784-128-10 (relu), batch 32, Adam lr 1e-3, standardised grey levels (docs/examples/mnist.ts since 10:26 UTC; ' +
+      'without its cosine schedule and pixel shifts)',
+    sizes: [784, 128, 10],
+    batch: 32,
+    lr: 1e-3,
+    standardise: true
+  }
+]
+
+const configNamed = (name: string | undefined): Config => {
+  const c = CONFIGS.find((x) => x.name === name)
+  if (c === undefined) throw new Error(`mnist-epoch: unknown configuration ${String(name)}`)
+  return c
+}
+
 const BETA1 = 0.9
 const BETA2 = 0.999
 const EPS = 1e-8
@@ -102,15 +143,21 @@ const trainingPeak = (): number => {
 
 type T = Tensor.Tensor
 
+/** The demo's training and test digits, standardised if the configuration says so. */
+const loadData = (config: Config): { readonly train: Digits; readonly test: Digits } => {
+  const split = loadSplit(SPLIT)
+  return config.standardise ? standardise(split.train, split.test) : split
+}
+
 /**
- * A prototype, to size an opportunity (not a library change): the same 784-64-10 network
+ * A prototype, to size an opportunity (not a library change): the same network
  * as a `Para` whose first layer does not compute the gradient of its input — the batch is
  * data and `Train.fit` drops that gradient — using `ops.matmulLeft(x)` (gradient of `W`
  * only) where `Layer.dense` uses `ops.matmul`. The dropped input cotangent is returned as
  * zeros. Layer 2 is `Layer.dense`, the activation `ops.relu`.
  */
-const mlpWithoutInputGradient = (): Para.Para<Layer.MlpParams, T, T> => {
-  const second = Layer.dense(SIZES[1], SIZES[2])
+const mlpWithoutInputGradient = (config: Config): Para.Para<Layer.MlpParams, T, T> => {
+  const second = Layer.dense(config.sizes[1], config.sizes[2])
   return Lens.fromVjp(([p, x]: readonly [Layer.MlpParams, T]) => {
     const [l1, l2] = p.layers as readonly [Layer.DenseParams, Layer.DenseParams]
     const [xw, pullW] = Lens.vjp(ops.matmulLeft(x), l1.W)
@@ -128,20 +175,20 @@ const mlpWithoutInputGradient = (): Para.Para<Layer.MlpParams, T, T> => {
   })
 }
 
-const runLib = (epochs: number, withoutInputGradient: boolean): ChildReport => {
-  const { train, test } = loadSplit(SPLIT)
-  const { model: standard, init } = Layer.mlp(SIZES, { activation: 'relu' })
-  const model = withoutInputGradient ? mlpWithoutInputGradient() : standard
+const runLib = (config: Config, epochs: number, withoutInputGradient: boolean): ChildReport => {
+  const { train, test } = loadData(config)
+  const { model: standard, init } = Layer.mlp(config.sizes, { activation: 'relu' })
+  const model = withoutInputGradient ? mlpWithoutInputGradient(config) : standard
   const params = init(INIT_SEED)
   const rssStartKiB = startMemory()
   const result = Train.fit({
     model,
     loss: ops.softmaxCrossEntropy,
-    optimizer: Optimizer.adam({ lr: LR, beta1: BETA1, beta2: BETA2, eps: EPS }),
+    optimizer: Optimizer.adam({ lr: config.lr, beta1: BETA1, beta2: BETA2, eps: EPS }),
     params,
     data: train,
     epochs,
-    batchSize: BATCH,
+    batchSize: config.batch,
     seed: FIT_SEED
   })
   const rssTrainingPeakKiB = trainingPeak()
@@ -158,22 +205,23 @@ const runLib = (epochs: number, withoutInputGradient: boolean): ChildReport => {
   }
 }
 
-const runTfjs = async (epochs: number): Promise<ChildReport> => {
+const runTfjs = async (config: Config, epochs: number): Promise<ChildReport> => {
   const tf = await loadTf()
-  const { train, test } = loadSplit(SPLIT)
+  const { train, test } = loadData(config)
   const n = train.targets.size
-  const classes = SIZES[2]
-  const xs = tf.tensor2d(Float32Array.from(train.inputs.data), [n, SIZES[0]])
+  const [inputs, , classes] = config.sizes
+  const BATCH = config.batch
+  const xs = tf.tensor2d(Float32Array.from(train.inputs.data), [n, inputs])
   const ys = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(Int32Array.from(train.targets.data), 'int32'), classes), 'float32'))
   // The library's initial parameters (He normal, zero biases), in float32.
-  const start = Layer.mlp(SIZES, { activation: 'relu' }).init(INIT_SEED)
+  const start = Layer.mlp(config.sizes, { activation: 'relu' }).init(INIT_SEED)
   const vars = start.layers.flatMap((d) => [
     tf.variable(tf.tensor2d(Float32Array.from(d.W.data), [d.W.shape[0] as number, d.W.shape[1] as number])),
     tf.variable(tf.tensor1d(Float32Array.from(d.b.data)))
   ])
   const [W1, b1, W2, b2] = vars as [(typeof vars)[number], (typeof vars)[number], (typeof vars)[number], (typeof vars)[number]]
   const forward = (x: ReturnType<typeof tf.tensor2d>): ReturnType<typeof tf.add> => tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(x, W1), b1)), W2), b2)
-  const optimizer = tf.train.adam(LR, BETA1, BETA2, EPS)
+  const optimizer = tf.train.adam(config.lr, BETA1, BETA2, EPS)
   const rssStartKiB = startMemory()
   const epochMs: Array<number> = []
   const losses: Array<number> = []
@@ -203,7 +251,7 @@ const runTfjs = async (epochs: number): Promise<ChildReport> => {
   const rssTrainingPeakKiB = trainingPeak()
   const rssPeakKiB = maxRss()
   const testAccuracy = tf.tidy(() => {
-    const logits = forward(tf.tensor2d(Float32Array.from(test.inputs.data), [test.targets.size, SIZES[0]]))
+    const logits = forward(tf.tensor2d(Float32Array.from(test.inputs.data), [test.targets.size, inputs]))
     const predicted = tf.argMax(logits, 1).dataSync()
     let correct = 0
     for (let i = 0; i < predicted.length; i++) if (predicted[i] === test.targets.data[i]) correct++
@@ -224,8 +272,8 @@ const nodeArgs = (): Array<string> => {
   return inherited.some((a) => a.includes('tsx')) ? inherited : ['--import', 'tsx', ...inherited]
 }
 
-const spawnChild = (which: Which, epochs: number): ChildReport => {
-  const child = spawnSync(process.execPath, [...nodeArgs(), here, '--child', which, String(epochs)], {
+const spawnChild = (config: Config, which: Which, epochs: number): ChildReport => {
+  const child = spawnSync(process.execPath, [...nodeArgs(), here, '--child', which, String(epochs), config.name], {
     encoding: 'utf8',
     maxBuffer: 16 * 1024 * 1024,
     timeout: 240_000
@@ -249,20 +297,34 @@ const NAMES: Readonly<Record<Which, string>> = {
   tfjs: `${TFJS_LABEL} (float32)`
 }
 
-/** Runs the children, prints the check, the table and the target of issue 4. */
+/** Runs both configurations: the children, the check, the table and the target of issue 4. */
 export const run = (options: H.BenchOptions = { quick: false }): void => {
+  for (const config of CONFIGS) {
+    console.log(`\n### ${config.label}\n`)
+    runConfig(config, options)
+  }
+}
+
+const runConfig = (config: Config, options: H.BenchOptions): void => {
   // one warm-up epoch, then the measured ones; two processes each, in mirrored order
-  const epochs = options.quick ? 2 : 4
-  const order: ReadonlyArray<Which> = options.quick ? ['lib', 'tfjs', 'lib-nodx'] : ['lib', 'tfjs', 'lib-nodx', 'lib-nodx', 'tfjs', 'lib']
+  // (the second configuration: 1 + 2 epochs, without the prototype, to keep the run short)
+  const first = config === CONFIGS[0]
+  const epochs = options.quick ? 2 : first ? 4 : 3
+  const order: ReadonlyArray<Which> = options.quick
+    ? ['lib', 'tfjs', 'lib-nodx']
+    : first
+      ? ['lib', 'tfjs', 'lib-nodx', 'lib-nodx', 'tfjs', 'lib']
+      : ['lib', 'tfjs', 'tfjs', 'lib']
+  const BATCH = config.batch
   console.log(
-    `MLP 784-64-10 (relu), Adam lr ${LR} (β1 ${BETA1}, β2 ${BETA2}, ε ${EPS}), batch ${BATCH}, ${SPLIT.train} training digits ` +
+    `Adam (β1 ${BETA1}, β2 ${BETA2}, ε ${EPS}), ${SPLIT.train} training digits ` +
       `(${Math.ceil(SPLIT.train / BATCH)} steps per epoch), the same initial parameters and batches; per process: 1 warm-up epoch + ` +
       `${epochs - 1} measured; processes in the order ${order.join(', ')}\n`
   )
   const reports: Array<ChildReport> = []
   for (const which of order) {
     const t0 = H.now()
-    const report = spawnChild(which, epochs)
+    const report = spawnChild(config, which, epochs)
     reports.push(report)
     console.log(
       `  ${which} process: epochs ${report.epochMs.map((ms) => `${H.fmt(ms)} ms`).join(', ')} (first is warm-up); ` +
@@ -271,18 +333,22 @@ export const run = (options: H.BenchOptions = { quick: false }): void => {
         `${H.fmt(report.rssPeakKiB / 1024)} MiB with data loading (${H.fmt((H.now() - t0) / 1000)} s)`
     )
   }
-  // Check: the same initial parameters and batches give the same epoch losses (float32 vs float64).
+  // Check: the same initial parameters and batches give the same epoch losses. float32 and
+  // float64 trajectories drift apart slowly (~1e-5 relative after 4 epochs of raw pixels,
+  // ~1e-3 with standardised inputs); a different setup (init, lr, batches) differs by far
+  // more than 1e-2.
   const lossesOf = (which: Which): ReadonlyArray<number> => reports.find((r) => r.which === which)?.losses ?? []
   const agree = (a: ReadonlyArray<number>, b: ReadonlyArray<number>): number =>
     a.length === 0 || a.length !== b.length ? Infinity : Math.max(...a.map((x, i) => Math.abs(x - (b[i] as number)) / Math.abs(b[i] as number)))
   const dTf = agree(lossesOf('tfjs'), lossesOf('lib'))
-  const dProto = agree(lossesOf('lib-nodx'), lossesOf('lib'))
+  const withProto = order.includes('lib-nodx')
+  const dProto = withProto ? agree(lossesOf('lib-nodx'), lossesOf('lib')) : 0
   console.log(
-    `\ncheck: epoch losses against lib's, worst relative difference: tfjs ${dTf.toExponential(1)} (float32; tolerance 1e-3) ${dTf <= 1e-3 ? 'ok' : 'MISMATCH'}, ` +
-      `prototype ${dProto.toExponential(1)} (tolerance 1e-12) ${dProto <= 1e-12 ? 'ok' : 'MISMATCH'}`
+    `\ncheck: epoch losses against lib's, worst relative difference: tfjs ${dTf.toExponential(1)} (float32; tolerance 1e-2) ${dTf <= 1e-2 ? 'ok' : 'MISMATCH'}` +
+      (withProto ? `, prototype ${dProto.toExponential(1)} (tolerance 1e-12) ${dProto <= 1e-12 ? 'ok' : 'MISMATCH'}` : '')
   )
-  if (!(dTf <= 1e-3 && dProto <= 1e-12)) process.exitCode = 1
-  const rows = (['lib', 'lib-nodx', 'tfjs'] as const).map((which) => {
+  if (!(dTf <= 1e-2 && dProto <= 1e-12)) process.exitCode = 1
+  const rows = (['lib', 'lib-nodx', 'tfjs'] as const).filter((which) => order.includes(which)).map((which) => {
     const mine = reports.filter((r) => r.which === which)
     const measured = mine.flatMap((r) => r.epochMs.slice(1))
     return {
@@ -336,7 +402,7 @@ export const run = (options: H.BenchOptions = { quick: false }): void => {
       ['target', 'measured', 'verdict'],
       [
         ['time per epoch ≤ 1.0× tfjs-cpu (Train.fit with Layer.mlp)', `${H.fmt(ratio)}×`, H.verdict(ratio, 1)],
-        ['(prototype, not the library) layer 1 without input gradient', `${H.fmt(ratioOf('lib-nodx'))}×`, '—']
+        ...(withProto ? [['(prototype, not the library) layer 1 without input gradient', `${H.fmt(ratioOf('lib-nodx'))}×`, '—']] : [])
       ]
     )
   )
@@ -350,10 +416,11 @@ const argv = process.argv
 if (argv.includes('--child')) {
   const which = argv[argv.indexOf('--child') + 1]
   const epochs = Number(argv[argv.indexOf('--child') + 2])
+  const config = configNamed(argv[argv.indexOf('--child') + 3])
   const go = async (): Promise<ChildReport> => {
-    if (which === 'lib') return runLib(epochs, false)
-    if (which === 'lib-nodx') return runLib(epochs, true)
-    if (which === 'tfjs') return runTfjs(epochs)
+    if (which === 'lib') return runLib(config, epochs, false)
+    if (which === 'lib-nodx') return runLib(config, epochs, true)
+    if (which === 'tfjs') return runTfjs(config, epochs)
     throw new Error(`mnist-epoch: unknown child ${String(which)}`)
   }
   go()
