@@ -59,6 +59,12 @@ export interface Case {
    * ran ~4× slower in the 50 ms after `gc()` (the library and plain loops did not change).
    */
   readonly collect?: boolean
+  /**
+   * Measure this case alone, after the interleaved ones and after {@link settle}, instead of
+   * in the rounds: for cases whose garbage would slow whatever runs after them (see
+   * {@link settle}). Its samples then share no round with the others.
+   */
+  readonly isolate?: boolean
 }
 
 /** How to time a set of cases. */
@@ -69,6 +75,8 @@ export interface MeasureOptions {
   readonly minSampleMs?: number
   /** Warm-up after calibration: samples are run and discarded for at least this long. Default 200. */
   readonly warmupMs?: number
+  /** {@link settle} this long before measuring, and before each isolated case. Default 0. */
+  readonly settleMs?: number
 }
 
 /** The timing of one case: nanoseconds per unit of work. */
@@ -114,6 +122,19 @@ export const gc: () => void = collector.collect
 /** Whether {@link gc} really collects. */
 export const gcAvailable: boolean = collector.available
 
+const sleeper = new Int32Array(new SharedArrayBuffer(4))
+
+/**
+ * Collects garbage, then sleeps `ms` milliseconds. After a case that leaves hundreds of MB
+ * of garbage, V8 goes on sweeping and unmapping on background threads after `gc()` returns;
+ * on a 2-core machine that slowed a loop that allocates nothing by up to 2.5× for between
+ * 0.3 and 1 s. Sleeping lets it finish before the next measurement.
+ */
+export const settle = (ms: number): void => {
+  gc()
+  Atomics.wait(sleeper, 0, 0, ms)
+}
+
 /** Where results go so that the measured work is never dead code. */
 let sink: unknown = undefined
 /** The last value kept from a measured call (read it to defeat dead-code elimination). */
@@ -152,23 +173,26 @@ interface Plan {
 
 /**
  * Times every case: calibrates calls per sample (≥ `minSampleMs` per sample), warms up,
- * then takes the samples in interleaved rounds. A case that throws is reported with its
- * error and skipped from then on.
+ * then takes the samples in interleaved rounds; isolated cases come last, one by one. A case
+ * that throws is reported with its error and skipped from then on.
  */
 export const measure = (cases: ReadonlyArray<Case>, options: MeasureOptions = {}): Array<Result> => {
   const samples = options.samples ?? 7
   const minSampleMs = options.minSampleMs ?? 50
   const warmupMs = options.warmupMs ?? 200
+  const settleMs = options.settleMs ?? 0
   const plans: Array<Plan> = cases.map((c) => ({ c, calls: 1, samples, error: undefined, times: [] }))
-  for (const p of plans) {
+
+  const prepare = (p: Plan): void => {
+    const collect = p.c.collect !== false ? gc : () => undefined
     try {
       // Calibration doubles as the first part of the warm-up. The first call is cold (it
       // may compile, or collect garbage): unless it took seconds, time a second one.
-      if (p.c.collect !== false) gc()
+      collect()
       let t = timeCalls(p.c.fn, 1)
       if (p.c.expect !== undefined && !p.c.expect(sink)) {
         p.error = `MISMATCH: the timed call returned ${String(sink)}`
-        continue
+        return
       }
       if (t < 1000) t = timeCalls(p.c.fn, 1)
       const budget = p.c.budgetMs
@@ -178,7 +202,7 @@ export const measure = (cases: ReadonlyArray<Case>, options: MeasureOptions = {}
       while (t < minSampleMs) {
         const wanted = Math.ceil((minSampleMs * 1.2 * p.calls) / Math.max(t, 1e-3))
         p.calls = Math.max(2 * p.calls, Math.min(100 * p.calls, wanted))
-        if (p.c.collect !== false) gc()
+        collect()
         t = timeCalls(p.c.fn, p.calls)
       }
       // Warm-up: whole samples for at least warmupMs (at least one), unless a budget is tight.
@@ -194,18 +218,28 @@ export const measure = (cases: ReadonlyArray<Case>, options: MeasureOptions = {}
       p.error = describeError(e)
     }
   }
-  const rounds = Math.max(...plans.map((p) => p.samples))
-  for (let r = 0; r < rounds; r++) {
-    for (const p of plans) {
-      if (p.error !== undefined || r >= p.samples) continue
-      try {
-        if (p.c.collect !== false) gc()
-        p.times.push(timeCalls(p.c.fn, p.calls) / p.calls)
-      } catch (e) {
-        p.error = describeError(e)
-      }
+  const sample = (p: Plan): void => {
+    try {
+      if (p.c.collect !== false) gc()
+      p.times.push(timeCalls(p.c.fn, p.calls) / p.calls)
+    } catch (e) {
+      p.error = describeError(e)
     }
   }
+
+  const shared = plans.filter((p) => p.c.isolate !== true)
+  if (settleMs > 0) settle(settleMs)
+  for (const p of shared) prepare(p)
+  const rounds = Math.max(0, ...shared.map((p) => p.samples))
+  for (let r = 0; r < rounds; r++) {
+    for (const p of shared) if (p.error === undefined && r < p.samples) sample(p)
+  }
+  for (const p of plans.filter((q) => q.c.isolate === true)) {
+    if (settleMs > 0) settle(settleMs)
+    prepare(p)
+    for (let r = 0; r < p.samples && p.error === undefined; r++) sample(p)
+  }
+
   return plans.map((p) => {
     const units = p.c.units ?? 1
     const ns = p.times.map((ms) => (ms * 1e6) / units)

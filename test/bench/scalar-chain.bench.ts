@@ -80,6 +80,8 @@ interface Impl {
   readonly warmupMs?: number
   /** False: no forced garbage collection before its samples (see `H.Case.collect`). */
   readonly collect?: boolean
+  /** Leaves much garbage per call: measured alone at the largest N (see `H.settle`). */
+  readonly garbage?: boolean
   /** The same run with an output cotangent of 0 (no subnormals; timed at the largest N). */
   readonly gradZero?: () => number
 }
@@ -140,7 +142,7 @@ const buildWengert = (n: number): Impl => {
     }
     return [v, d]
   }
-  return { name: 'wengert', valueAndGrad: run, grad: () => run(X)[1] }
+  return { name: 'wengert', valueAndGrad: run, grad: () => run(X)[1], garbage: true }
 }
 
 // -------------------------------------------------------------------------------------
@@ -244,7 +246,8 @@ const rawImpl = (chain: Lens.Lens<number, number>): Impl => ({
   name: 'lib raw-CPS lenses',
   valueAndGrad: (x) => Lens.valueAndGrad(chain, x),
   grad: () => Lens.backPropagateConst(chain, 1, X),
-  budgetMs: 20_000
+  budgetMs: 20_000,
+  garbage: true
 })
 
 // -------------------------------------------------------------------------------------
@@ -434,7 +437,8 @@ export const run = async (options: H.BenchOptions = { quick: false }): Promise<v
         expect: (r: unknown) => typeof r === 'number' && agrees(impl, r, checked.reference[1]),
         ...(impl.budgetMs === undefined ? {} : { budgetMs: impl.budgetMs }),
         ...(impl.warmupMs === undefined || options.quick ? {} : { warmupMs: impl.warmupMs }),
-        ...(impl.collect === undefined ? {} : { collect: impl.collect })
+        ...(impl.collect === undefined ? {} : { collect: impl.collect }),
+        ...(big && impl.garbage === true ? { isolate: true } : {})
       }))
     // At the largest N, the control without subnormals (see the module comment).
     const zeroCases: Array<H.Case> = big
@@ -447,7 +451,7 @@ export const run = async (options: H.BenchOptions = { quick: false }): Promise<v
       : []
     const measured = H.measure(
       [...cases, ...zeroCases],
-      big && !options.quick ? { ...measureOptions, samples: 5 } : measureOptions
+      big ? { ...measureOptions, samples: options.quick ? 3 : 5, settleMs: 1000 } : { ...measureOptions, settleMs: 100 }
     )
     mismatches = mismatches.concat(
       measured.filter((r) => r.error?.startsWith('MISMATCH') === true).map((r) => `${r.name} (timed call) at N = ${n}`)
