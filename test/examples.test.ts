@@ -4,6 +4,8 @@
  * all of them) and executed, and each `console.log(...)  // text` line must print `text`.
  * See `test/support/examples.ts` for the conventions.
  */
+import * as fs from 'node:fs'
+import * as path from 'node:path'
 import { format } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -16,6 +18,7 @@ import {
   generate,
   LOG_HOOK,
   normalizePrinted,
+  ROOT,
   trailingComment,
   typeCheck,
   type Generated
@@ -88,6 +91,18 @@ describe('examples', () => {
       await run(g)
     })
   }
+})
+
+describe('the README', () => {
+  it('quotes benchmark ratios that docs/performance.md reports', () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8')
+    const section = /^## Performance\n([\s\S]*?)(?=^## )/m.exec(readme)?.[1] ?? ''
+    const performance = fs.readFileSync(path.join(ROOT, 'docs', 'performance.md'), 'utf8')
+    const ratios = [...section.matchAll(/(\d+(?:\.\d+)?)×/g)].map((m) => m[1]!)
+    expect(ratios.length).toBeGreaterThan(0)
+    const missing = ratios.filter((r) => !new RegExp(`(^|[^\\d.])${r.replace('.', '\\.')}(?![\\d])`).test(performance))
+    expect(missing, `README ratios not found in docs/performance.md: ${missing.join(', ')}`).toEqual([])
+  })
 })
 
 describe('the example extractor', () => {
