@@ -57,6 +57,7 @@ export interface Case {
    * Whether to collect garbage before each of this case's samples (default true). Turn it off
    * for code that runs slowly for a while after a forced collection: tfjs-core's eager engine
    * ran ~4× slower in the 50 ms after `gc()` (the library and plain loops did not change).
+   * Such a case should also be {@link Case.isolate}d, or the other cases' collections hit it.
    */
   readonly collect?: boolean
   /**

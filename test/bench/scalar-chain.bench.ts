@@ -78,7 +78,10 @@ interface Impl {
   readonly budgetMs?: number
   /** Warm-up, if longer than the default (tfjs's JIT takes a second or two to settle). */
   readonly warmupMs?: number
-  /** False: no forced garbage collection before its samples (see `H.Case.collect`). */
+  /**
+   * False: no forced garbage collection before its samples, and measured alone after the
+   * others (which collect before each of theirs): see `H.Case.collect`.
+   */
   readonly collect?: boolean
   /** Leaves much garbage per call: measured alone at the largest N (see `H.settle`). */
   readonly garbage?: boolean
@@ -438,7 +441,7 @@ export const run = async (options: H.BenchOptions = { quick: false }): Promise<v
         ...(impl.budgetMs === undefined ? {} : { budgetMs: impl.budgetMs }),
         ...(impl.warmupMs === undefined || options.quick ? {} : { warmupMs: impl.warmupMs }),
         ...(impl.collect === undefined ? {} : { collect: impl.collect }),
-        ...(big && impl.garbage === true ? { isolate: true } : {})
+        ...((big && impl.garbage === true) || impl.collect === false ? { isolate: true } : {})
       }))
     // At the largest N, the control without subnormals (see the module comment).
     const zeroCases: Array<H.Case> = big
