@@ -34,6 +34,7 @@ import type * as TF from '@tensorflow/tfjs-core'
 import { Cont, Lens, Scalar } from '../../src/index.js'
 import * as I from '../../src/internal.js'
 import * as H from './harness.js'
+import { loadTf as loadTfjs, type Tf } from './tfjs.js'
 
 const SIZES = [10, 100, 1000, 1_000_000] as const
 const TFJS_MAX_N = 1000
@@ -257,16 +258,12 @@ const rawImpl = (chain: Lens.Lens<number, number>): Impl => ({
 // 6. tfjs-core, cpu backend (optional)
 // -------------------------------------------------------------------------------------
 
-type Tf = typeof TF
-
 /**
- * Loads tfjs-core with the cpu backend. Its CommonJS entry registers no gradients, and its
- * ES module build cannot be loaded by node (extensionless imports); so the gradient configs
- * the chain needs are taken from that ES build, file by file, and registered explicitly.
+ * tfjs-core with the cpu backend (the shared loader of `./tfjs.js`), plus the gradient
+ * configs this chain needs, taken from tfjs-core's ES module build and registered.
  */
 const loadTf = async (): Promise<Tf> => {
-  const tf = await import('@tensorflow/tfjs-core')
-  await import('@tensorflow/tfjs-backend-cpu')
+  const tf = await loadTfjs()
   const grads = await Promise.all([
     import('@tensorflow/tfjs-core/dist/gradients/Sin_grad.js').then((m) => m.sinGradConfig),
     import('@tensorflow/tfjs-core/dist/gradients/Square_grad.js').then((m) => m.squareGradConfig),
@@ -274,12 +271,6 @@ const loadTf = async (): Promise<Tf> => {
     import('@tensorflow/tfjs-core/dist/gradients/Neg_grad.js').then((m) => m.negGradConfig)
   ])
   for (const g of grads) tf.registerGradient(g)
-  if (!(await tf.setBackend('cpu'))) throw new Error('tfjs: the cpu backend did not initialise')
-  // Silence the "install tfjs-node" banner the cpu backend prints on first use.
-  const backend: unknown = tf.backend()
-  if (typeof backend === 'object' && backend !== null && 'firstUse' in backend) {
-    ;(backend as { firstUse: boolean }).firstUse = false
-  }
   return tf
 }
 
