@@ -71,6 +71,27 @@ const checkFeatures = (op: string, what: string, n: unknown): number => {
 // layers
 // -------------------------------------------------------------------------------------
 
+/** Checks a dense layer's parameters and input against its sizes, naming the layer. */
+const denseCheck = (op: string, inputs: number, outputs: number): ((p: DenseParams, x: Tensor.Tensor) => void) => {
+  checkFeatures(op, 'inputs', inputs)
+  checkFeatures(op, 'outputs', outputs)
+  return (p, x) => {
+    if (p === null || typeof p !== 'object' || !Tensor.isTensor(p.W) || !Tensor.isTensor(p.b)) {
+      throw new TypeError(`${op}: expected parameters { W, b } of tensors`)
+    }
+    if (p.W.shape.length !== 2 || p.W.shape[0] !== inputs || p.W.shape[1] !== outputs) {
+      throw new RangeError(`${op}: W has shape ${Tensor.showShape(p.W.shape)}, expected [${inputs},${outputs}]`)
+    }
+    if (p.b.shape.length !== 1 || p.b.shape[0] !== outputs) {
+      throw new RangeError(`${op}: b has shape ${Tensor.showShape(p.b.shape)}, expected [${outputs}]`)
+    }
+    if (!Tensor.isTensor(x) || x.shape.length < 1 || x.shape.length > 2 || x.shape[x.shape.length - 1] !== inputs) {
+      const got = Tensor.isTensor(x) ? Tensor.showShape(x.shape) : typeof x
+      throw new RangeError(`${op}: input has shape ${got}, expected [batch,${inputs}] or [${inputs}]`)
+    }
+  }
+}
+
 /**
  * A dense (affine) layer from `inputs` to `outputs` features: `x·W + b` for a batch `x` of
  * shape `[batch, inputs]` (or a single example of shape `[inputs]`). Shapes are checked
@@ -87,23 +108,7 @@ const checkFeatures = (op: string, what: string, n: unknown): number => {
  */
 export const dense = (inputs: number, outputs: number): Para.Para<DenseParams, Tensor.Tensor, Tensor.Tensor> => {
   const op = `Layer.dense(${inputs}, ${outputs})`
-  checkFeatures(op, 'inputs', inputs)
-  checkFeatures(op, 'outputs', outputs)
-  const check = (p: DenseParams, x: Tensor.Tensor): void => {
-    if (p === null || typeof p !== 'object' || !Tensor.isTensor(p.W) || !Tensor.isTensor(p.b)) {
-      throw new TypeError(`${op}: expected parameters { W, b } of tensors`)
-    }
-    if (p.W.shape.length !== 2 || p.W.shape[0] !== inputs || p.W.shape[1] !== outputs) {
-      throw new RangeError(`${op}: W has shape ${Tensor.showShape(p.W.shape)}, expected [${inputs},${outputs}]`)
-    }
-    if (p.b.shape.length !== 1 || p.b.shape[0] !== outputs) {
-      throw new RangeError(`${op}: b has shape ${Tensor.showShape(p.b.shape)}, expected [${outputs}]`)
-    }
-    if (!Tensor.isTensor(x) || x.shape.length < 1 || x.shape.length > 2 || x.shape[x.shape.length - 1] !== inputs) {
-      const got = Tensor.isTensor(x) ? Tensor.showShape(x.shape) : typeof x
-      throw new RangeError(`${op}: input has shape ${got}, expected [batch,${inputs}] or [${inputs}]`)
-    }
-  }
+  const check = denseCheck(op, inputs, outputs)
   return Lens.fromVjp(
     ([p, x]) => {
       check(p, x)
@@ -121,6 +126,46 @@ export const dense = (inputs: number, outputs: number): Para.Para<DenseParams, T
     ([p, x]) => {
       check(p, x)
       return Lens.evaluate(ops.add, [Lens.evaluate(ops.matmul, [x, p.W]), p.b])
+    }
+  )
+}
+
+/**
+ * A dense layer at a fixed input batch `x`: a lens from the layer's parameters alone. The
+ * input is a constant, so no input cotangent is computed (`Layer.dense` computes `dx = dy·Wᵀ`
+ * as a lens must; for the first layer of a network trained on data that is wasted work).
+ * Same function and the same parameter cotangents as {@link dense} at `[params, x]`.
+ *
+ * @example
+ * import { Layer, Lens, Tensor } from 'backprop-lens'
+ *
+ * const x = Tensor.fromNested([[3, 4]])
+ * const params = { W: Tensor.fromNested([[1], [2]]), b: Tensor.fromNested([0.5]) }
+ * const dParams = Lens.backPropagateConst(Layer.denseAt(2, 1, x), Tensor.ones([1, 1]), params)
+ * console.log(dParams.W.data, dParams.b.data) // Float64Array(2) [ 3, 4 ] Float64Array(1) [ 1 ]
+ *
+ * @category layers
+ */
+export const denseAt = (inputs: number, outputs: number, x: Tensor.Tensor): Lens.Lens<DenseParams, Tensor.Tensor> => {
+  const op = `Layer.dense(${inputs}, ${outputs})`
+  const check = denseCheck(op, inputs, outputs)
+  const times = ops.matmulLeft(x)
+  return Lens.fromVjp(
+    (p) => {
+      check(p, x)
+      const [xw, pullW] = Lens.vjp(times, p.W)
+      const [y, pullAdd] = Lens.vjp(ops.add, [xw, p.b])
+      return [
+        y,
+        (dy) => {
+          const [dxw, db] = pullAdd(dy)
+          return { W: pullW(dxw), b: db }
+        }
+      ]
+    },
+    (p) => {
+      check(p, x)
+      return Lens.evaluate(ops.add, [Lens.evaluate(times, p.W), p.b])
     }
   )
 }
@@ -186,6 +231,12 @@ export interface Mlp {
   readonly model: Para.Para<MlpParams, Tensor.Tensor, Tensor.Tensor>
   /** Initial parameters drawn from `seed`: the same seed gives the same parameters. */
   readonly init: (seed: number) => MlpParams
+  /**
+   * The model at a fixed input batch, as a lens from the parameters alone: the same output
+   * and parameter cotangents as `model` at `[params, x]`, without the input's cotangent
+   * (whose first-layer product is a third of the matmul work). `Train.fit` uses it when given.
+   */
+  readonly atInput: (x: Tensor.Tensor) => Lens.Lens<MlpParams, Tensor.Tensor>
 }
 
 /**
@@ -233,8 +284,37 @@ export const mlp = (
   })
   const stack = Para.pipeAll(layers)
   const model = Para.reparam(stack, unwrapLayers)
+  const rest = Para.pipeAll(layers.slice(1))
+  const firstActivation = last === 0 || act === 'linear' ? Lens.id<Tensor.Tensor>() : activations[act]
+  const atInput = (x: Tensor.Tensor): Lens.Lens<MlpParams, Tensor.Tensor> => {
+    const first = Lens.pipe(denseAt(sizes[0] as number, sizes[1] as number, x), firstActivation)
+    const split = (p: MlpParams): readonly [DenseParams, ReadonlyArray<DenseParams>] => {
+      const [head, ...tail] = Lens.evaluate(unwrapLayers, p)
+      if (head === undefined) throw new TypeError('Layer.mlp: expected parameters { layers: [...] } with one entry per layer')
+      return [head, tail]
+    }
+    return Lens.fromVjp(
+      (p) => {
+        const [head, tail] = split(p)
+        const [h, pullFirst] = Lens.vjp(first, head)
+        const [y, pullRest] = Lens.vjp(rest, [tail, h])
+        return [
+          y,
+          (dy) => {
+            const [dTail, dh] = pullRest(dy)
+            return { layers: [pullFirst(dh), ...dTail] }
+          }
+        ]
+      },
+      (p) => {
+        const [head, tail] = split(p)
+        return Lens.evaluate(rest, [tail, Lens.evaluate(first, head)])
+      }
+    )
+  }
   return {
     model,
+    atInput,
     init: (seed) => ({
       layers: sizes.slice(1).map((outputs, i) => initDense(sizes[i] as number, outputs, { seed: seed * 1009 + i, init }))
     })

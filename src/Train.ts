@@ -86,6 +86,13 @@ export interface FitOptions<P, S> {
   readonly model: Para<P, Tensor.Tensor, Tensor.Tensor>
   /** The loss against a batch's targets: a lens from predictions to a scalar (shape `[]`), such as `ops.softmaxCrossEntropy`. */
   readonly loss: Loss
+  /**
+   * The model at a fixed batch of inputs, as a lens from the parameters alone (such as
+   * `Layer.mlp(...).atInput`): if given, the training steps differentiate it instead of
+   * `model`, which skips the input's cotangent. It must compute the same function as
+   * `model` at `[params, inputs]`.
+   */
+  readonly atInput?: (inputs: Tensor.Tensor) => Lens.Lens<P, Tensor.Tensor>
   /** Any optimiser for the parameters (`P` is taken from the model and the parameters). */
   readonly optimizer: Optimizer<NoInfer<P>, S>
   /** The initial parameters. */
@@ -231,6 +238,17 @@ const lossValue = (loss: Tensor.Tensor, where: string): number => {
 
 const ONE = Tensor.scalar(1)
 
+/** The predictions for a batch and the pullback to the parameters' cotangent. */
+const paramsVjp = <P, S>(
+  options: FitOptions<P, S>,
+  params: P,
+  x: Tensor.Tensor
+): readonly [Tensor.Tensor, (dPredictions: Tensor.Tensor) => P] => {
+  if (options.atInput !== undefined) return Lens.vjp(options.atInput(x), params)
+  const [predictions, pull] = Lens.vjp(options.model, [params, x])
+  return [predictions, (d) => pull(d)[0]]
+}
+
 const augmented = (augment: NonNullable<FitOptions<unknown, unknown>['augment']>, batch: Tensor.Tensor, epoch: number, step: number, seed: number): Tensor.Tensor => {
   const out = augment(batch, { epoch, step, seed: (seed * 100_003 + epoch * 10_007 + step) | 0 })
   if (!Tensor.isTensor(out) || !Tensor.sameShape(out.shape, batch.shape)) {
@@ -322,11 +340,10 @@ export const fit = <P, S>(options: FitOptions<P, S>): FitResult<P, S> => {
       const batch = take(data.inputs, idx)
       const x = options.augment === undefined ? batch : augmented(options.augment, batch, epoch, step, seed)
       const y = take(data.targets, idx)
-      const [predictions, pullModel] = Lens.vjp(model, [params, x])
+      const [predictions, pullParams] = paramsVjp(options, params, x)
       const [l, pullLoss] = Lens.vjp(loss(y), predictions)
       const value = lossValue(l, `at epoch ${epoch}, step ${step}`)
-      const dPredictions = pullLoss(ONE)
-      const [dParams] = pullModel(dPredictions)
+      const dParams = pullParams(pullLoss(ONE))
       ;[params, state] = optimizer.step(state, params, dParams)
       total += value * idx.length
       options.onStep?.({ epoch, step, stepsPerEpoch, loss: value })

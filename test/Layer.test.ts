@@ -107,6 +107,45 @@ describe('Layer.mlp', () => {
     }
   })
 
+  it('atInput is the model at a fixed batch: the same output and the same parameter cotangents, exactly', () => {
+    const cases = [
+      { sizes: [3, 2], activation: 'relu' },
+      { sizes: [3, 5, 2], activation: 'relu' },
+      { sizes: [3, 4, 5, 2], activation: 'tanh' },
+      { sizes: [3, 4, 2], activation: 'linear' }
+    ] as const
+    for (const { sizes, activation } of cases) {
+      const { model, init, atInput } = Layer.mlp(sizes, { activation })
+      for (const seed of [1, 2]) {
+        const params = init(seed)
+        const x = Tensor.randomNormal([6, 3], { seed: seed + 10 })
+        const dy = Tensor.randomNormal([6, 2], { seed: seed + 20 })
+        const [y, [dParams]] = Lens.valueAndGrad(model, [params, x], dy)
+        const [yAt, dAt] = Lens.valueAndGrad(atInput(x), params, dy)
+        expect(yAt.data).toEqual(y.data)
+        expect(dAt.layers.length).toBe(dParams.layers.length)
+        dAt.layers.forEach((layer, i) => {
+          expect(layer.W.data).toEqual(dParams.layers[i]?.W.data)
+          expect(layer.b.data).toEqual(dParams.layers[i]?.b.data)
+        })
+        expect(Lens.evaluate(atInput(x), params).data).toEqual(y.data)
+      }
+    }
+  })
+
+  it('denseAt passes the finite-difference gradient check on the parameters', () => {
+    for (const seed of [1, 2, 3]) {
+      const x = Tensor.randomNormal([4, 3], { seed })
+      const params = { W: Tensor.randomNormal([3, 2], { seed: seed + 5 }), b: Tensor.randomNormal([2], { seed: seed + 6 }) }
+      const report = Gradcheck.check(Layer.denseAt(3, 2, x), params)
+      expect(report.status, Gradcheck.format(report)).toBe('pass')
+    }
+    expect(() => Layer.denseAt(3, 2, Tensor.zeros([4, 5]))).not.toThrow()
+    expect(() => Lens.evaluate(Layer.denseAt(3, 2, Tensor.zeros([4, 5])), { W: Tensor.zeros([3, 2]), b: Tensor.zeros([2]) })).toThrow(
+      'Layer.dense(3, 2): input has shape [4,5], expected [batch,3] or [3]'
+    )
+  })
+
   it('rejects a bad architecture with a message', () => {
     expect(() => Layer.mlp([784])).toThrow('Layer.mlp: expected at least two layer sizes, got [784]')
     expect(() => Layer.mlp([784, 1.5, 10])).toThrow('Layer.mlp: size 1 must be a positive integer, got 1.5')

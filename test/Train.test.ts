@@ -53,6 +53,14 @@ describe('Train.fit', () => {
     expect(c.params.layers[0]?.W.data).not.toEqual(a.params.layers[0]?.W.data)
   })
 
+  it('training through atInput (no input cotangent) gives exactly the same run', () => {
+    const mlp = Layer.mlp([2, 16, 2], { activation: 'tanh' })
+    const plain = Train.fit({ ...base, epochs: 3 })
+    const fast = Train.fit({ ...base, atInput: mlp.atInput, epochs: 3 })
+    expect(fast.history.map((r) => r.loss)).toEqual(plain.history.map((r) => r.loss))
+    fast.params.layers.forEach((layer, i) => expect(layer.W.data).toEqual(plain.params.layers[i]?.W.data))
+  })
+
   it('learns XOR-like quadrants: the loss falls', () => {
     const { history } = Train.fit({ ...base, epochs: 60, validation: { inputs: xs, targets: ys }, metrics: { accuracy: Train.accuracy } })
     expect(history[59]!.loss).toBeLessThan(history[0]!.loss / 2)

@@ -23,7 +23,7 @@ const learningRate = 1e-3
 
 const digits = loadSplit({ train: 8000, test: 2000, seed: 2024 })
 const { train, test, background } = standardise(digits.train, digits.test)
-const { model, init } = Layer.mlp([784, 128, 10], { activation: 'relu' })
+const { model, init, atInput } = Layer.mlp([784, 128, 10], { activation: 'relu' })
 const steps = epochs * Math.ceil(train.targets.size / batchSize)
 // Cosine decay from the learning rate to 0 over the whole run.
 const schedule = (count: number): number => learningRate * 0.5 * (1 + Math.cos(Math.PI * Math.min(1, count / steps)))
@@ -40,6 +40,7 @@ console.log(`MNIST: ${train.targets.size} training and ${test.targets.size} test
 const started = performance.now()
 const result = Train.fit({
   model,
+  atInput, // the model at each batch as a lens from the parameters: no gradient for the pixels
   loss: ops.softmaxCrossEntropy,
   optimizer: Optimizer.adam({ lr: schedule }),
   params: init(seed),
