@@ -28,6 +28,10 @@ export interface BenchOptions {
   readonly quick: boolean
 }
 
+/** The sampling of a run: quick (checks that it works) or for numbers (≥ 5 samples, warmed up). */
+export const measureOptionsFor = (options: BenchOptions): MeasureOptions =>
+  options.quick ? { samples: 3, minSampleMs: 10, warmupMs: 0 } : { samples: 9, minSampleMs: 50, warmupMs: 300 }
+
 /** A benchmark module: `run` resolves when the benchmark has printed its tables. */
 export interface BenchModule {
   readonly run: (options?: BenchOptions) => unknown

@@ -40,7 +40,7 @@ import { pathToFileURL } from 'node:url'
 import { Layer, Lens, Tensor, ops } from '../../src/index.js'
 import * as K from '../../src/kernels-linalg.js'
 import * as H from './harness.js'
-import { loadTf, TFJS_LABEL, type Tf } from './tfjs.js'
+import { loadTfOrSkip, TFJS_LABEL, type Tf } from './tfjs.js'
 
 // -------------------------------------------------------------------------------------
 // the problem
@@ -480,15 +480,8 @@ const table = (net: Net, results: ReadonlyArray<H.Result>, unit: H.Unit): string
 
 /** Runs both networks and prints the checks, the tables and the targets of issue 3. */
 export const run = async (options: H.BenchOptions = { quick: false }): Promise<void> => {
-  const measureOptions: H.MeasureOptions = options.quick
-    ? { samples: 3, minSampleMs: 10, warmupMs: 0 }
-    : { samples: 9, minSampleMs: 50, warmupMs: 300 }
-  let tf: Tf | null = null
-  try {
-    tf = await loadTf()
-  } catch (e) {
-    console.log(`(tfjs not measured: ${e instanceof Error ? e.message : String(e)})`)
-  }
+  const measureOptions = H.measureOptionsFor(options)
+  const tf = await loadTfOrSkip()
   const mismatches: Array<string> = []
   const all = new Map<Net, ReadonlyArray<H.Result>>()
   for (const [net, unit] of [

@@ -34,7 +34,7 @@ import type * as TF from '@tensorflow/tfjs-core'
 import { Cont, Lens, Scalar } from '../../src/index.js'
 import * as I from '../../src/internal.js'
 import * as H from './harness.js'
-import { loadTf as loadTfjs, type Tf } from './tfjs.js'
+import { loadTf as loadTfjs, loadTfOrSkip, type Tf } from './tfjs.js'
 
 const SIZES = [10, 100, 1000, 1_000_000] as const
 const TFJS_MAX_N = 1000
@@ -380,15 +380,8 @@ const ZERO = ', cotangent 0'
  * largest N and the targets of issue 2 with PASS/MISS.
  */
 export const run = async (options: H.BenchOptions = { quick: false }): Promise<void> => {
-  const measureOptions: H.MeasureOptions = options.quick
-    ? { samples: 3, minSampleMs: 10, warmupMs: 0 }
-    : { samples: 9, minSampleMs: 50, warmupMs: 300 }
-  let tf: Tf | null = null
-  try {
-    tf = await loadTf()
-  } catch (e) {
-    console.log(`(tfjs not measured: ${e instanceof Error ? e.message : String(e)})`)
-  }
+  const measureOptions = H.measureOptionsFor(options)
+  const tf = await loadTfOrSkip(loadTf)
 
   const results = new Map<number, ReadonlyArray<H.Result>>()
   const builds: Array<readonly [string, number]> = []

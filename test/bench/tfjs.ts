@@ -91,3 +91,13 @@ const load = async (): Promise<Tf> => {
   }
   return tf
 }
+
+/** tfjs, or `null` (saying why) when it cannot be loaded: the rest of a benchmark still runs. */
+export const loadTfOrSkip = async (load: () => Promise<Tf> = loadTf): Promise<Tf | null> => {
+  try {
+    return await load()
+  } catch (e) {
+    console.log(`(tfjs not measured: ${e instanceof Error ? e.message : String(e)})`)
+    return null
+  }
+}
