@@ -27,12 +27,9 @@ type AnyFlow = Flow<unknown, unknown>
 export const PRIM = 0
 /** @internal */
 export const VJP = 1
-/** @internal */
-export const RAW = 2
-/** @internal */
-export const SEQ = 3
-/** @internal */
-export const ID = 4
+const RAW = 2
+const SEQ = 3
+const ID = 4
 
 /**
  * One class for every kind of plan keeps the hot loops' property loads monomorphic.
@@ -227,10 +224,8 @@ const segmentFlow =
 /**
  * The CPS function of a program applied to `next`: stages are built from the last to the
  * first by a loop; consecutive tape steps fuse into one stage.
- *
- * @internal
  */
-export const buildFlow = (program: Program, next: AnyFlow): AnyFlow => {
+const buildFlow = (program: Program, next: AnyFlow): AnyFlow => {
   const steps = program.steps
   let flow = next
   let end = steps.length
