@@ -118,7 +118,7 @@ export const tensorOfShape = (shape: Tensor.Shape, values: fc.Arbitrary<number> 
   const n = Tensor.shapeSize(s)
   return fc
     .array(values, { minLength: n, maxLength: n })
-    .map((xs) => printable(Tensor.unsafeFromData(s, Float64Array.from(xs))))
+    .map((xs) => printable(Tensor.make(s, xs)))
 }
 
 const DEFAULT_VALUES = fc.double({ min: -10, max: 10, noNaN: true, noDefaultInfinity: true })

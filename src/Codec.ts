@@ -28,6 +28,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
 import * as T from './Tensor.js'
+import { unsafeFromData } from './internal/tensor.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -193,7 +194,7 @@ const validateTensor = (u: unknown, c: t.Context, expected: T.Shape | null): t.V
     const more = badCount > 1 ? ` (and ${plural(badCount - 1, 'more bad value')})` : ''
     return fail(u, c, `data[${bad}] is ${describe(data[bad])}, expected a finite number${more}`)
   }
-  return t.success(T.unsafeFromData(Object.freeze(dims.slice()), out))
+  return t.success(unsafeFromData(Object.freeze(dims.slice()), out))
 }
 
 const encodeTensor = (x: T.Tensor): TensorJSON => ({ shape: x.shape.slice(), data: Array.from(x.data) })

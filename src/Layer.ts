@@ -7,7 +7,7 @@
  * @module Layer
  */
 import * as Lens from './Lens.js'
-import * as ops from './ops.js'
+import * as ops from './ops/index.js'
 import * as Para from './Para.js'
 import * as Tensor from './Tensor.js'
 

@@ -23,49 +23,15 @@
  */
 import type { Category2 } from 'fp-ts/lib/Category.js'
 import type { Semigroupoid2 } from 'fp-ts/lib/Semigroupoid.js'
-import * as C from './Cont.js'
-import * as I from './internal.js'
+import { backPropagateLens, evaluateLens, fromPlan, vjpLens } from './internal/cps.js'
+import type { Lens, Pair } from './internal/lens.js'
+import * as P from './internal/plan.js'
 
 // -------------------------------------------------------------------------------------
 // model
 // -------------------------------------------------------------------------------------
 
-/**
- * A flow from `A` with answer type `R`: given an input, a computation that yields the
- * input's cotangent to its continuation.
- *
- * @category model
- */
-export type Flow<A, R> = (a: A) => C.Cont<R, A>
-
-/**
- * A differentiable program from `A` to `B` in continuation-passing style: it maps the rest
- * of the program (`next`, a flow from `B`) to the flow that starts with it (from `A`).
- *
- * @example
- * import { Cont, Lens } from 'backprop-lens'
- *
- * // A lens written by hand: double forward, double backward.
- * const double: Lens.Lens<number, number> = (next) => (x) => Cont.map(next(2 * x), (dy: number) => 2 * dy)
- * console.log(Lens.evaluate(double, 3), Lens.backPropagateConst(double, 1, 3)) // 6 2
- *
- * @category model
- */
-export type Lens<A, B> = <R>(next: Flow<B, R>) => Flow<A, R>
-
-/**
- * The concrete forward/backward pair of a differentiable function (the seed's `Function`).
- * `backward(a, db, b)` receives the input `a`, the output's cotangent `db` and, for
- * convenience, the output `b = forward(a)`; it returns the input's cotangent.
- *
- * @category model
- */
-export interface Pair<A, B> {
-  /** The output for an input. */
-  readonly forward: (a: A) => B
-  /** The input's cotangent, from the input `a`, the output's cotangent `db` and the output `b`. */
-  readonly backward: (a: A, db: B, b: B) => A
-}
+export type { Flow, Lens, Pair } from './internal/lens.js'
 
 // -------------------------------------------------------------------------------------
 // constructors
@@ -87,9 +53,7 @@ export const make = <A, B>(pair: Pair<A, B>): Lens<A, B> => {
   if (typeof forward !== 'function' || typeof backward !== 'function') {
     throw new TypeError('Lens.make: expected { forward, backward } functions')
   }
-  return I.fromPlan(
-    I.primPlan(forward as (a: unknown) => unknown, backward as (a: unknown, db: unknown, b: unknown) => unknown)
-  )
+  return fromPlan(P.primPlan(forward as P.Fn, backward as P.Bwd))
 }
 
 /**
@@ -116,15 +80,10 @@ export const fromVjp = <A, B>(
   if (typeof vjp !== 'function' || (forward !== undefined && typeof forward !== 'function')) {
     throw new TypeError('Lens.fromVjp: expected a function a => [b, pullback] (and optionally a forward function)')
   }
-  return I.fromPlan(
-    I.vjpPlan(
-      vjp as unknown as (a: unknown) => readonly [unknown, (db: unknown) => unknown],
-      (forward ?? null) as ((a: unknown) => unknown) | null
-    )
-  )
+  return fromPlan(P.vjpPlan(vjp as unknown as P.Vjp, (forward ?? null) as P.Fn | null))
 }
 
-const identity: Lens<unknown, unknown> = I.fromPlan(I.idPlan)
+const identity: Lens<unknown, unknown> = fromPlan(P.idPlan)
 
 /**
  * The identity lens: output = input, cotangent passed through unchanged.
@@ -253,7 +212,7 @@ export const pipeAll = <A>(lenses: ReadonlyArray<Lens<A, A>>): Lens<A, A> => {
   })
   if (lenses.length === 0) return id<A>()
   if (lenses.length === 1) return lenses[0] as Lens<A, A>
-  return I.fromPlan(I.seqPlan(lenses.map(I.erase)))
+  return fromPlan(P.seqPlan(lenses.map(P.erase)))
 }
 
 /**
@@ -268,7 +227,7 @@ export const pipeAll = <A>(lenses: ReadonlyArray<Lens<A, A>>): Lens<A, A> => {
  * @category composition
  */
 export const compose = <A, B, C>(bc: Lens<B, C>, ab: Lens<A, B>): Lens<A, C> =>
-  I.fromPlan(I.seqPlan([I.erase(ab), I.erase(bc)]))
+  fromPlan(P.seqPlan([P.erase(ab), P.erase(bc)]))
 
 // -------------------------------------------------------------------------------------
 // running
@@ -285,7 +244,7 @@ export const compose = <A, B, C>(bc: Lens<B, C>, ab: Lens<A, B>): Lens<A, C> =>
  *
  * @category running
  */
-export const evaluate = <A, B>(lens: Lens<A, B>, a: NoInfer<A>): B => I.evaluateLens(I.erase(lens), a) as B
+export const evaluate = <A, B>(lens: Lens<A, B>, a: NoInfer<A>): B => evaluateLens(P.erase(lens), a) as B
 
 /**
  * Runs forward then backward: `loss` maps the output to its cotangent (the gradient of the
@@ -300,17 +259,8 @@ export const evaluate = <A, B>(lens: Lens<A, B>, a: NoInfer<A>): B => I.evaluate
  *
  * @category running
  */
-export const backPropagate = <A, B>(lens: Lens<A, B>, loss: (b: NoInfer<B>) => NoInfer<B>, a: NoInfer<A>): A => {
-  const program = I.programOf(I.erase(lens))
-  if (program.tape) {
-    const tape = I.record(program.steps, 0, program.steps.length, a)
-    return I.replay(tape, loss(I.output(tape) as B)) as A
-  }
-  return C.run(
-    lens<A>((b) => C.of(loss(b)))(a),
-    (da) => da
-  )
-}
+export const backPropagate = <A, B>(lens: Lens<A, B>, loss: (b: NoInfer<B>) => NoInfer<B>, a: NoInfer<A>): A =>
+  backPropagateLens(P.erase(lens), loss as (b: unknown) => unknown, a) as A
 
 /**
  * Propagates a fixed output cotangent `db` back to the input (the seed's
@@ -357,7 +307,7 @@ export function valueAndGrad<A, B>(lens: Lens<A, B>, a: A, ...rest: [] | [B]): r
  * @category running
  */
 export const vjp = <A, B>(lens: Lens<A, B>, a: NoInfer<A>): readonly [B, (db: B) => A] =>
-  I.vjpLens(I.erase(lens), a) as unknown as readonly [B, (db: B) => A]
+  vjpLens(P.erase(lens), a) as unknown as readonly [B, (db: B) => A]
 
 /**
  * The concrete forward/backward pair of any lens: the way back from CPS (the round trip
@@ -372,8 +322,8 @@ export const vjp = <A, B>(lens: Lens<A, B>, a: NoInfer<A>): readonly [B, (db: B)
  * @category running
  */
 export const toPair = <A, B>(lens: Lens<A, B>): Pair<A, B> => {
-  const plan = I.planOf(I.erase(lens))
-  if (plan.tag === I.PRIM) {
+  const plan = P.planOf(P.erase(lens))
+  if (plan.tag === P.PRIM) {
     return { forward: plan.forward, backward: plan.backward } as unknown as Pair<A, B>
   }
   return {

@@ -12,13 +12,17 @@
  * - reparametrisation: `reparam(reparam(f, α), β) ≡ reparam(f, pipe(β, α))` and
  *   `reparam(f, id()) ≡ f`.
  *
- * Each combinator runs its parts with one forward pass each and keeps their pullbacks, so
- * the rest of the program never runs twice.
+ * Every combinator is a composition of lenses (`pipe`, `split` and re-pairings of the
+ * parameters), so a model compiles into one flat program like any lens: each part runs once
+ * forward and once backward, and models nested a million deep to either side run in
+ * constant stack.
  *
  * @module Para
  */
-import * as I from './internal.js'
-import type { Lens } from './Lens.js'
+import { first, second, split, withConstFirst } from './Cartesian.js'
+import { fromPlan } from './internal/cps.js'
+import type { Lens } from './internal/lens.js'
+import * as I from './internal/plan.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -43,18 +47,72 @@ export type Para<P, A, B> = Lens<readonly [P, A], B>
 
 const NO_PARAMS: readonly [] = Object.freeze([]) as readonly []
 
-type Pullback = (d: unknown) => unknown
-type AnyVjp = (a: unknown) => readonly [unknown, Pullback]
+type Pair = readonly [unknown, unknown]
 
-const pairOf = (op: string, x: unknown): readonly [unknown, unknown] => {
+const pairOf = (op: string, x: unknown): Pair => {
   if (!Array.isArray(x) || x.length !== 2) {
     throw new TypeError(`Para.${op}: expected a pair [parameters, input], got ${Array.isArray(x) ? `an array of length ${x.length}` : typeof x}`)
   }
-  return x as unknown as readonly [unknown, unknown]
+  return x as unknown as Pair
 }
 
-const fromVjp = <A, B>(vjp: AnyVjp, forward: (a: unknown) => unknown): Lens<A, B> =>
-  I.fromPlan(I.vjpPlan(vjp, forward))
+/**
+ * The combinators are plans built from `pipe`, `split` and these re-pairings (primitive
+ * steps), so a model nested to any depth compiles into one flat program like any lens.
+ */
+const step = <A, B>(name: string, forward: (x: unknown) => unknown, backward: (d: unknown) => unknown): Lens<A, B> =>
+  fromPlan(I.primPlan(forward, (_x, d) => backward(d), name))
+
+const seqPipe = (parts: ReadonlyArray<I.AnyLens>): I.AnyLens => fromPlan(I.seqPlan(parts))
+
+/** `[[p, q], a] ↦ [q, [p, a]]`: `f` runs on `[p, a]` beside `q`. */
+const seqShuffle: I.AnyLens = step(
+  'Para.seq',
+  (x) => {
+    const [pq, a] = pairOf('seq', x)
+    const [p, q] = pairOf('seq', pq)
+    return [q, [p, a]]
+  },
+  (d) => {
+    const [dq, dpa] = d as readonly [unknown, Pair]
+    return [[dpa[0], dq], dpa[1]]
+  }
+)
+
+/** `[[p, q], [a, c]] ↦ [[p, a], [q, c]]`. */
+const parShuffle: I.AnyLens = step(
+  'Para.par',
+  (x) => {
+    const [pq, ac] = pairOf('par', x)
+    const [p, q] = pairOf('par', pq)
+    const [a, c] = pairOf('par', ac)
+    return [
+      [p, a],
+      [q, c]
+    ]
+  },
+  (d) => {
+    const [[dp, da], [dq, dc]] = d as readonly [Pair, Pair]
+    return [
+      [dp, dq],
+      [da, dc]
+    ]
+  }
+)
+
+/** `[[], a] ↦ a`. */
+const dropNoParams: I.AnyLens = step(
+  'Para.lift',
+  (x) => pairOf('lift', x)[1],
+  (da) => [NO_PARAMS, da]
+)
+
+const checkPairIn = (op: string): I.AnyLens =>
+  step(
+    op,
+    (x) => pairOf(op.slice('Para.'.length), x),
+    (d) => d
+  )
 
 // -------------------------------------------------------------------------------------
 // constructors
@@ -70,17 +128,8 @@ const fromVjp = <A, B>(vjp: AnyVjp, forward: (a: unknown) => unknown): Lens<A, B
  *
  * @category constructors
  */
-export const lift = <A, B>(f: Lens<A, B>): Para<readonly [], A, B> => {
-  const lens = I.erase(f)
-  return fromVjp(
-    (x) => {
-      const [, a] = pairOf('lift', x)
-      const [b, pullback] = I.vjpLens(lens, a)
-      return [b, (db) => [NO_PARAMS, pullback(db)]]
-    },
-    (x) => I.evaluateLens(lens, pairOf('lift', x)[1])
-  )
-}
+export const lift = <A, B>(f: Lens<A, B>): Para<readonly [], A, B> =>
+  seqPipe([dropNoParams, I.erase(f)]) as unknown as Para<readonly [], A, B>
 
 // -------------------------------------------------------------------------------------
 // composition
@@ -101,31 +150,8 @@ export const lift = <A, B>(f: Lens<A, B>): Para<readonly [], A, B> => {
  *
  * @category composition
  */
-export const seq = <P, A, B, Q, C>(f: Para<P, A, B>, g: Para<Q, B, C>): Para<readonly [P, Q], A, C> => {
-  const lf = I.erase(f)
-  const lg = I.erase(g)
-  return fromVjp(
-    (x) => {
-      const [pq, a] = pairOf('seq', x)
-      const [p, q] = pairOf('seq', pq)
-      const [b, pullF] = I.vjpLens(lf, [p, a])
-      const [c, pullG] = I.vjpLens(lg, [q, b])
-      return [
-        c,
-        (dc) => {
-          const [dq, db] = pullG(dc) as readonly [unknown, unknown]
-          const [dp, da] = pullF(db) as readonly [unknown, unknown]
-          return [[dp, dq], da]
-        }
-      ]
-    },
-    (x) => {
-      const [pq, a] = pairOf('seq', x)
-      const [p, q] = pairOf('seq', pq)
-      return I.evaluateLens(lg, [q, I.evaluateLens(lf, [p, a])])
-    }
-  )
-}
+export const seq = <P, A, B, Q, C>(f: Para<P, A, B>, g: Para<Q, B, C>): Para<readonly [P, Q], A, C> =>
+  seqPipe([seqShuffle, I.erase(second(f)), I.erase(g)]) as unknown as Para<readonly [P, Q], A, C>
 
 /**
  * Parallel composition: `f` on the first input, `g` on the second, parameters paired.
@@ -144,37 +170,8 @@ export const seq = <P, A, B, Q, C>(f: Para<P, A, B>, g: Para<Q, B, C>): Para<rea
 export const par = <P, A, B, Q, C, D>(
   f: Para<P, A, B>,
   g: Para<Q, C, D>
-): Para<readonly [P, Q], readonly [A, C], readonly [B, D]> => {
-  const lf = I.erase(f)
-  const lg = I.erase(g)
-  return fromVjp(
-    (x) => {
-      const [pq, ac] = pairOf('par', x)
-      const [p, q] = pairOf('par', pq)
-      const [a, c] = pairOf('par', ac)
-      const [b, pullF] = I.vjpLens(lf, [p, a])
-      const [d, pullG] = I.vjpLens(lg, [q, c])
-      return [
-        [b, d],
-        (dbd) => {
-          const [db, dd] = pairOf('par', dbd)
-          const [dp, da] = pullF(db) as readonly [unknown, unknown]
-          const [dq, dc] = pullG(dd) as readonly [unknown, unknown]
-          return [
-            [dp, dq],
-            [da, dc]
-          ]
-        }
-      ]
-    },
-    (x) => {
-      const [pq, ac] = pairOf('par', x)
-      const [p, q] = pairOf('par', pq)
-      const [a, c] = pairOf('par', ac)
-      return [I.evaluateLens(lf, [p, a]), I.evaluateLens(lg, [q, c])]
-    }
-  )
-}
+): Para<readonly [P, Q], readonly [A, C], readonly [B, D]> =>
+  seqPipe([parShuffle, I.erase(split(f, g))]) as unknown as Para<readonly [P, Q], readonly [A, C], readonly [B, D]>
 
 /**
  * Reparametrisation: the parameter of `f` computed from a new parameter by the lens
@@ -195,28 +192,8 @@ export const par = <P, A, B, Q, C, D>(
  *
  * @category composition
  */
-export const reparam = <P, A, B, Q>(f: Para<P, A, B>, alpha: Lens<Q, P>): Para<Q, A, B> => {
-  const lf = I.erase(f)
-  const la = I.erase(alpha)
-  return fromVjp(
-    (x) => {
-      const [q, a] = pairOf('reparam', x)
-      const [p, pullAlpha] = I.vjpLens(la, q)
-      const [b, pullF] = I.vjpLens(lf, [p, a])
-      return [
-        b,
-        (db) => {
-          const [dp, da] = pullF(db) as readonly [unknown, unknown]
-          return [pullAlpha(dp), da]
-        }
-      ]
-    },
-    (x) => {
-      const [q, a] = pairOf('reparam', x)
-      return I.evaluateLens(lf, [I.evaluateLens(la, q), a])
-    }
-  )
-}
+export const reparam = <P, A, B, Q>(f: Para<P, A, B>, alpha: Lens<Q, P>): Para<Q, A, B> =>
+  seqPipe([checkPairIn('Para.reparam'), I.erase(first(alpha)), I.erase(f)]) as unknown as Para<Q, A, B>
 
 /**
  * Layers in sequence, first to last, with their parameters in one flat tuple
@@ -309,48 +286,55 @@ export const pipeAll = <P, A>(layers: ReadonlyArray<Para<P, A, A>>): Para<Readon
     return I.erase(layer)
   })
   const n = lenses.length
-  const paramsOf = (op: string, ps: unknown): ReadonlyArray<unknown> => {
-    if (!Array.isArray(ps) || ps.length !== n) {
-      throw new TypeError(
-        `Para.${op}: expected ${n} parameters (one per layer), got ${Array.isArray(ps) ? ps.length : typeof ps}`
-      )
-    }
-    return ps
-  }
-  return fromVjp(
+  // The parameters travel as a list [p_i, [p_i+1, … [p_n, null]]] beside the running value:
+  // each layer takes its head (`uncons`), so n layers are 2n + 2 flat steps.
+  const spread = step(
+    'Para.pipe',
     (x) => {
-      const [pRaw, a] = pairOf('pipe', x)
-      const ps = paramsOf('pipe', pRaw)
-      const pullbacks: Array<Pullback> = new Array(n)
-      let v = a
-      for (let i = 0; i < n; i++) {
-        const [out, pullback] = I.vjpLens(lenses[i] as I.AnyLens, [ps[i], v])
-        pullbacks[i] = pullback
-        v = out
+      const [ps, a] = pairOf('pipe', x)
+      if (!Array.isArray(ps) || ps.length !== n) {
+        throw new TypeError(`Para.pipe: expected ${n} parameters (one per layer), got ${Array.isArray(ps) ? ps.length : typeof ps}`)
       }
-      return [
-        v,
-        (dv) => {
-          const dps: Array<unknown> = new Array(n)
-          let d = dv
-          for (let i = n - 1; i >= 0; i--) {
-            const [dp, da] = (pullbacks[i] as Pullback)(d) as readonly [unknown, unknown]
-            dps[i] = dp
-            d = da
-          }
-          return [dps, d]
-        }
-      ]
+      let list: unknown = null
+      for (let i = n - 1; i >= 0; i--) list = [ps[i], list]
+      return [list, a]
     },
-    (x) => {
-      const [pRaw, a] = pairOf('pipe', x)
-      const ps = paramsOf('pipe', pRaw)
-      let v = a
-      for (let i = 0; i < n; i++) v = I.evaluateLens(lenses[i] as I.AnyLens, [ps[i], v])
-      return v
+    (d) => {
+      const [dList, da] = d as Pair
+      const dps: Array<unknown> = new Array(n)
+      let node = dList as Pair | null
+      for (let i = 0; i < n; i++) {
+        dps[i] = (node as Pair)[0]
+        node = (node as Pair)[1] as Pair | null
+      }
+      return [dps, da]
     }
   )
+  const parts: Array<I.AnyLens> = [I.erase(spread)]
+  for (const lens of lenses) parts.push(uncons, I.erase(second(lens)))
+  parts.push(dropEmptyList)
+  return seqPipe(parts) as unknown as Para<ReadonlyArray<P>, A, A>
 }
+
+/** `[[p, rest], v] ↦ [rest, [p, v]]`. */
+const uncons: I.AnyLens = step(
+  'Para.pipe',
+  (x) => {
+    const [[p, rest], v] = x as readonly [Pair, unknown]
+    return [rest, [p, v]]
+  },
+  (d) => {
+    const [dRest, [dp, dv]] = d as readonly [unknown, Pair]
+    return [[dp, dRest], dv]
+  }
+)
+
+/** `[null, v] ↦ v`: every layer has taken its parameters. */
+const dropEmptyList: I.AnyLens = step(
+  'Para.pipe',
+  (x) => (x as Pair)[1],
+  (dv) => [null, dv]
+)
 
 // -------------------------------------------------------------------------------------
 // destructors
@@ -371,13 +355,5 @@ export const pipeAll = <P, A>(layers: ReadonlyArray<Para<P, A, A>>): Para<Readon
  *
  * @category destructors
  */
-export const at = <P, A, B>(f: Para<P, A, B>, params: P): Lens<A, B> => {
-  const lf = I.erase(f)
-  return fromVjp(
-    (a) => {
-      const [b, pullback] = I.vjpLens(lf, [params, a])
-      return [b, (db) => (pullback(db) as readonly [unknown, unknown])[1]]
-    },
-    (a) => I.evaluateLens(lf, [params, a])
-  )
-}
+export const at = <P, A, B>(f: Para<P, A, B>, params: P): Lens<A, B> =>
+  seqPipe([I.erase(withConstFirst(params)), I.erase(f)]) as unknown as Lens<A, B>

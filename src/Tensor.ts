@@ -15,16 +15,14 @@
  * @module Tensor
  */
 
+import * as K from './kernels/index.js'
+import { Tensor, checkTensor, describe, sameShape, shapeSize, showIndex, showShape, unravel, type Shape } from './internal/tensor.js'
+
+export { Tensor, sameShape, shapeSize, showIndex, showShape, unravel, type Shape } from './internal/tensor.js'
+
 // -------------------------------------------------------------------------------------
 // model
 // -------------------------------------------------------------------------------------
-
-/**
- * A shape: the length of each axis, outermost first. `[]` is the shape of a scalar.
- *
- * @category model
- */
-export type Shape = ReadonlyArray<number>
 
 /**
  * Nested arrays of numbers, as `fromNested` reads and `toNested` writes them; a bare number
@@ -34,94 +32,9 @@ export type Shape = ReadonlyArray<number>
  */
 export type Nested = number | ReadonlyArray<Nested>
 
-const INSPECT: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never
-
-/**
- * An immutable n-d array: `shape`, row-major `data` (`data.length === size`, the product
- * of the shape). Build tensors with {@link make}, {@link fromNested} and the other
- * constructors; `console.log` prints them like numpy does.
- *
- * @example
- * import { Tensor } from 'backprop-lens'
- *
- * const t = Tensor.fromNested([[1, 2, 3], [4, 5, 6]])
- * console.log(t.shape, t.size, t.data) // [ 2, 3 ] 6 Float64Array(6) [ 1, 2, 3, 4, 5, 6 ]
- * console.log(Tensor.fromNested([0.5, -2, 3])) // Tensor([0.5,  -2,   3])
- *
- * @category model
- */
-export class Tensor {
-  /** The number of elements: the product of the shape. */
-  readonly size: number
-  /**
-   * @internal Use {@link make} (which validates and copies) or {@link unsafeFromData}.
-   */
-  constructor(
-    readonly shape: Shape,
-    readonly data: Float64Array
-  ) {
-    this.size = data.length
-  }
-
-  /** numpy-like nested printing, truncated with `...` for tensors of more than 1000 elements. */
-  toString(): string {
-    return format(this)
-  }
-
-  /** What `console.log` and `util.inspect` print. */
-  [INSPECT](): string {
-    return format(this)
-  }
-}
-
 // -------------------------------------------------------------------------------------
 // shapes
 // -------------------------------------------------------------------------------------
-
-/**
- * A shape as error messages print it: `[2,3]`.
- *
- * @example
- * import { Tensor } from 'backprop-lens'
- *
- * console.log(Tensor.showShape([2, 3]), Tensor.showShape([])) // [2,3] []
- *
- * @category shapes
- */
-export const showShape = (shape: Shape): string => `[${shape.join(',')}]`
-
-/**
- * The number of elements of a shape (1 for `[]`).
- *
- * @example
- * import { Tensor } from 'backprop-lens'
- *
- * console.log(Tensor.shapeSize([2, 3, 4]), Tensor.shapeSize([])) // 24 1
- *
- * @category shapes
- */
-export const shapeSize = (shape: Shape): number => {
-  let n = 1
-  for (let i = 0; i < shape.length; i++) n *= shape[i] as number
-  return n
-}
-
-/**
- * Whether two shapes are equal.
- *
- * @example
- * import { Tensor } from 'backprop-lens'
- *
- * console.log(Tensor.sameShape([2, 3], [2, 3]), Tensor.sameShape([2, 3], [3, 2])) // true false
- *
- * @category shapes
- */
-export const sameShape = (a: Shape, b: Shape): boolean => {
-  if (a === b) return true
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}
 
 /**
  * Row-major strides of a shape (in elements): the last axis has stride 1.
@@ -133,15 +46,7 @@ export const sameShape = (a: Shape, b: Shape): boolean => {
  *
  * @category shapes
  */
-export const strides = (shape: Shape): Array<number> => {
-  const out = new Array<number>(shape.length)
-  let s = 1
-  for (let i = shape.length - 1; i >= 0; i--) {
-    out[i] = s
-    s *= shape[i] as number
-  }
-  return out
-}
+export const strides = (shape: Shape): Array<number> => K.strides(shape)
 
 /**
  * Checks a shape given by a caller: an array of non-negative integers. Returns a frozen
@@ -199,21 +104,6 @@ export const broadcastShapes = (op: string, a: Shape, b: Shape): Shape => {
 // constructors
 // -------------------------------------------------------------------------------------
 
-const describe = (value: unknown): string => {
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return 'an array'
-  if (value instanceof Tensor) return `a Tensor of shape ${showShape(value.shape)}`
-  return typeof value === 'number' ? String(value) : typeof value
-}
-
-/**
- * @internal A tensor that takes ownership of `shape` and `data` without copying or
- * checking them: the caller promises never to write into either again and that
- * `data.length` is the product of `shape`. The shape is frozen in place. For kernels and
- * ops only.
- */
-export const unsafeFromData = (shape: Shape, data: Float64Array): Tensor =>
-  new Tensor(Object.isFrozen(shape) ? shape : Object.freeze(shape as Array<number>), data)
 
 const finiteAt = (op: string, shape: Shape, data: ArrayLike<number>): void => {
   for (let i = 0; i < data.length; i++) {
@@ -362,25 +252,6 @@ export const ones = (shape: Shape): Tensor => {
   return new Tensor(s, new Float64Array(shapeSize(s)).fill(1))
 }
 
-/**
- * @internal Checks that an op's argument is a tensor; throws a `TypeError` naming `op`.
- */
-export const checkTensor = (op: string, t: unknown): Tensor => {
-  if (!(t instanceof Tensor)) throw new TypeError(`${op}: expected a Tensor, got ${describe(t)}`)
-  return t
-}
-
-/**
- * @internal Checks that a cotangent handed to an op's backward pass is a tensor of the
- * output's shape; throws naming `op` and both shapes.
- */
-export const checkCotangent = (op: string, dy: unknown, shape: Shape): Tensor => {
-  if (!(dy instanceof Tensor)) throw new TypeError(`${op}: expected the cotangent as a Tensor of shape ${showShape(shape)}, got ${describe(dy)}`)
-  if (!sameShape(dy.shape, shape)) {
-    throw new RangeError(`${op}: the cotangent has shape ${showShape(dy.shape)} but the output has shape ${showShape(shape)}`)
-  }
-  return dy
-}
 
 /**
  * Zeros with the shape of a tensor.
@@ -662,99 +533,4 @@ export const equals = (a: Tensor, b: Tensor): boolean => {
   const y = b.data
   for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false
   return true
-}
-
-// -------------------------------------------------------------------------------------
-// indices (for error messages)
-// -------------------------------------------------------------------------------------
-
-/**
- * The multi-index of a row-major flat index.
- *
- * @example
- * import { Tensor } from 'backprop-lens'
- *
- * console.log(Tensor.unravel(5, [2, 3])) // [ 1, 2 ]
- *
- * @category indices
- */
-export const unravel = (flat: number, shape: Shape): Array<number> => {
-  const out = new Array<number>(shape.length)
-  let r = flat
-  for (let i = shape.length - 1; i >= 0; i--) {
-    const d = shape[i] as number
-    out[i] = d === 0 ? 0 : r % d
-    r = d === 0 ? 0 : Math.floor(r / d)
-  }
-  return out
-}
-
-/**
- * A multi-index as error messages print it: `[1, 2]`.
- *
- * @example
- * import { Tensor } from 'backprop-lens'
- *
- * console.log(Tensor.showIndex([1, 2])) // [1, 2]
- *
- * @category indices
- */
-export const showIndex = (index: ReadonlyArray<number>): string => `[${index.join(', ')}]`
-
-// -------------------------------------------------------------------------------------
-// printing
-// -------------------------------------------------------------------------------------
-
-const THRESHOLD = 1000
-const EDGE = 3
-
-const formatNumber = (x: number): string => {
-  if (Number.isInteger(x) && Math.abs(x) < 1e16) return Object.is(x, -0) ? '-0' : String(x)
-  const a = Math.abs(x)
-  if (a !== 0 && (a < 1e-4 || a >= 1e16)) return x.toExponential(4).replace(/\.?0+e/, 'e')
-  return String(Number(x.toPrecision(6)))
-}
-
-/** numpy-like: aligned columns, one row per line, `...` for elided items of big tensors. */
-const format = (t: Tensor): string => {
-  const { shape, data } = t
-  if (shape.length === 0) return `Tensor(${formatNumber(data[0] as number)})`
-  if (t.size === 0) return `Tensor([], shape=${showShape(shape)})`
-  const summarise = t.size > THRESHOLD
-  const st = strides(shape)
-  const keep = (n: number): Array<number> =>
-    summarise && n > 2 * EDGE ? [...range(0, EDGE), -1, ...range(n - EDGE, n)] : range(0, n)
-  // Width: the longest formatted number among those printed.
-  const cells: Array<string> = []
-  const collect = (depth: number, offset: number): void => {
-    for (const i of keep(shape[depth] as number)) {
-      if (i < 0) continue
-      if (depth === shape.length - 1) cells.push(formatNumber(data[offset + i] as number))
-      else collect(depth + 1, offset + i * (st[depth] as number))
-    }
-  }
-  collect(0, 0)
-  const width = cells.reduce((w, c) => Math.max(w, c.length), 0)
-  let cell = 0
-  const prefix = 'Tensor('
-  const render = (depth: number, indent: string): string => {
-    const items: Array<string> = []
-    for (const i of keep(shape[depth] as number)) {
-      if (i < 0) items.push('...')
-      else if (depth === shape.length - 1) items.push((cells[cell++] as string).padStart(width))
-      else items.push(render(depth + 1, indent + ' '))
-    }
-    if (depth === shape.length - 1) return `[${items.join(', ')}]`
-    const gap = ',' + '\n'.repeat(shape.length - 1 - depth) + indent + ' '
-    return `[${items.join(gap)}]`
-  }
-  const body = render(0, ' '.repeat(prefix.length))
-  const suffix = summarise ? `, shape=${showShape(shape)}` : ''
-  return `${prefix}${body}${suffix})`
-}
-
-const range = (from: number, to: number): Array<number> => {
-  const out: Array<number> = []
-  for (let i = from; i < to; i++) out.push(i)
-  return out
 }

@@ -9,6 +9,7 @@ import * as Lens from './Lens.js'
 import type { Optimizer } from './Optimizer.js'
 import type { Para } from './Para.js'
 import * as Tensor from './Tensor.js'
+import { unsafeFromData } from './internal/tensor.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -161,7 +162,7 @@ export const take = (t: Tensor.Tensor, indices: ReadonlyArray<number>): Tensor.T
     }
     out.set(t.data.subarray(i * row, (i + 1) * row), k * row)
   })
-  return Tensor.unsafeFromData([indices.length, ...t.shape.slice(1)], out)
+  return unsafeFromData([indices.length, ...t.shape.slice(1)], out)
 }
 
 /**

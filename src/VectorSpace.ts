@@ -10,8 +10,8 @@
  * @module VectorSpace
  */
 
-import * as K from './kernels.js'
-import { showShape, Tensor, unsafeFromData } from './Tensor.js'
+import * as K from './kernels/index.js'
+import { showShape, Tensor, unsafeFromData } from './internal/tensor.js'
 
 // -------------------------------------------------------------------------------------
 // model

@@ -8,6 +8,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import { afterAll, describe, expect, it } from 'vitest'
 import * as Codec from '../src/Codec.js'
 import * as Tensor from '../src/Tensor.js'
+import { unsafeFromData } from '../src/internal/tensor.js'
 
 // -------------------------------------------------------------------------------------
 // generators and comparisons
@@ -22,7 +23,7 @@ const shapeArb = fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 0, maxLen
 
 const tensorArb: fc.Arbitrary<Tensor.Tensor> = shapeArb.chain((shape) => {
   const n = shape.reduce((a, d) => a * d, 1)
-  return fc.array(finite, { minLength: n, maxLength: n }).map((data) => Tensor.unsafeFromData(shape, Float64Array.from(data)))
+  return fc.array(finite, { minLength: n, maxLength: n }).map((data) => unsafeFromData(shape, Float64Array.from(data)))
 })
 
 const KEYS = ['W', 'b', 'layers', 'gamma', 'constructor', 'toString', '1', 'a b', 'é', '"q"']
@@ -370,7 +371,7 @@ describe('error messages name the path', () => {
   })
 
   it('saving rejects non-finite numbers and unsupported values, naming the path', () => {
-    const bad = Tensor.unsafeFromData([2, 2], Float64Array.from([1, 2, NaN, 4]))
+    const bad = unsafeFromData([2, 2], Float64Array.from([1, 2, NaN, 4]))
     expect(() => Codec.saveParams({ layers: [{ W: Tensor.zeros([1]) }, { W: bad }] })).toThrow(
       'Codec.saveParams: layers.1.W.data[2] is NaN; only finite numbers can be saved'
     )
@@ -508,7 +509,7 @@ describe('files', () => {
     let opened = 0
     const fs = failing({})
     const counting: Codec.FileSystem = { ...fs, open: (p, f) => (opened++, fs.open(p, f)) }
-    const bad = { W: Tensor.unsafeFromData([1], Float64Array.from([Infinity])) }
+    const bad = { W: unsafeFromData([1], Float64Array.from([Infinity])) }
     await expect(Codec.saveParamsFile(file, bad, { fs: counting })).rejects.toThrow('Codec.saveParams: W.data[0] is Infinity')
     expect(opened).toBe(0)
     expect(readdirSync(folder)).not.toContain('nan.json')

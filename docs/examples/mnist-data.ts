@@ -72,7 +72,7 @@ export const randomShifts = (images: Tensor.Tensor, seed: number, background = 0
       }
     }
   }
-  return Tensor.unsafeFromData(images.shape, out)
+  return Tensor.make(images.shape, out)
 }
 
 /**

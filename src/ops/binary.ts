@@ -16,9 +16,9 @@
  * @module ops/binary
  */
 import { make, type Lens } from '../Lens.js'
-import * as K from '../kernels.js'
+import * as K from '../kernels/index.js'
+import { broadcastShapes } from '../Tensor.js'
 import {
-  broadcastShapes,
   checkCotangent,
   checkTensor,
   shapeSize,
@@ -27,7 +27,7 @@ import {
   unsafeFromData,
   type Shape,
   type Tensor
-} from '../Tensor.js'
+} from '../internal/tensor.js'
 
 /**
  * Two tensors: the input of the binary ops.

@@ -21,8 +21,8 @@
  * @module ops/elementwise
  */
 import { make, type Lens } from '../Lens.js'
-import * as K from '../kernels.js'
-import { checkCotangent, checkTensor, showIndex, unravel, unsafeFromData, type Tensor } from '../Tensor.js'
+import * as K from '../kernels/index.js'
+import { checkCotangent, checkTensor, showIndex, unravel, unsafeFromData, type Tensor } from '../internal/tensor.js'
 
 // -------------------------------------------------------------------------------------
 // helpers

@@ -6,13 +6,14 @@
  *
  * Every shape error names the op and the shapes involved. No lens mutates its input;
  * `reshape` shares its input's buffer, which is safe because the library never writes into a
- * tensor's data after construction. The loops live in `kernels-linalg`.
+ * tensor's data after construction. The loops live in `kernels/`.
  *
  * @module ops/linalg
  */
 import * as Lens from '../Lens.js'
-import { type Shape, Tensor, checkCotangent, showShape, unsafeFromData } from '../Tensor.js'
-import * as K from '../kernels-linalg.js'
+import { Tensor, checkCotangent, expectFinite, expectTensor, normaliseAxis, showShape, unsafeFromData, type Shape } from '../internal/tensor.js'
+import { describeValue as describe, expectInteger } from '../internal/guards.js'
+import * as K from '../kernels/index.js'
 import type { TensorPair } from './binary.js'
 
 type Pair = TensorPair
@@ -20,15 +21,6 @@ type Pair = TensorPair
 // -------------------------------------------------------------------------------------
 // helpers
 // -------------------------------------------------------------------------------------
-
-const describe = (value: unknown): string =>
-  value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'number' ? String(value) : typeof value
-
-/** @internal Throws a `TypeError` naming `op` unless `t` is a tensor. */
-export const expectTensor = (op: string, t: unknown, what = 'input'): Tensor => {
-  if (!(t instanceof Tensor)) throw new TypeError(`${op}: expected a Tensor as ${what}, got ${describe(t)}`)
-  return t
-}
 
 const expectPair = (op: string, x: unknown): Pair => {
   if (!Array.isArray(x) || x.length !== 2) {
@@ -39,30 +31,10 @@ const expectPair = (op: string, x: unknown): Pair => {
   return x as unknown as Pair
 }
 
-/** @internal Checks that `value` is an integer, for arguments given when a lens is built. */
-export const expectInteger = (op: string, what: string, value: unknown): number => {
-  if (typeof value !== 'number' || !Number.isInteger(value)) {
-    throw new TypeError(`${op}: ${what} must be an integer, got ${describe(value)}`)
-  }
-  return value
-}
 
-/** @internal The axis `axis` (negative counts from the end) of a shape, or a `RangeError`. */
-export const normaliseAxis = (op: string, axis: number, shape: Shape, shapes = `shape ${showShape(shape)}`): number => {
-  const r = shape.length
-  if (axis < -r || axis >= r) throw new RangeError(`${op}: axis ${axis} is out of range for ${shapes}`)
-  return axis < 0 ? axis + r : axis
-}
-
-/** @internal Throws naming `op`, the shape and the first non-finite value of a result. */
-export const expectFinite = (op: string, shape: Shape, data: Float64Array): void => {
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i] as number
-    if (v - v !== 0) {
-      throw new RangeError(`${op}: the result of shape ${showShape(shape)} is not finite (${v} at flat index ${i}); the inputs are too large`)
-    }
-  }
-}
+// -------------------------------------------------------------------------------------
+// helpers
+// -------------------------------------------------------------------------------------
 
 const showShapes = (shapes: ReadonlyArray<Shape>): string => {
   const s = shapes.map(showShape)

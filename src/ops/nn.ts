@@ -11,9 +11,10 @@
  * @module ops/nn
  */
 import * as Lens from '../Lens.js'
-import { type Shape, Tensor, checkCotangent, sameShape, showShape, unsafeFromData } from '../Tensor.js'
-import * as K from '../kernels-linalg.js'
-import { expectFinite, expectInteger, expectTensor, normaliseAxis } from './linalg.js'
+import { type Shape, Tensor, checkCotangent, sameShape, showShape, unsafeFromData } from '../internal/tensor.js'
+import * as K from '../kernels/index.js'
+import { expectFinite, expectTensor, normaliseAxis } from '../internal/tensor.js'
+import { expectInteger } from '../internal/guards.js'
 
 // -------------------------------------------------------------------------------------
 // softmax

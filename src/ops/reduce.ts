@@ -16,9 +16,10 @@
  * @module ops/reduce
  */
 import * as Lens from '../Lens.js'
-import { type Shape, type Tensor, checkCotangent, showShape, unsafeFromData } from '../Tensor.js'
-import * as K from '../kernels-linalg.js'
-import { expectFinite, expectInteger, expectTensor } from './linalg.js'
+import { type Shape, type Tensor, checkCotangent, showShape, unsafeFromData } from '../internal/tensor.js'
+import * as K from '../kernels/index.js'
+import { expectFinite, expectTensor } from '../internal/tensor.js'
+import { expectInteger } from '../internal/guards.js'
 
 // -------------------------------------------------------------------------------------
 // options

@@ -1,5 +1,5 @@
 /**
- * The matrix kernels of `src/kernels-linalg.ts` against plain loops, at the shapes of the
+ * The matrix kernels of `src/kernels/matmul.ts` against plain loops, at the shapes of the
  * issue-3 MLP (784-128-10, batch 64) and one square case. Per product:
  * - `NN` (`y = x·w`): the plain i-k-j loop with hoisted row offsets (the baseline: what a
  *   careful hand-written loop does) against `matmulNN` (register-blocked 2 rows × 4 of k,
@@ -17,7 +17,8 @@
  * @module bench/matmul-kernels
  */
 import { pathToFileURL } from 'node:url'
-import * as K from '../../src/kernels-linalg.js'
+import * as K from '../../src/kernels/index.js'
+import { matmulNNPlain } from '../support/reference-kernels.js'
 import * as H from './harness.js'
 
 type Kernel = (a: Float64Array, aOff: number, b: Float64Array, bOff: number, out: Float64Array, oOff: number, m: number, k: number, n: number) => void
@@ -91,7 +92,7 @@ const problems = (): Array<Problem> => {
       n,
       baseline: 'plain i-k-j',
       impls: [
-        ['plain i-k-j', (o) => K.matmulNNPlain(x, 0, w, 0, o, 0, m, k, n)],
+        ['plain i-k-j', (o) => matmulNNPlain(x, 0, w, 0, o, 0, m, k, n)],
         ['matmulNN (blocked)', (o) => K.matmulNN(x, 0, w, 0, o, 0, m, k, n)]
       ]
     })
@@ -105,7 +106,7 @@ const problems = (): Array<Problem> => {
       baseline: 'plain p-i-j',
       impls: [
         ['plain p-i-j', (o) => plainTN(x, 0, dy, 0, o, 0, k, m, n)],
-        ['transpose + plain i-k-j', (o) => K.matmulNNPlain(transposed(x, m, k), 0, dy, 0, o, 0, k, m, n)],
+        ['transpose + plain i-k-j', (o) => matmulNNPlain(transposed(x, m, k), 0, dy, 0, o, 0, k, m, n)],
         ['matmulTN (blocked)', (o) => K.matmulTN(x, 0, dy, 0, o, 0, k, m, n)]
       ]
     })
@@ -118,7 +119,7 @@ const problems = (): Array<Problem> => {
       baseline: 'plain dot products',
       impls: [
         ['plain dot products', (o) => plainNT(dy, 0, w, 0, o, 0, m, n, k)],
-        ['transpose + plain i-k-j', (o) => K.matmulNNPlain(dy, 0, transposed(w, k, n), 0, o, 0, m, n, k)],
+        ['transpose + plain i-k-j', (o) => matmulNNPlain(dy, 0, transposed(w, k, n), 0, o, 0, m, n, k)],
         ['matmulNT (blocked)', (o) => K.matmulNT(dy, 0, w, 0, o, 0, m, n, k)]
       ]
     })

@@ -15,7 +15,7 @@
  *    `dW = aᵀ·dz` (rows of `dz` scaled and added), dot products for `da = dz·Wᵀ`;
  * 2. `hand-written, fresh arrays` — the same loops allocating every buffer each step;
  * 3. `hand-written, library kernels` — the same loops with the products done by the
- *    register-blocked kernels of `src/kernels-linalg.ts` (what the library could reach with
+ *    register-blocked kernels of `src/kernels/matmul.ts` (what the library could reach with
  *    its kernels and no overhead);
  * 4. `lib ops + Lens.pipe` — backprop-lens: the network composed by hand from `ops` with
  *    `Lens.pipe` and `Lens.first` over nested parameters `[[[W1, b1], W2], b2]`
@@ -38,7 +38,7 @@
 import type * as TF from '@tensorflow/tfjs-core'
 import { pathToFileURL } from 'node:url'
 import { Layer, Lens, Tensor, ops } from '../../src/index.js'
-import * as K from '../../src/kernels-linalg.js'
+import * as K from '../../src/kernels/index.js'
 import * as H from './harness.js'
 import { loadTfOrSkip, TFJS_LABEL, type Tf } from './tfjs.js'
 
@@ -514,7 +514,7 @@ export const run = async (options: H.BenchOptions = { quick: false }): Promise<v
   console.log(
     '\nThe stretch target compares against the plain loops (i-k-j, p-i-j, dot products) written in this file, as\n' +
       'PERFORMANCE.md describes the hand-written baseline; `hand-written, library kernels` shows the same loops with\n' +
-      'the register-blocked kernels of src/kernels-linalg.ts, the limit for the library on this machine.'
+      'the register-blocked kernels of src/kernels/matmul.ts, the limit for the library on this machine.'
   )
   if (mismatches.length > 0) {
     console.log(`\nMISMATCH or failure: ${mismatches.join(', ')} (not timed)`)

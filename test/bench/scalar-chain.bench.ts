@@ -32,7 +32,8 @@
  */
 import type * as TF from '@tensorflow/tfjs-core'
 import { Cont, Lens, Scalar } from '../../src/index.js'
-import * as I from '../../src/internal.js'
+import * as I from '../../src/internal/plan.js'
+import { compile } from '../../src/internal/tape.js'
 import * as H from './harness.js'
 import { loadTf as loadTfjs, loadTfOrSkip, type Tf } from './tfjs.js'
 
@@ -215,7 +216,7 @@ interface LibBuild {
 
 const buildLibChain = (lenses: ReadonlyArray<Lens.Lens<number, number>>): LibBuild => {
   const piped = H.timeOnce(() => Lens.pipeAll(lenses))
-  const compiled = H.timeOnce(() => I.compile(I.planOf(I.erase(piped.value))))
+  const compiled = H.timeOnce(() => compile(I.planOf(I.erase(piped.value))))
   return { chain: piped.value, pipeAllMs: piped.ms, compileMs: compiled.ms }
 }
 

@@ -72,27 +72,45 @@ assert.ok(Either.isRight(Either.right(1)), 'fp-ts/lib/Either.js loads from ESM')
 // Every module of the package loads on its own subpath and is the root's namespace.
 const pkg = createRequire(import.meta.url).resolve('backprop-lens/package.json')
 const distSrc = new URL('./dist/src/', `file://${pkg}`)
-const machinery = ['internal', 'kernels', 'kernels-linalg']
-const modules = readdirSync(distSrc).filter((f) => f.endsWith('.js') && f !== 'index.js' && !machinery.includes(f.slice(0, -3)))
+// Files whose subpath the package maps to null are implementation files of a public module
+// (Cartesian's combinators live in Lens): they must not load on their own.
+const { exports: exportMap } = JSON.parse((await import('node:fs')).readFileSync(pkg, 'utf8'))
+const closed = Object.keys(exportMap).filter((k) => exportMap[k] === null && !k.includes('*')).map((k) => k.slice(2))
+for (const name of closed) await assert.rejects(import(`backprop-lens/${name}`), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' }, name)
+const modules = readdirSync(distSrc).filter((f) => f.endsWith('.js') && f !== 'index.js' && !closed.includes(f.slice(0, -3)))
 for (const file of modules) {
   const name = file.slice(0, -'.js'.length)
   const mod = await import(`backprop-lens/${name}`)
   assert.ok(Object.keys(mod).length > 0, `backprop-lens/${name} exports something`)
   if (name in root) for (const key of Object.keys(mod)) assert.equal(root[name][key], mod[key], `${name}.${key}`)
 }
-// The machinery stays private.
-for (const name of machinery) await assert.rejects(import(`backprop-lens/${name}`), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' })
+// ops is a folder with an index: 'backprop-lens/ops' is the root's ops namespace.
+const opsModule = await import('backprop-lens/ops')
+for (const key of Object.keys(opsModule)) assert.equal(root.ops[key], opsModule[key], `ops.${key}`)
+modules.push('ops.js')
+// The machinery stays private: nothing under internal/ or kernels/ (nor ops' own files)
+// can be imported from the package, whatever its name.
+let hidden = 0
+for (const dir of ['internal', 'kernels', 'ops']) {
+  for (const file of readdirSync(new URL(`${dir}/`, distSrc)).filter((f) => f.endsWith('.js'))) {
+    const spec = `backprop-lens/${dir}/${file.slice(0, -'.js'.length)}`
+    await assert.rejects(import(spec), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' }, spec)
+    await assert.rejects(import(`${spec}.js`), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' }, `${spec}.js`)
+    hidden++
+  }
+}
+assert.ok(hidden >= 10, `the machinery folders hold the expected files (found ${hidden})`)
 // What the library itself imports from fp-ts/io-ts at run time resolves in plain Node too
 // (the imports above already loaded them; this names them in the log).
 const runtime = new Set()
-for (const dir of ['./dist/src/', './dist/laws/']) {
+for (const dir of ['./dist/src/', './dist/src/ops/', './dist/src/internal/', './dist/src/kernels/', './dist/laws/']) {
   for (const file of readdirSync(new URL(dir, `file://${pkg}`)).filter((f) => f.endsWith('.js'))) {
     const text = (await import('node:fs')).readFileSync(new URL(dir + file, `file://${pkg}`), 'utf8')
     for (const m of text.matchAll(/^import\s[^'"]*['"]((?:fp-ts|io-ts)[^'"]*)['"]/gm)) runtime.add(m[1])
   }
 }
 for (const spec of runtime) await import(spec)
-console.log(`smoke (a): ok: root, laws, ${modules.length} module subpaths (${modules.map((f) => f.slice(0, -3)).join(', ')}); fp-ts/io-ts at run time: ${[...runtime].join(', ') || 'none'}`)
+console.log(`smoke (a): ok: root, laws, ${modules.length} module subpaths (${modules.map((f) => f.slice(0, -3)).join(', ')}); ${hidden} machinery files hidden; fp-ts/io-ts at run time: ${[...runtime].join(', ') || 'none'}`)
 JS
 node esm.mjs
 

@@ -300,7 +300,12 @@ const rewriteImports = (code: string, dir: string, vitestShim: string | null): s
       target = vitestShim
     } else if (name === 'backprop-lens') target = path.join(ROOT, 'src', 'index.ts')
     else if (name === 'backprop-lens/laws') target = path.join(ROOT, 'laws', 'index.ts')
-    else target = path.join(ROOT, 'src', `${name.slice('backprop-lens/'.length)}.ts`)
+    else {
+      // a module file (`backprop-lens/Lens`) or a folder with an index (`backprop-lens/ops`)
+      const sub = name.slice('backprop-lens/'.length)
+      const file = path.join(ROOT, 'src', `${sub}.ts`)
+      target = fs.existsSync(file) ? file : path.join(ROOT, 'src', sub, 'index.ts')
+    }
     let rel = path.relative(dir, target).split(path.sep).join('/').replace(/\.ts$/, '.js')
     if (!rel.startsWith('.')) rel = `./${rel}`
     return `${lead}${quote}${rel}${quote}`

@@ -1,6 +1,6 @@
 /**
  * Primitive lenses on tensors: elementwise functions, broadcasting binary operations,
- * and (from `ops/` beside them) linear algebra, shape operations, reductions, softmax and
+ * and (from the files beside this one) linear algebra, shape operations, reductions, softmax and
  * losses. Every op checks its input's shapes and throws an error naming the op and the
  * shapes; none mutates its input.
  *
@@ -12,8 +12,8 @@
  *
  * @module ops
  */
-export * from './ops/elementwise.js'
-export * from './ops/binary.js'
-export { matmul, matmulLeft, matmulRight, transpose, reshape, concat, slice, index } from './ops/linalg.js'
-export { type ReduceOptions, sum, mean, max, logSumExp } from './ops/reduce.js'
-export { softmax, logSoftmax, mse, softmaxCrossEntropy, type Targets } from './ops/nn.js'
+export * from './elementwise.js'
+export * from './binary.js'
+export { matmul, matmulLeft, matmulRight, transpose, reshape, concat, slice, index } from './linalg.js'
+export { type ReduceOptions, sum, mean, max, logSumExp } from './reduce.js'
+export { softmax, logSoftmax, mse, softmaxCrossEntropy, type Targets } from './nn.js'
