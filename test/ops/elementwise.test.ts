@@ -1,10 +1,10 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import * as Lens from '../src/Lens.js'
-import * as Scalar from '../src/Scalar.js'
-import * as Tensor from '../src/Tensor.js'
-import { ops } from '../src/index.js'
-import { checkCotangentLinearity, checkGradient, doubleIn, lattice, tensor } from '../laws/index.js'
+import * as Lens from '../../src/Lens.js'
+import * as Scalar from '../../src/Scalar.js'
+import * as Tensor from '../../src/Tensor.js'
+import { ops } from '../../src/index.js'
+import { checkCotangentLinearity, checkGradient, doubleIn, lattice, tensor } from '../../laws/index.js'
 
 type Unary = Lens.Lens<Tensor.Tensor, Tensor.Tensor>
 

@@ -6,9 +6,9 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { Gradcheck, Lens, Tensor, VectorSpace, ops } from '../src/index.js'
-import * as LT from '../laws/tensor.js'
-import * as K from '../src/kernels/index.js'
+import { Gradcheck, Lens, Tensor, VectorSpace, ops } from '../../src/index.js'
+import * as LT from '../../laws/tensor.js'
+import * as K from '../../src/kernels/index.js'
 
 type T = Tensor.Tensor
 

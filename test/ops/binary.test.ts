@@ -1,9 +1,9 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import * as Lens from '../src/Lens.js'
-import * as Tensor from '../src/Tensor.js'
-import { ops } from '../src/index.js'
-import { broadcastPair, checkCotangentLinearity, checkGradient, doubleIn, dyadic, lattice, tensorOfShape } from '../laws/index.js'
+import * as Lens from '../../src/Lens.js'
+import * as Tensor from '../../src/Tensor.js'
+import { ops } from '../../src/index.js'
+import { broadcastPair, checkCotangentLinearity, checkGradient, doubleIn, dyadic, lattice, tensorOfShape } from '../../laws/index.js'
 
 type Pair = readonly [Tensor.Tensor, Tensor.Tensor]
 type Binary = Lens.Lens<Pair, Tensor.Tensor>
