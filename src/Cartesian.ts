@@ -138,7 +138,7 @@ const identity: I.AnyLens = fromPlan(I.idPlan)
 export const split = <A, B, C, D>(f: Lens<A, B>, g: Lens<C, D>): Lens<readonly [A, C], readonly [B, D]> => {
   const left = asLens('split', 'first', f)
   const right = asLens('split', 'second', g)
-  return fromPlan(I.pairPlan('split', left, right, null))
+  return fromPlan(I.pairPlan('split', I.planOf(left), I.planOf(right), null))
 }
 
 /**
@@ -185,7 +185,7 @@ export const second = <A, B, C>(f: Lens<B, C>): Lens<readonly [A, B], readonly [
 export const fanout = <A, B, C>(f: Lens<A, B>, g: Lens<A, C>, space?: VectorSpace<A>): Lens<A, readonly [B, C]> => {
   const left = asLens('fanout', 'first', f)
   const right = asLens('fanout', 'second', g)
-  return fromPlan(I.pairPlan('fanout', left, right, summer('fanout', asSpace('fanout', space))))
+  return fromPlan(I.pairPlan('fanout', I.planOf(left), I.planOf(right), summer('fanout', asSpace('fanout', space))))
 }
 
 /**

@@ -212,7 +212,7 @@ export const pipeAll = <A>(lenses: ReadonlyArray<Lens<A, A>>): Lens<A, A> => {
   })
   if (lenses.length === 0) return id<A>()
   if (lenses.length === 1) return lenses[0] as Lens<A, A>
-  return fromPlan(P.seqPlan(lenses.map(P.erase)))
+  return fromPlan(P.seqPlan(lenses.map((lens) => P.planOf(P.erase(lens)))))
 }
 
 /**
@@ -227,7 +227,7 @@ export const pipeAll = <A>(lenses: ReadonlyArray<Lens<A, A>>): Lens<A, A> => {
  * @category composition
  */
 export const compose = <A, B, C>(bc: Lens<B, C>, ab: Lens<A, B>): Lens<A, C> =>
-  fromPlan(P.seqPlan([P.erase(ab), P.erase(bc)]))
+  fromPlan(P.seqPlan([P.planOf(P.erase(ab)), P.planOf(P.erase(bc))]))
 
 // -------------------------------------------------------------------------------------
 // running

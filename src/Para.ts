@@ -19,7 +19,7 @@
  *
  * @module Para
  */
-import { first, second, split, withConstFirst } from './Cartesian.js'
+import { withConstFirst } from './Cartesian.js'
 import { fromPlan } from './internal/cps.js'
 import type { Lens } from './internal/lens.js'
 import * as I from './internal/plan.js'
@@ -60,13 +60,18 @@ const pairOf = (op: string, x: unknown): Pair => {
  * The combinators are plans built from `pipe`, `split` and these re-pairings (primitive
  * steps), so a model nested to any depth compiles into one flat program like any lens.
  */
-const step = <A, B>(name: string, forward: (x: unknown) => unknown, backward: (d: unknown) => unknown): Lens<A, B> =>
-  fromPlan(I.primPlan(forward, (_x, d) => backward(d), name))
+const step = (name: string, forward: (x: unknown) => unknown, backward: (d: unknown) => unknown): I.Plan =>
+  I.primPlan(forward, (_x, d) => backward(d), name)
 
-const seqPipe = (parts: ReadonlyArray<I.AnyLens>): I.AnyLens => fromPlan(I.seqPlan(parts))
+/** The lens of a composition of plans and lenses. */
+const seqPipe = <L>(parts: ReadonlyArray<I.Plan | I.AnyLens>): L =>
+  fromPlan(I.seqPlan(parts.map((p) => (p instanceof I.Plan ? p : I.planOf(p))))) as L
+
+/** `split(id(), f)`: `f` on the second half, as a plan (no lens of its own needed). */
+const onSecond = (f: I.AnyLens): I.Plan => I.pairPlan('split', I.idPlan, I.planOf(f), null)
 
 /** `[[p, q], a] ↦ [q, [p, a]]`: `f` runs on `[p, a]` beside `q`. */
-const seqShuffle: I.AnyLens = step(
+const seqShuffle: I.Plan = step(
   'Para.seq',
   (x) => {
     const [pq, a] = pairOf('seq', x)
@@ -80,7 +85,7 @@ const seqShuffle: I.AnyLens = step(
 )
 
 /** `[[p, q], [a, c]] ↦ [[p, a], [q, c]]`. */
-const parShuffle: I.AnyLens = step(
+const parShuffle: I.Plan = step(
   'Para.par',
   (x) => {
     const [pq, ac] = pairOf('par', x)
@@ -101,18 +106,18 @@ const parShuffle: I.AnyLens = step(
 )
 
 /** `[[], a] ↦ a`. */
-const dropNoParams: I.AnyLens = step(
+const dropNoParams: I.Plan = step(
   'Para.lift',
   (x) => pairOf('lift', x)[1],
   (da) => [NO_PARAMS, da]
 )
 
-const checkPairIn = (op: string): I.AnyLens =>
-  step(
-    op,
-    (x) => pairOf(op.slice('Para.'.length), x),
-    (d) => d
-  )
+/** `[q, a]` checked to be a pair (then `α` runs on `q`). */
+const reparamCheck: I.Plan = step(
+  'Para.reparam',
+  (x) => pairOf('reparam', x),
+  (d) => d
+)
 
 // -------------------------------------------------------------------------------------
 // constructors
@@ -129,7 +134,7 @@ const checkPairIn = (op: string): I.AnyLens =>
  * @category constructors
  */
 export const lift = <A, B>(f: Lens<A, B>): Para<readonly [], A, B> =>
-  seqPipe([dropNoParams, I.erase(f)]) as unknown as Para<readonly [], A, B>
+  seqPipe([dropNoParams, I.erase(f)])
 
 // -------------------------------------------------------------------------------------
 // composition
@@ -151,7 +156,7 @@ export const lift = <A, B>(f: Lens<A, B>): Para<readonly [], A, B> =>
  * @category composition
  */
 export const seq = <P, A, B, Q, C>(f: Para<P, A, B>, g: Para<Q, B, C>): Para<readonly [P, Q], A, C> =>
-  seqPipe([seqShuffle, I.erase(second(f)), I.erase(g)]) as unknown as Para<readonly [P, Q], A, C>
+  seqPipe([seqShuffle, onSecond(I.erase(f)), I.erase(g)])
 
 /**
  * Parallel composition: `f` on the first input, `g` on the second, parameters paired.
@@ -171,7 +176,7 @@ export const par = <P, A, B, Q, C, D>(
   f: Para<P, A, B>,
   g: Para<Q, C, D>
 ): Para<readonly [P, Q], readonly [A, C], readonly [B, D]> =>
-  seqPipe([parShuffle, I.erase(split(f, g))]) as unknown as Para<readonly [P, Q], readonly [A, C], readonly [B, D]>
+  seqPipe([parShuffle, I.pairPlan('split', I.planOf(I.erase(f)), I.planOf(I.erase(g)), null)])
 
 /**
  * Reparametrisation: the parameter of `f` computed from a new parameter by the lens
@@ -193,7 +198,7 @@ export const par = <P, A, B, Q, C, D>(
  * @category composition
  */
 export const reparam = <P, A, B, Q>(f: Para<P, A, B>, alpha: Lens<Q, P>): Para<Q, A, B> =>
-  seqPipe([checkPairIn('Para.reparam'), I.erase(first(alpha)), I.erase(f)]) as unknown as Para<Q, A, B>
+  seqPipe([reparamCheck, I.pairPlan('split', I.planOf(I.erase(alpha)), I.idPlan, null), I.erase(f)])
 
 /**
  * Layers in sequence, first to last, with their parameters in one flat tuple
@@ -310,14 +315,14 @@ export const pipeAll = <P, A>(layers: ReadonlyArray<Para<P, A, A>>): Para<Readon
       return [dps, da]
     }
   )
-  const parts: Array<I.AnyLens> = [I.erase(spread)]
-  for (const lens of lenses) parts.push(uncons, I.erase(second(lens)))
+  const parts: Array<I.Plan> = [spread]
+  for (const lens of lenses) parts.push(uncons, onSecond(lens))
   parts.push(dropEmptyList)
-  return seqPipe(parts) as unknown as Para<ReadonlyArray<P>, A, A>
+  return seqPipe(parts)
 }
 
 /** `[[p, rest], v] ↦ [rest, [p, v]]`. */
-const uncons: I.AnyLens = step(
+const uncons: I.Plan = step(
   'Para.pipe',
   (x) => {
     const [[p, rest], v] = x as readonly [Pair, unknown]
@@ -330,7 +335,7 @@ const uncons: I.AnyLens = step(
 )
 
 /** `[null, v] ↦ v`: every layer has taken its parameters. */
-const dropEmptyList: I.AnyLens = step(
+const dropEmptyList: I.Plan = step(
   'Para.pipe',
   (x) => (x as Pair)[1],
   (dv) => [null, dv]
@@ -356,4 +361,4 @@ const dropEmptyList: I.AnyLens = step(
  * @category destructors
  */
 export const at = <P, A, B>(f: Para<P, A, B>, params: P): Lens<A, B> =>
-  seqPipe([I.erase(withConstFirst(params)), I.erase(f)]) as unknown as Lens<A, B>
+  seqPipe([I.erase(withConstFirst(params)), I.erase(f)])

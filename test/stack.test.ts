@@ -4,7 +4,7 @@
  */
 import { describe, it, expect } from 'vitest'
 import * as E from 'fp-ts/lib/Either.js'
-import { Cont, Lens } from '../src/index.js'
+import { Cont, Lens, Para, Scalar } from '../src/index.js'
 import { rawLens } from '../laws/index.js'
 
 // -------------------------------------------------------------------------------------
@@ -228,5 +228,136 @@ describe('Lens: chains of hand-written CPS lenses', () => {
     let lens = Lens.id<number>()
     for (let i = 0; i < N; i++) lens = Lens.pipe(lens, isRaw(i) ? rawAt(i) : stepAt(i).lens)
     check(lens, isRaw)
+  })
+})
+
+// -------------------------------------------------------------------------------------
+// Para
+// -------------------------------------------------------------------------------------
+
+describe('Para: models nested 1,000,000 deep', () => {
+  const N = 1_000_000
+  const x = 0.7
+  /** `[w, v] ↦ w·v`, a one-weight layer. */
+  const weight: Para.Para<number, number, number> = Lens.make({
+    forward: ([w, v]) => w * v,
+    backward: ([w, v], dy) => [v * dy, w * dy]
+  })
+  // Weights alternate so that neither the value nor any gradient under- or overflows.
+  const w = (i: number): number => (i % 2 === 0 ? up : down)
+
+  /** Value, weight gradients and input gradient of n weights in sequence, by hand. */
+  const byHandSeq = (n: number, dy: number): { value: number; dw: Float64Array; dx: number } => {
+    const v = new Float64Array(n + 1)
+    v[0] = x
+    for (let i = 0; i < n; i++) v[i + 1] = w(i) * (v[i] as number)
+    const dw = new Float64Array(n)
+    let d = dy
+    for (let i = n - 1; i >= 0; i--) {
+      dw[i] = (v[i] as number) * d
+      d = w(i) * d
+    }
+    return { value: v[n] as number, dw, dx: d }
+  }
+
+  /** Runs every runner and compares the value, the input cotangent and the parameter cotangents (read by `weightsOf`). */
+  const expectRunners = <P>(model: Para.Para<P, number, number>, params: P, weightsOf: (dp: P) => ReadonlyArray<number>): void => {
+    const hand = byHandSeq(N, 1)
+    const hand3 = byHandSeq(N, 3)
+    expect(Lens.evaluate(model, [params, x])).toBe(hand.value)
+    const check = ([dp, dx]: readonly [P, number], h: typeof hand): void => {
+      expect(dx).toBe(h.dx)
+      const dws = weightsOf(dp)
+      expect(dws.length).toBe(N)
+      let same = true
+      for (let i = 0; i < N; i++) same &&= dws[i] === h.dw[i]
+      expect(same).toBe(true)
+    }
+    check(Lens.backPropagateConst(model, 1, [params, x]), hand)
+    check(Lens.backPropagate(model, () => 3, [params, x]), hand3)
+    const [y, grad] = Lens.valueAndGrad(model, [params, x])
+    expect(y).toBe(hand.value)
+    check(grad, hand)
+    const [y2, pullback] = Lens.vjp(model, [params, x])
+    expect(y2).toBe(hand.value)
+    check(pullback(3), hand3)
+  }
+
+  type Nest = number | readonly [Nest, Nest]
+  /** The leaves of a nest of pairs, left to right, by a loop. */
+  const leaves = (nest: unknown): Array<number> => {
+    const out: Array<number> = []
+    const todo: Array<unknown> = [nest]
+    while (todo.length > 0) {
+      const t = todo.pop()
+      if (typeof t === 'number') out.push(t)
+      else {
+        const [a, b] = t as readonly [unknown, unknown]
+        todo.push(b, a)
+      }
+    }
+    return out
+  }
+
+  it('seq nested to the left: parameters [[[w0, w1], w2], …]', () => {
+    let model = weight as Para.Para<Nest, number, number>
+    let params: Nest = w(0)
+    for (let i = 1; i < N; i++) {
+      model = Para.seq(model, weight) as unknown as Para.Para<Nest, number, number>
+      params = [params, w(i)]
+    }
+    expectRunners(model, params, leaves)
+  })
+
+  it('seq nested to the right: parameters [w0, [w1, [w2, …]]]', () => {
+    let model = weight as Para.Para<Nest, number, number>
+    let params: Nest = w(N - 1)
+    for (let i = N - 2; i >= 0; i--) {
+      model = Para.seq(weight, model) as unknown as Para.Para<Nest, number, number>
+      params = [w(i), params]
+    }
+    expectRunners(model, params, leaves)
+  })
+
+  it('pipeAll of a million layers, parameters in one array', () => {
+    const model = Para.pipeAll(Array.from({ length: N }, () => weight))
+    expectRunners(model, Array.from({ length: N }, (_, i) => w(i)), (dp) => dp)
+  })
+
+  it('reparam nested a million deep: one weight through a million reparametrisations', () => {
+    // reparam(reparam(weight, α0), α1)…: the weight is α0(α1(…(q))). With α_i = scale by
+    // w(i) the weight is q·Π w(i) and dq = Π w(i) · dy · x.
+    const scales = Array.from({ length: 8 }, (_, i) => Scalar.scale(w(i)))
+    let model = weight
+    for (let i = 0; i < N; i++) model = Para.reparam(model, scales[i % 8] as Lens.Lens<number, number>)
+    let p = 2
+    for (let i = N - 1; i >= 0; i--) p = w(i) * p
+    let dq = x
+    for (let i = 0; i < N; i++) dq = w(i) * dq
+    expect(Lens.evaluate(model, [2, x])).toBe(p * x)
+    expect(Lens.backPropagateConst(model, 1, [2, x])).toEqual([dq, p])
+    expect(Lens.valueAndGrad(model, [2, x])).toEqual([p * x, [dq, p]])
+    const [, pullback] = Lens.vjp(model, [2, x])
+    expect(pullback(1)).toEqual([dq, p])
+  })
+
+  it('par nested to the left: a million weights side by side', () => {
+    // par(par(w, w), w)…: inputs and parameters nested alike; each output is w_i·x_i.
+    let model = weight as unknown as Para.Para<Nest, Nest, Nest>
+    let params: Nest = w(0)
+    let input: Nest = x
+    for (let i = 1; i < N; i++) {
+      model = Para.par(model, weight) as unknown as Para.Para<Nest, Nest, Nest>
+      params = [params, w(i)]
+      input = [input, x]
+    }
+    const out = leaves(Lens.evaluate(model, [params, input]))
+    expect(out.length).toBe(N)
+    expect(out.every((y, i) => y === w(i) * x)).toBe(true)
+    let ones: Nest = 1
+    for (let i = 1; i < N; i++) ones = [ones, 1]
+    const [dp, dx] = Lens.backPropagateConst(model, ones, [params, input])
+    expect(leaves(dp).every((d) => d === x)).toBe(true)
+    expect(leaves(dx).every((d, i) => d === w(i))).toBe(true)
   })
 })

@@ -29,7 +29,6 @@ import {
   SPLIT,
   VJP,
   instruction,
-  planOf,
   vjpPlan,
   type AnyLens,
   type Bwd,
@@ -65,12 +64,20 @@ const compiled = (plan: Plan): Compiled => {
   return c
 }
 
+/** Instructions shared by every product of one name (only a fanout's sum is its own). */
+const shared = new Map<string, ReadonlyArray<Plan>>()
+
 /** The three instructions of a product plan, made once. */
 const productCode = (plan: Plan): ReadonlyArray<Plan> => {
-  if (plan.code === null) {
-    plan.code = [instruction(plan.add === null ? SPLIT : FANOUT, plan.name, plan.add), instruction(MID, plan.name, null), instruction(END, plan.name, null)]
+  if (plan.code !== null) return plan.code
+  let common = shared.get(plan.name)
+  if (common === undefined) {
+    common = [instruction(SPLIT, plan.name, null), instruction(MID, plan.name, null), instruction(END, plan.name, null)]
+    shared.set(plan.name, common)
   }
-  return plan.code
+  const code = plan.add === null ? common : [instruction(FANOUT, plan.name, plan.add), common[1] as Plan, common[2] as Plan]
+  plan.code = code
+  return code
 }
 
 /**
@@ -104,8 +111,8 @@ export const compile = (root: Plan, captureAll = false): Program => {
           for (const step of known.code) push(step)
           break
         }
-        const parts = plan.parts as ReadonlyArray<AnyLens>
-        for (let i = parts.length - 1; i >= 0; i--) todo.push(planOf(parts[i] as AnyLens))
+        const parts = plan.parts as ReadonlyArray<Plan>
+        for (let i = parts.length - 1; i >= 0; i--) todo.push(parts[i] as Plan)
         break
       }
       case ID:
@@ -114,7 +121,7 @@ export const compile = (root: Plan, captureAll = false): Program => {
         const [begin, mid, end] = productCode(plan) as [Plan, Plan, Plan]
         code.push(begin)
         depth += 1
-        todo.push(end, planOf(plan.right as AnyLens), mid, planOf(plan.left as AnyLens))
+        todo.push(end, plan.right as Plan, mid, plan.left as Plan)
         break
       }
       case MID:
