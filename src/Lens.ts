@@ -323,7 +323,7 @@ export const vjp = <A, B>(lens: Lens<A, B>, a: NoInfer<A>): readonly [B, (db: B)
  */
 export const toPair = <A, B>(lens: Lens<A, B>): Pair<A, B> => {
   const plan = P.planOf(P.erase(lens))
-  if (plan.tag === P.PRIM) {
+  if (plan.tag === P.PRIM && plan.guard === null) {
     return { forward: plan.forward, backward: plan.backward } as unknown as Pair<A, B>
   }
   return {

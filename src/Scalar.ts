@@ -1,26 +1,113 @@
 /**
  * Primitive lenses on `number`, and on pairs of numbers (`readonly [number, number]`).
+ * Each elementwise function here is the same rule as its tensor twin in `ops` (one table
+ * holds both), so `Scalar.sin` and `ops.sin` agree to the last bit.
  *
- * Out-of-domain input throws a `RangeError` that names the operation and the value, in the
- * forward pass where the value is out of the function's domain (`log` of 0 or less, `sqrt`
+ * **Errors, never NaN.** Every primitive checks its argument: a non-number is a `TypeError`
+ * (`Scalar.square: expected a number, got string 3`), a non-finite number a `RangeError`.
+ * Out-of-domain input throws a `RangeError` naming the operation and the value, in the
+ * forward pass where the value is outside the function's domain (`log` of 0 or less, `sqrt`
  * below 0, `div` by 0, `pow` of a negative base to a fractional power) and in the backward
  * pass where the function is defined but its derivative is not finite (`sqrt` at 0, `pow`
- * with exponent below 1 at 0). No primitive silently answers `NaN` or an infinity for a
- * finite input. `relu` takes the derivative 0 at its kink, as PyTorch and JAX do.
+ * with an exponent below 1 at 0). A finite input whose result or cotangent overflows
+ * (`exp(710)`, the backward pass of `log` at 5e-324) throws a `RangeError` that names the
+ * pass and the input: `Scalar.exp: the result is not finite (Infinity) in the forward pass,
+ * at input 710`. So no primitive answers `NaN` or an infinity. `relu` and `abs` take the
+ * derivative 0 at their kink, as PyTorch and JAX do.
  *
  * Every primitive is checked against finite differences by the test suite.
  *
  * @module Scalar
  */
-import { make, type Lens } from './Lens.js'
+import { fromPlan } from './internal/cps.js'
+import { describe } from './internal/guards.js'
+import type { Lens } from './internal/lens.js'
+import { primPlan, type Guard } from './internal/plan.js'
+import * as R from './internal/rules.js'
 
+/** A number as messages show it (`-0` is not `0`). */
+const show = (x: number): string => (Object.is(x, -0) ? '-0' : String(x))
 
-const domain = (op: string, requirement: string, value: number): RangeError =>
-  new RangeError(`Scalar.${op}: ${requirement}, got ${value}`)
+const domain = (op: string, requirement: string, value: number): RangeError => new RangeError(`${op}: ${requirement}, got ${show(value)}`)
 
 const finiteConstant = (op: string, c: number): number => {
   if (typeof c !== 'number' || !Number.isFinite(c)) throw domain(op, 'the constant must be a finite number', c)
   return c
+}
+
+/** A non-number or non-finite input, named. */
+const badInput = (op: string, x: unknown): Error =>
+  typeof x === 'number' ? new RangeError(`${op}: the input must be a finite number, got ${show(x)}`) : new TypeError(`${op}: expected a number, got ${describe(x)}`)
+
+/** A non-finite result of finite inputs, named with the pass and the input that produced it. */
+const overflow = (op: string, pass: 'forward' | 'backward', what: string, value: number, at: string): RangeError =>
+  new RangeError(`${op}: the ${what} is not finite (${show(value)}) in the ${pass} pass, at ${at}`)
+
+/**
+ * The lens of an elementwise rule on numbers. Its plan runs the rule's own functions; the
+ * tape checks around them that the input is a finite number and that the result and the
+ * cotangent are finite (a few comparisons per step, `v - v !== 0` being true exactly for NaN
+ * and ±Infinity), and on failure calls the guard, which throws the error that names the
+ * problem. A domain is checked eagerly where a value outside it can give a finite result
+ * (`pow(0.5)` at 0, whose derivative is infinite there); elsewhere, the guard finds it.
+ */
+const unary = (rule: R.UnaryRule): Lens<number, number> => {
+  const op = `Scalar.${rule.name}`
+  const { forward: f, backward: b, domain: d, backDomain: bd } = rule
+  const guard: Guard = {
+    forward: (x, y) => {
+      if (typeof x !== 'number' || x - x !== 0) throw badInput(op, x)
+      if (d !== null && !d.ok(x)) throw domain(op, d.requirement, x)
+      throw overflow(op, 'forward', 'result', y, `input ${show(x)}`)
+    },
+    backward: (x, dy, dx) => {
+      if (bd !== null && !bd.ok(x)) throw domain(op, bd.requirement, x)
+      throw overflow(op, 'backward', 'cotangent', dx, `input ${show(x)} and output cotangent ${show(dy)}`)
+    }
+  }
+  const forward =
+    d === null
+      ? f
+      : (x: number): number => {
+          if (!d.ok(x)) guard.forward(x, Number.NaN)
+          return f(x)
+        }
+  return fromPlan(primPlan(forward as (a: unknown) => unknown, b as (a: unknown, db: unknown, b: unknown) => unknown, op, guard))
+}
+
+type Pair = readonly [number, number]
+
+const asNumbers = (op: string, x: unknown): Pair => {
+  if (!Array.isArray(x) || x.length !== 2) throw new TypeError(`${op}: expected a pair of numbers [a, b], got ${describe(x)}`)
+  const [a, b] = x as [unknown, unknown]
+  if (typeof a !== 'number' || a - a !== 0) throw badInput(`${op} (first input)`, a)
+  if (typeof b !== 'number' || b - b !== 0) throw badInput(`${op} (second input)`, b)
+  return x as unknown as Pair
+}
+
+/** A binary primitive on a pair of numbers, with the same checks as {@link unary}. */
+const binary = (
+  op: string,
+  f: (a: number, b: number) => number,
+  b: (a: number, b: number, dy: number, y: number) => Pair,
+  check?: (a: number, b: number) => void
+): Lens<Pair, number> => {
+  const forward = (x: Pair): number => {
+    const [u, v] = asNumbers(op, x)
+    if (check !== undefined) check(u, v)
+    const y = f(u, v)
+    if (y - y !== 0) throw overflow(op, 'forward', 'result', y, `inputs [${show(u)}, ${show(v)}]`)
+    return y
+  }
+  const backward = (x: Pair, dy: number, y: number): Pair => {
+    const d = b(x[0], x[1], dy, y)
+    if (d[0] - d[0] !== 0 || d[1] - d[1] !== 0) {
+      const bad = d[0] - d[0] !== 0 ? d[0] : d[1]
+      throw overflow(op, 'backward', 'cotangent', bad, `inputs [${show(x[0])}, ${show(x[1])}] and output cotangent ${show(dy)}`)
+    }
+    return d
+  }
+  return fromPlan(primPlan(forward as (a: unknown) => unknown, backward as (a: unknown, db: unknown, b: unknown) => unknown, op))
 }
 
 // -------------------------------------------------------------------------------------
@@ -37,10 +124,7 @@ const finiteConstant = (op: string, c: number): number => {
  *
  * @category unary
  */
-export const square: Lens<number, number> = make({
-  forward: (x) => x * x,
-  backward: (x, dy) => 2 * x * dy
-})
+export const square: Lens<number, number> = unary(R.square)
 
 /**
  * `eˣ` (the seed's `Exp`); the backward pass reuses the output.
@@ -52,10 +136,7 @@ export const square: Lens<number, number> = make({
  *
  * @category unary
  */
-export const exp: Lens<number, number> = make({
-  forward: Math.exp,
-  backward: (_x, dy, y) => y * dy
-})
+export const exp: Lens<number, number> = unary(R.exp)
 
 /**
  * Natural logarithm; throws a `RangeError` unless `x > 0`.
@@ -67,13 +148,7 @@ export const exp: Lens<number, number> = make({
  *
  * @category unary
  */
-export const log: Lens<number, number> = make({
-  forward: (x) => {
-    if (!(x > 0)) throw domain('log', 'input must be > 0', x)
-    return Math.log(x)
-  },
-  backward: (x, dy) => dy / x
-})
+export const log: Lens<number, number> = unary(R.log)
 
 /**
  * Sine.
@@ -85,10 +160,7 @@ export const log: Lens<number, number> = make({
  *
  * @category unary
  */
-export const sin: Lens<number, number> = make({
-  forward: Math.sin,
-  backward: (x, dy) => Math.cos(x) * dy
-})
+export const sin: Lens<number, number> = unary(R.sin)
 
 /**
  * Cosine.
@@ -100,10 +172,7 @@ export const sin: Lens<number, number> = make({
  *
  * @category unary
  */
-export const cos: Lens<number, number> = make({
-  forward: Math.cos,
-  backward: (x, dy) => -Math.sin(x) * dy
-})
+export const cos: Lens<number, number> = unary(R.cos)
 
 /**
  * Hyperbolic tangent; the backward pass reuses the output (`1 − y²`).
@@ -115,10 +184,7 @@ export const cos: Lens<number, number> = make({
  *
  * @category unary
  */
-export const tanh: Lens<number, number> = make({
-  forward: Math.tanh,
-  backward: (_x, dy, y) => (1 - y * y) * dy
-})
+export const tanh: Lens<number, number> = unary(R.tanh)
 
 /**
  * The logistic function `1 / (1 + e⁻ˣ)`, computed without overflow for large `|x|`.
@@ -130,14 +196,7 @@ export const tanh: Lens<number, number> = make({
  *
  * @category unary
  */
-export const sigmoid: Lens<number, number> = make({
-  forward: (x) => {
-    if (x >= 0) return 1 / (1 + Math.exp(-x))
-    const e = Math.exp(x)
-    return e / (1 + e)
-  },
-  backward: (_x, dy, y) => y * (1 - y) * dy
-})
+export const sigmoid: Lens<number, number> = unary(R.sigmoid)
 
 /**
  * `max(x, 0)`; the derivative at 0 is taken to be 0.
@@ -149,10 +208,37 @@ export const sigmoid: Lens<number, number> = make({
  *
  * @category unary
  */
-export const relu: Lens<number, number> = make({
-  forward: (x) => (x > 0 ? x : 0),
-  backward: (x, dy) => (x > 0 ? dy : 0)
-})
+export const relu: Lens<number, number> = unary(R.relu)
+
+/**
+ * `|x|`; the derivative at 0 is taken to be 0.
+ *
+ * @example
+ * import { Lens, Scalar } from 'backprop-lens'
+ *
+ * console.log(Lens.valueAndGrad(Scalar.abs, -3), Lens.valueAndGrad(Scalar.abs, 0)) // [ 3, -1 ] [ 0, 0 ]
+ *
+ * @category unary
+ */
+export const abs: Lens<number, number> = unary(R.abs)
+
+/**
+ * Clamps to `[lo, hi]` (finite, `lo ≤ hi`); the gradient passes where `lo ≤ x ≤ hi`,
+ * boundaries included (as `torch.clamp`), and is 0 outside.
+ *
+ * @example
+ * import { Lens, Scalar } from 'backprop-lens'
+ *
+ * console.log(Lens.valueAndGrad(Scalar.clip(0, 1), 0.5), Lens.valueAndGrad(Scalar.clip(0, 1), 3)) // [ 0.5, 1 ] [ 1, 0 ]
+ *
+ * @category unary
+ */
+export const clip = (lo: number, hi: number): Lens<number, number> => {
+  finiteConstant('Scalar.clip', lo)
+  finiteConstant('Scalar.clip', hi)
+  if (!(lo <= hi)) throw new RangeError(`Scalar.clip: expected lo <= hi, got lo ${show(lo)} and hi ${show(hi)}`)
+  return unary(R.clip(lo, hi))
+}
 
 /**
  * `−x`.
@@ -164,10 +250,7 @@ export const relu: Lens<number, number> = make({
  *
  * @category unary
  */
-export const neg: Lens<number, number> = make({
-  forward: (x) => -x,
-  backward: (_x, dy) => -dy
-})
+export const neg: Lens<number, number> = unary(R.neg)
 
 /**
  * Square root; throws a `RangeError` below 0, and in the backward pass at 0 (where the
@@ -180,16 +263,7 @@ export const neg: Lens<number, number> = make({
  *
  * @category unary
  */
-export const sqrt: Lens<number, number> = make({
-  forward: (x) => {
-    if (!(x >= 0)) throw domain('sqrt', 'input must be >= 0', x)
-    return Math.sqrt(x)
-  },
-  backward: (x, dy, y) => {
-    if (x === 0) throw domain('sqrt', 'the derivative is infinite at 0', x)
-    return dy / (2 * y)
-  }
-})
+export const sqrt: Lens<number, number> = unary(R.sqrt)
 
 /**
  * `c·x`.
@@ -201,10 +275,7 @@ export const sqrt: Lens<number, number> = make({
  *
  * @category unary
  */
-export const scale = (c: number): Lens<number, number> => {
-  finiteConstant('scale', c)
-  return make({ forward: (x) => c * x, backward: (_x, dy) => c * dy })
-}
+export const scale = (c: number): Lens<number, number> => unary(R.scale(finiteConstant('Scalar.scale', c)))
 
 /**
  * `x + c`.
@@ -216,10 +287,7 @@ export const scale = (c: number): Lens<number, number> => {
  *
  * @category unary
  */
-export const shift = (c: number): Lens<number, number> => {
-  finiteConstant('shift', c)
-  return make({ forward: (x) => x + c, backward: (_x, dy) => dy })
-}
+export const shift = (c: number): Lens<number, number> => unary(R.shift(finiteConstant('Scalar.shift', c)))
 
 /**
  * `xⁿ` for a constant exponent. For a fractional `n` the base must be ≥ 0 (> 0 when
@@ -233,22 +301,7 @@ export const shift = (c: number): Lens<number, number> => {
  *
  * @category unary
  */
-export const pow = (n: number): Lens<number, number> => {
-  finiteConstant('pow', n)
-  const integer = Number.isInteger(n)
-  const check = (x: number): void => {
-    if (integer ? n < 0 && x === 0 : n < 1 ? !(x > 0) : !(x >= 0)) {
-      throw domain(`pow(${n})`, integer ? 'base must be non-zero for a negative exponent' : 'base out of domain', x)
-    }
-  }
-  return make({
-    forward: (x) => {
-      check(x)
-      return x ** n
-    },
-    backward: (x, dy) => (n === 0 ? 0 : n * x ** (n - 1) * dy)
-  })
-}
+export const pow = (n: number): Lens<number, number> => unary(R.pow(finiteConstant('Scalar.pow', n)))
 
 // -------------------------------------------------------------------------------------
 // binary
@@ -264,10 +317,11 @@ export const pow = (n: number): Lens<number, number> => {
  *
  * @category binary
  */
-export const add: Lens<readonly [number, number], number> = make<readonly [number, number], number>({
-  forward: ([a, b]) => a + b,
-  backward: (_x, dy) => [dy, dy]
-})
+export const add: Lens<Pair, number> = binary(
+  'Scalar.add',
+  (a, b) => a + b,
+  (_a, _b, dy) => [dy, dy]
+)
 
 /**
  * `a − b` on a pair.
@@ -279,10 +333,11 @@ export const add: Lens<readonly [number, number], number> = make<readonly [numbe
  *
  * @category binary
  */
-export const sub: Lens<readonly [number, number], number> = make<readonly [number, number], number>({
-  forward: ([a, b]) => a - b,
-  backward: (_x, dy) => [dy, -dy]
-})
+export const sub: Lens<Pair, number> = binary(
+  'Scalar.sub',
+  (a, b) => a - b,
+  (_a, _b, dy) => [dy, -dy]
+)
 
 /**
  * `a · b` on a pair.
@@ -294,10 +349,11 @@ export const sub: Lens<readonly [number, number], number> = make<readonly [numbe
  *
  * @category binary
  */
-export const mul: Lens<readonly [number, number], number> = make<readonly [number, number], number>({
-  forward: ([a, b]) => a * b,
-  backward: ([a, b], dy) => [b * dy, a * dy]
-})
+export const mul: Lens<Pair, number> = binary(
+  'Scalar.mul',
+  (a, b) => a * b,
+  (a, b, dy) => [b * dy, a * dy]
+)
 
 /**
  * `a / b` on a pair; throws a `RangeError` when `b` is 0.
@@ -309,12 +365,13 @@ export const mul: Lens<readonly [number, number], number> = make<readonly [numbe
  *
  * @category binary
  */
-export const div: Lens<readonly [number, number], number> = make<readonly [number, number], number>({
-  forward: ([a, b]) => {
-    if (b === 0) throw domain('div', 'division by zero: the denominator must be non-zero', b)
-    return a / b
-  },
+export const div: Lens<Pair, number> = binary(
+  'Scalar.div',
+  (a, b) => a / b,
   // -(a/b)·(dy/b) rather than -a·dy/b², which underflows to 0/0 = NaN for |b| < 1.5e-154;
   // a = 0 or dy = 0 gives exactly 0 (dy/b alone can overflow for subnormal b).
-  backward: ([a, b], dy) => [dy / b, a === 0 || dy === 0 ? 0 : -(a / b) * (dy / b)]
-})
+  (a, b, dy) => [dy / b, a === 0 || dy === 0 ? 0 : -(a / b) * (dy / b)],
+  (_a, b) => {
+    if (b === 0) throw domain('Scalar.div', 'division by zero: the denominator must be non-zero', b)
+  }
+)

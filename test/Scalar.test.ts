@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { Gradcheck, Lens, Scalar } from '../src/index.js'
+import { Gradcheck, Lens, Scalar, Tensor, ops } from '../src/index.js'
 import {
   checkCotangentLinearity,
   checkGradient,
@@ -227,8 +227,8 @@ describe('domain errors name the operation and the value', () => {
     ['sqrt backward at 0', () => Lens.backPropagateConst(Scalar.sqrt, 1, 0), /^Scalar\.sqrt: the derivative is infinite at 0/],
     ['div by 0', () => Lens.evaluate(Scalar.div, [1, 0]), /^Scalar\.div: division by zero.*got 0$/],
     ['div by -0', () => Lens.evaluate(Scalar.div, [1, -0]), /^Scalar\.div: division by zero/],
-    ['pow(0.5) of -1', forward(Scalar.pow(0.5), -1), /^Scalar\.pow\(0\.5\): base out of domain, got -1$/],
-    ['pow(-0.5) at 0', forward(Scalar.pow(-0.5), 0), /^Scalar\.pow\(-0\.5\): base out of domain, got 0$/],
+    ['pow(0.5) of -1', forward(Scalar.pow(0.5), -1), /^Scalar\.pow\(0\.5\): base must be > 0 for an exponent below 1, got -1$/],
+    ['pow(-0.5) at 0', forward(Scalar.pow(-0.5), 0), /^Scalar\.pow\(-0\.5\): base must be > 0 for an exponent below 1, got 0$/],
     ['pow(-1) at 0', forward(Scalar.pow(-1), 0), /^Scalar\.pow\(-1\): base must be non-zero for a negative exponent, got 0$/],
     ['scale(NaN)', () => Scalar.scale(NaN), /^Scalar\.scale: the constant must be a finite number, got NaN$/],
     ['shift(Infinity)', () => Scalar.shift(Infinity), /^Scalar\.shift: the constant must be a finite number, got Infinity$/],
@@ -247,13 +247,20 @@ describe('domain errors name the operation and the value', () => {
   })
 })
 
-describe('no NaN for finite in-domain input', () => {
+describe('finite in-domain input: finite results, or an error that names the op (never NaN or an infinity)', () => {
   const anyFinite = fc.double({ noNaN: true, noDefaultInfinity: true })
   const positive = fc.double({ min: Number.MIN_VALUE, noNaN: true, noDefaultInfinity: true })
   const nonZero = anyFinite.filter((x) => x !== 0)
-  const noNaN = <A>(lens: Lens.Lens<A, number>, x: A): boolean => {
-    const [y, dx] = Lens.valueAndGrad(lens, x)
-    return !Number.isNaN(y) && ![dx].flat().some(Number.isNaN)
+  /** Value and gradient are finite, or the run throws the overflow error of `op` (naming the pass). */
+  const noNaN = <A>(lens: Lens.Lens<A, number>, x: A, op = /^Scalar\.\w+/): boolean => {
+    let out: readonly [number, A]
+    try {
+      out = Lens.valueAndGrad(lens, x)
+    } catch (e) {
+      return e instanceof RangeError && op.test(e.message) && / is not finite \(-?Infinity\) in the (forward|backward) pass, at input/.test(e.message)
+    }
+    const [y, dx] = out
+    return Number.isFinite(y) && [dx].flat().every(Number.isFinite)
   }
   const cases: ReadonlyArray<readonly [string, Unary, fc.Arbitrary<number>]> = [
     ['square', Scalar.square, anyFinite],
@@ -299,5 +306,77 @@ describe('no NaN for finite in-domain input', () => {
     expect(y).toBe(0)
     expect(da).toBe(1e200)
     expect(Math.abs(db)).toBe(0)
+  })
+})
+
+describe('bad arguments and overflow get an error that names the op, the pass and the input', () => {
+  it.each([
+    ['square of a string', () => Lens.evaluate(Scalar.square, '3' as unknown as number), TypeError, 'Scalar.square: expected a number, got string 3'],
+    ['square(NaN)', () => Lens.evaluate(Scalar.square, NaN), RangeError, 'Scalar.square: the input must be a finite number, got NaN'],
+    ['sin(Infinity)', () => Lens.evaluate(Scalar.sin, Infinity), RangeError, 'Scalar.sin: the input must be a finite number, got Infinity'],
+    ['log(-0)', () => Lens.evaluate(Scalar.log, -0), RangeError, 'Scalar.log: input must be > 0, got -0'],
+    ['exp(710)', () => Lens.evaluate(Scalar.exp, 710), RangeError, 'Scalar.exp: the result is not finite (Infinity) in the forward pass, at input 710'],
+    ['square(1e200)', () => Lens.evaluate(Scalar.square, 1e200), RangeError, 'Scalar.square: the result is not finite (Infinity) in the forward pass, at input 1e+200'],
+    [
+      'the backward pass of log at 5e-324',
+      () => Lens.backPropagateConst(Scalar.log, 1, 5e-324),
+      RangeError,
+      'Scalar.log: the cotangent is not finite (Infinity) in the backward pass, at input 5e-324 and output cotangent 1'
+    ],
+    ['add of a number', () => Lens.evaluate(Scalar.add, 3 as unknown as readonly [number, number]), TypeError, 'Scalar.add: expected a pair of numbers [a, b], got number 3'],
+    ['mul with a string', () => Lens.evaluate(Scalar.mul, [2, 'x'] as unknown as readonly [number, number]), TypeError, 'Scalar.mul (second input): expected a number, got string x'],
+    ['mul(1e200, 1e200)', () => Lens.evaluate(Scalar.mul, [1e200, 1e200]), RangeError, 'Scalar.mul: the result is not finite (Infinity) in the forward pass, at inputs [1e+200, 1e+200]'],
+    [
+      "div([1, 1e-200])'s backward",
+      () => Lens.backPropagateConst(Scalar.div, 1, [1, 1e-200]),
+      RangeError,
+      'Scalar.div: the cotangent is not finite (-Infinity) in the backward pass, at inputs [1, 1e-200] and output cotangent 1'
+    ]
+  ] as const)('%s', (_name, run, type, message) => {
+    expect(run).toThrow(type)
+    expect(run).toThrow(message)
+    try {
+      run()
+    } catch (e) {
+      expect((e as Error).message).toBe(message)
+    }
+  })
+
+  it('the gist pipeline and every other in-range use are untouched: 1 − exp(−x) stays finite', () => {
+    const f = Lens.pipe(Scalar.neg, Scalar.exp, Scalar.neg, Scalar.shift(1))
+    expect(Lens.valueAndGrad(f, 700)).toEqual([1, Math.exp(-700)])
+  })
+})
+
+describe('one rule per derivative: Scalar and ops agree to the last bit', () => {
+  const x = fc.double({ min: -3, max: 3, noNaN: true, noDefaultInfinity: true })
+  const positive = fc.double({ min: 0.1, max: 5, noNaN: true, noDefaultInfinity: true })
+  const pairs: ReadonlyArray<readonly [string, Unary, Lens.Lens<Tensor.Tensor, Tensor.Tensor>, fc.Arbitrary<number>]> = [
+    ['square', Scalar.square, ops.square, x],
+    ['exp', Scalar.exp, ops.exp, x],
+    ['log', Scalar.log, ops.log, positive],
+    ['sin', Scalar.sin, ops.sin, x],
+    ['cos', Scalar.cos, ops.cos, x],
+    ['tanh', Scalar.tanh, ops.tanh, x],
+    ['sigmoid', Scalar.sigmoid, ops.sigmoid, x],
+    ['relu', Scalar.relu, ops.relu, x],
+    ['abs', Scalar.abs, ops.abs, x],
+    ['neg', Scalar.neg, ops.neg, x],
+    ['sqrt', Scalar.sqrt, ops.sqrt, positive],
+    ['scale(-1.5)', Scalar.scale(-1.5), ops.scale(-1.5), x],
+    ['shift(2)', Scalar.shift(2), ops.shift(2), x],
+    ['pow(3)', Scalar.pow(3), ops.pow(3), x],
+    ['pow(0.5)', Scalar.pow(0.5), ops.pow(0.5), positive],
+    ['clip(-1, 1)', Scalar.clip(-1, 1), ops.clip(-1, 1), x]
+  ]
+  it.each(pairs)('%s', (_name, scalar, tensor, arb) => {
+    fc.assert(
+      fc.property(arb, x, (v, dy) => {
+        const [y, dx] = Lens.valueAndGrad(scalar, v, dy)
+        const [ty, tdx] = Lens.valueAndGrad(tensor, Tensor.fromNested([v]), Tensor.fromNested([dy]))
+        return Object.is(y, ty.data[0]) && Object.is(dx, tdx.data[0])
+      }),
+      { numRuns: 300 }
+    )
   })
 })

@@ -22,6 +22,17 @@ export type Vjp = (a: unknown) => readonly [unknown, Pullback]
 /** @internal A sum of two cotangents. */
 export type Add = (x: unknown, y: unknown) => unknown
 
+/**
+ * @internal The checks of a primitive on numbers, run by the tape around its plain
+ * `forward`/`backward` (so the hot loop calls the rule's own functions, with no wrapper):
+ * the tape tests that the input is a finite number and that the result and the cotangent
+ * are finite, and calls these to throw the primitive's own error when one is not.
+ */
+export interface Guard {
+  readonly forward: (x: unknown, y: number) => never
+  readonly backward: (x: number, dy: number, dx: number) => never
+}
+
 // Plan kinds (what a lens is), then the instructions that only flattened programs hold.
 /** @internal A primitive: `forward`, `backward(a, db, b)` (the seed's `Function`). */
 export const PRIM = 0
@@ -55,6 +66,8 @@ export class Plan {
   program: unknown = null
   /** PAIR: its three instructions, made when first flattened. RAW: its capture step (`tape.ts`). */
   code: ReadonlyArray<Plan> | null = null
+  /** PRIM on numbers: the checks the tape runs around it. */
+  guard: Guard | null = null
   constructor(
     readonly tag: number,
     /** The name messages use: `'split'`, `'fanout'`, or a primitive's name (`''` if none). */
@@ -104,8 +117,11 @@ export const attach = <L extends object>(lens: L, plan: Plan): L => {
 export const erase = <A, B>(lens: Lens<A, B>): AnyLens => lens as unknown as AnyLens
 
 /** @internal */
-export const primPlan = (forward: Fn, backward: Bwd, name = ''): Plan =>
-  new Plan(PRIM, name, forward, backward, null, null, null, null, null, null)
+export const primPlan = (forward: Fn, backward: Bwd, name = '', guard: Guard | null = null): Plan => {
+  const plan = new Plan(PRIM, name, forward, backward, null, null, null, null, null, null)
+  plan.guard = guard
+  return plan
+}
 /** @internal */
 export const vjpPlan = (vjp: Vjp, forward: Fn | null, name = ''): Plan =>
   new Plan(VJP, name, forward, null, vjp, null, null, null, null, null)

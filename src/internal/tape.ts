@@ -247,12 +247,19 @@ export const forwardOnly = (code: ReadonlyArray<Plan>, from: number, to: number,
   for (let i = from; i < to; i++) {
     const step = code[i] as Plan
     const tag = step.tag
-    if (tag === PRIM) v = (step.forward as Fn)(v)
-    else if (tag === VJP) v = step.forward !== null ? step.forward(v) : (step.vjp as Vjp)(v)[0]
+    if (tag === PRIM) {
+      const y = (step.forward as Fn)(v)
+      if (step.guard !== null && !finiteIn(v, y)) step.guard.forward(v, y as number)
+      v = y
+    } else if (tag === VJP) v = step.forward !== null ? step.forward(v) : (step.vjp as Vjp)(v)[0]
     else v = enter(step, v, (stack ??= []))
   }
   return v
 }
+
+/** A guarded step's input is a finite number and so is its result (`v - v` is 0 exactly for finite numbers). */
+const finiteIn = (x: unknown, y: unknown): boolean =>
+  typeof x === 'number' && x - x === 0 && (y as number) - (y as number) === 0
 
 /**
  * @internal A recorded forward pass: `values[i]` is the value before instruction `from + i`
@@ -278,7 +285,9 @@ export const record = (code: ReadonlyArray<Plan>, from: number, to: number, a: u
     values[i] = v
     const tag = step.tag
     if (tag === PRIM) {
-      v = (step.forward as Fn)(v)
+      const y = (step.forward as Fn)(v)
+      if (step.guard !== null && !finiteIn(v, y)) step.guard.forward(v, y as number)
+      v = y
     } else if (tag === VJP) {
       const out = (step.vjp as Vjp)(v)
       v = out[0]
@@ -302,8 +311,11 @@ export const replay = (tape: Tape, db: unknown): unknown => {
   for (let i = values.length - 2; i >= 0; i--) {
     const step = code[from + i] as Plan
     const tag = step.tag
-    if (tag === PRIM) d = (step.backward as Bwd)(values[i], d, values[i + 1])
-    else if (tag === VJP) d = ((pullbacks as Array<Pullback>)[i] as Pullback)(d)
+    if (tag === PRIM) {
+      const dx = (step.backward as Bwd)(values[i], d, values[i + 1])
+      if (step.guard !== null && (dx as number) - (dx as number) !== 0) step.guard.backward(values[i] as number, d as number, dx as number)
+      d = dx
+    } else if (tag === VJP) d = ((pullbacks as Array<Pullback>)[i] as Pullback)(d)
     else d = leave(step, d, (stack ??= []))
   }
   return d

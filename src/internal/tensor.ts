@@ -7,7 +7,7 @@
  * @internal
  * @module internal/tensor
  */
-import { strides } from '../kernels/index.js'
+import { firstNonFinite, strides } from '../kernels/index.js'
 import { describeValue } from './guards.js'
 
 // -------------------------------------------------------------------------------------
@@ -210,6 +210,26 @@ export const expectFinite = (op: string, shape: Shape, data: Float64Array): void
       throw new RangeError(`${op}: the result of shape ${showShape(shape)} is not finite (${v} at flat index ${i}); the inputs are too large`)
     }
   }
+}
+
+/**
+ * @internal Throws unless every value of an op's result (forward) or cotangent (backward)
+ * is finite: the message names the op, the pass, the first bad index, the shape and, by
+ * `cause(i)`, the input values there (`from input 1000`).
+ */
+export const checkFiniteResult = (
+  op: string,
+  pass: 'forward' | 'backward',
+  data: Float64Array,
+  shape: Shape,
+  cause: (i: number) => string
+): void => {
+  const i = firstNonFinite(data)
+  if (i < 0) return
+  const what = pass === 'forward' ? 'result' : 'cotangent'
+  throw new RangeError(
+    `${op}: the ${what} is not finite (${data[i] as number}) in the ${pass} pass, at index ${showIndex(unravel(i, shape))} of shape ${showShape(shape)}, ${cause(i)}`
+  )
 }
 
 // -------------------------------------------------------------------------------------

@@ -124,3 +124,26 @@ export const zip = (op: BinaryOp, a: Float64Array, b: Float64Array): Float64Arra
   run(op, a, 0, 1, b, 0, 1, out, 0, a.length)
   return out
 }
+
+/** @internal `out[i] = backward(x[i], dy[i], y[i])`: the backward pass of an elementwise rule. */
+export const mapVjp = (
+  x: Float64Array,
+  dy: Float64Array,
+  y: Float64Array,
+  backward: (x: number, dy: number, y: number) => number
+): Float64Array => {
+  const n = x.length
+  const out = new Float64Array(n)
+  for (let i = 0; i < n; i++) out[i] = backward(x[i] as number, dy[i] as number, y[i] as number)
+  return out
+}
+
+/** @internal The flat index of the first NaN or ±Infinity (`v - v !== 0` exactly for those), or -1. */
+export const firstNonFinite = (x: Float64Array): number => {
+  const n = x.length
+  for (let i = 0; i < n; i++) {
+    const v = x[i] as number
+    if (v - v !== 0) return i
+  }
+  return -1
+}

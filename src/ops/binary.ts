@@ -20,6 +20,7 @@ import * as K from '../kernels/index.js'
 import { broadcastShapes } from '../Tensor.js'
 import {
   checkCotangent,
+  checkFiniteResult,
   checkTensor,
   shapeSize,
   showIndex,
@@ -55,23 +56,55 @@ const checkPair = (op: string, x: unknown): TensorPair => {
   return x as unknown as TensorPair
 }
 
-/** `a ∘ b` broadcast, as a tensor. */
+/** The element of `t` that broadcasting sends to the flat index `flat` of `shape` (for messages). */
+const valueAt = (t: Tensor, shape: Shape, flat: number): number => {
+  const index = unravel(flat, shape)
+  let offset = 0
+  let stride = 1
+  for (let i = t.shape.length - 1, j = shape.length - 1; i >= 0; i--, j--) {
+    const d = t.shape[i] as number
+    offset += (d === 1 ? 0 : (index[j] as number)) * stride
+    stride *= d
+  }
+  return t.data[offset] as number
+}
+
+/** Throws unless a result of the output's shape is finite, naming both inputs at the first bad index. */
+const checkForward = (op: string, y: Float64Array, shape: Shape, a: Tensor, b: Tensor): void =>
+  checkFiniteResult(op, 'forward', y, shape, (i) => `from inputs ${valueAt(a, shape, i)} and ${valueAt(b, shape, i)}`)
+
+/** Throws unless a per-element cotangent (of the output's shape) is finite. */
+const checkBackward = (op: string, g: Float64Array, a: Tensor, b: Tensor, dy: Tensor): void =>
+  checkFiniteResult(
+    op,
+    'backward',
+    g,
+    dy.shape,
+    (i) => `from inputs ${valueAt(a, dy.shape, i)} and ${valueAt(b, dy.shape, i)} and output cotangent ${dy.data[i] as number}`
+  )
+
+/** `a ∘ b` broadcast, as a tensor, checked finite. */
 const apply = (op: string, code: K.BinaryOp, a: Tensor, b: Tensor): Tensor => {
   const shape = broadcastShapes(op, a.shape, b.shape)
-  return unsafeFromData(shape, K.broadcast(code, a.data, a.shape, b.data, b.shape, shape, shapeSize(shape)))
+  const y = K.broadcast(code, a.data, a.shape, b.data, b.shape, shape, shapeSize(shape))
+  checkForward(op, y, shape, a, b)
+  return unsafeFromData(shape, y)
 }
 
 /** `g ∘ t` where `g` has the output's shape and `t` broadcasts to it: data of the output's size. */
 const withOperand = (code: K.BinaryOp, g: Float64Array, shape: Shape, t: Tensor): Float64Array =>
   K.broadcast(code, g, shape, t.data, t.shape, shape, g.length)
 
-/** The cotangent of an operand of shape `to`, from data of the output's shape. */
-const unbroadcast = (d: Float64Array, from: Shape, to: Tensor): Tensor =>
-  unsafeFromData(to.shape, K.sumTo(d, from, to.shape, to.size))
+/** The cotangent of an operand of shape `to`, from data of the output's shape (sums checked finite). */
+const unbroadcast = (op: string, d: Float64Array, from: Shape, to: Tensor): Tensor => {
+  const summed = K.sumTo(d, from, to.shape, to.size)
+  if (summed !== d) checkFiniteResult(op, 'backward', summed, to.shape, () => 'summing the cotangent over the broadcast axes')
+  return unsafeFromData(to.shape, summed)
+}
 
 /** The cotangent of an operand that passes through unchanged (possibly broadcast). */
-const passThrough = (dy: Tensor, to: Tensor): Tensor => {
-  if (to.size !== dy.size) return unbroadcast(dy.data, dy.shape, to)
+const passThrough = (op: string, dy: Tensor, to: Tensor): Tensor => {
+  if (to.size !== dy.size) return unbroadcast(op, dy.data, dy.shape, to)
   return to.shape === dy.shape ? dy : unsafeFromData(to.shape, dy.data)
 }
 
@@ -108,7 +141,7 @@ export const add: Lens<TensorPair, Tensor> = make<TensorPair, Tensor>({
   },
   backward: ([a, b], dy, y) => {
     const d = checkCotangent('ops.add', dy, y.shape)
-    return [passThrough(d, a), passThrough(d, b)]
+    return [passThrough('ops.add', d, a), passThrough('ops.add', d, b)]
   }
 })
 
@@ -131,7 +164,7 @@ export const sub: Lens<TensorPair, Tensor> = make<TensorPair, Tensor>({
   backward: ([a, b], dy, y) => {
     const d = checkCotangent('ops.sub', dy, y.shape)
     const minus = K.affine(d.data, -1, 0)
-    return [passThrough(d, a), unbroadcast(minus, d.shape, b)]
+    return [passThrough('ops.sub', d, a), unbroadcast('ops.sub', minus, d.shape, b)]
   }
 })
 
@@ -153,10 +186,11 @@ export const mul: Lens<TensorPair, Tensor> = make<TensorPair, Tensor>({
   },
   backward: ([a, b], dy, y) => {
     const d = checkCotangent('ops.mul', dy, y.shape)
-    return [
-      unbroadcast(withOperand(K.MUL, d.data, d.shape, b), d.shape, a),
-      unbroadcast(withOperand(K.MUL, d.data, d.shape, a), d.shape, b)
-    ]
+    const toA = withOperand(K.MUL, d.data, d.shape, b)
+    checkBackward('ops.mul', toA, a, b, d)
+    const toB = withOperand(K.MUL, d.data, d.shape, a)
+    checkBackward('ops.mul', toB, a, b, d)
+    return [unbroadcast('ops.mul', toA, d.shape, a), unbroadcast('ops.mul', toB, d.shape, b)]
   }
 })
 
@@ -177,7 +211,9 @@ export const div: Lens<TensorPair, Tensor> = make<TensorPair, Tensor>({
     const [a, b] = checkPair('ops.div', x)
     const shape = broadcastShapes('ops.div', a.shape, b.shape)
     requireAll('ops.div', 'second', b, (v) => v !== 0, 'the denominator must be non-zero')
-    return unsafeFromData(shape, K.broadcast(K.DIV, a.data, a.shape, b.data, b.shape, shape, shapeSize(shape)))
+    const q = K.broadcast(K.DIV, a.data, a.shape, b.data, b.shape, shape, shapeSize(shape))
+    checkForward('ops.div', q, shape, a, b)
+    return unsafeFromData(shape, q)
   },
   backward: ([a, b], dy, y) => {
     const d = checkCotangent('ops.div', dy, y.shape)
@@ -185,7 +221,9 @@ export const div: Lens<TensorPair, Tensor> = make<TensorPair, Tensor>({
     const da = withOperand(K.DIV, d.data, d.shape, b)
     const dyy = K.zip(K.MUL, d.data, y.data)
     const db = withOperand(NEG_ONE_TIMES_DIV, dyy, d.shape, b)
-    return [unbroadcast(da, d.shape, a), unbroadcast(db, d.shape, b)]
+    checkBackward('ops.div', da, a, b, d)
+    checkBackward('ops.div', db, a, b, d)
+    return [unbroadcast('ops.div', da, d.shape, a), unbroadcast('ops.div', db, d.shape, b)]
   }
 })
 
@@ -209,7 +247,9 @@ export const power: Lens<TensorPair, Tensor> = make<TensorPair, Tensor>({
     const [a, b] = checkPair('ops.power', x)
     const shape = broadcastShapes('ops.power', a.shape, b.shape)
     requireAll('ops.power', 'first', a, (v) => v > 0, 'the base must be > 0')
-    return unsafeFromData(shape, K.broadcast(Math.pow, a.data, a.shape, b.data, b.shape, shape, shapeSize(shape)))
+    const y = K.broadcast(Math.pow, a.data, a.shape, b.data, b.shape, shape, shapeSize(shape))
+    checkForward('ops.power', y, shape, a, b)
+    return unsafeFromData(shape, y)
   },
   backward: ([a, b], dy, y) => {
     const d = checkCotangent('ops.power', dy, y.shape)
@@ -219,7 +259,9 @@ export const power: Lens<TensorPair, Tensor> = make<TensorPair, Tensor>({
     const dA = withOperand(K.MUL, K.broadcast(POW_DERIVATIVE, a.data, a.shape, b.data, b.shape, shape, n), shape, d)
     const logA = K.broadcast(LOG_FIRST, a.data, a.shape, b.data, b.shape, shape, n)
     const dB = K.zip(K.MUL, K.zip(K.MUL, logA, y.data), d.data)
-    return [unbroadcast(dA, shape, a), unbroadcast(dB, shape, b)]
+    checkBackward('ops.power', dA, a, b, d)
+    checkBackward('ops.power', dB, a, b, d)
+    return [unbroadcast('ops.power', dA, shape, a), unbroadcast('ops.power', dB, shape, b)]
   }
 })
 
@@ -245,7 +287,7 @@ const extremum = (op: string, pick: (a: number, b: number) => number, share: (a:
       const shape = d.shape
       const toA = K.zip(K.MUL, K.broadcast(share, a.data, a.shape, b.data, b.shape, shape, d.size), d.data)
       const toB = K.zip(K.SUB, d.data, toA)
-      return [unbroadcast(toA, shape, a), unbroadcast(toB, shape, b)]
+      return [unbroadcast(op, toA, shape, a), unbroadcast(op, toB, shape, b)]
     }
   })
 

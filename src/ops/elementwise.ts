@@ -1,8 +1,9 @@
 /**
- * Elementwise primitive lenses on tensors: every function of `Scalar`, plus `abs` and
- * `clip`. Each maps a tensor to a tensor of the same shape, and its backward pass
- * multiplies the cotangent by the derivative elementwise (reusing the output where the
- * derivative is a function of it: `exp`, `tanh`, `sigmoid`, `sqrt`).
+ * Elementwise primitive lenses on tensors: every function of `Scalar`, from the same rule
+ * table (so `ops.sin` and `Scalar.sin` agree to the last bit). Each maps a tensor to a
+ * tensor of the same shape, and its backward pass applies the rule's backward pass to every
+ * element (reusing the output where the derivative is a function of it: `exp`, `tanh`,
+ * `sigmoid`, `sqrt`).
  *
  * Domains are those of `Scalar`, checked on every element: out-of-domain input throws a
  * `RangeError` naming the op, the requirement, the value and its index
@@ -10,8 +11,11 @@
  * value is outside the function's domain and in the backward pass where the derivative is
  * infinite (`sqrt` at 0, `pow(n)` with `n < 1` at 0).
  *
- * Like `Math.exp`, `exp` (and `square`, `pow(n)`) overflow to `Infinity` for inputs too
- * large for float64 (`exp` above about 709.78); keep inputs in range (for instance with
+ * No op answers `NaN` or an infinity for finite input: a result or cotangent that
+ * overflows (`exp` above about 709.78, `square` of 1e200, the backward pass of `log` at
+ * 5e-324) throws a `RangeError` naming the op, the pass, the first bad index, the shape and
+ * the input there (`ops.exp: the result is not finite (Infinity) in the forward pass, at
+ * index [1] of shape [2], from input 1000`). Keep inputs in range (for instance with
  * `logSoftmax` rather than `log` of `softmax`).
  *
  * Derivatives at kinks follow PyTorch: `relu′(0) = 0`, `abs′(0) = 0`; `clip(lo, hi)` lets
@@ -20,9 +24,12 @@
  *
  * @module ops/elementwise
  */
-import { make, type Lens } from '../Lens.js'
+import { fromPlan } from '../internal/cps.js'
+import type { Lens } from '../internal/lens.js'
+import { primPlan } from '../internal/plan.js'
+import * as R from '../internal/rules.js'
+import { checkCotangent, checkFiniteResult, checkTensor, showIndex, unravel, unsafeFromData, type Tensor } from '../internal/tensor.js'
 import * as K from '../kernels/index.js'
-import { checkCotangent, checkTensor, showIndex, unravel, unsafeFromData, type Tensor } from '../internal/tensor.js'
 
 // -------------------------------------------------------------------------------------
 // helpers
@@ -35,38 +42,57 @@ const finiteConstant = (op: string, what: string, c: unknown): number => {
   return c
 }
 
-/** Throws naming `op`, the requirement and the first element of `t` that fails `ok`. */
-const requireAll = (op: string, t: Tensor, ok: (v: number) => boolean, requirement: string): void => {
-  const i = K.findInvalid(t.data, ok)
+/** Throws naming `op`, the requirement and the first element of `t` outside the domain. */
+const requireAll = (op: string, t: Tensor, domain: R.Domain): void => {
+  const i = K.findInvalid(t.data, domain.ok)
   if (i >= 0) {
-    throw new RangeError(`${op}: ${requirement}, got ${t.data[i] as number} at index ${showIndex(unravel(i, t.shape))}`)
+    throw new RangeError(`${op}: ${domain.requirement}, got ${t.data[i] as number} at index ${showIndex(unravel(i, t.shape))}`)
   }
 }
 
+/** Loops faster than the rule's per-element functions, for the hottest rules (a test checks they agree). */
+interface Fused {
+  readonly forward?: (x: Float64Array) => Float64Array
+  readonly backward?: (x: Float64Array, dy: Float64Array, y: Float64Array) => Float64Array
+}
+
 /**
- * An elementwise lens from `f` and its derivative `df(x, y)` (which may use the output
- * `y = f(x)`); `check`, if given, validates the input in the forward pass and
- * `checkBackward` in the backward pass.
+ * The tensor lens of an elementwise rule: the rule's function on every element forward,
+ * its backward pass on every element backward, domains checked, and every result and
+ * cotangent checked finite (the error names the first bad index and the input there).
  */
-const elementwise = (
-  op: string,
-  f: (x: number) => number,
-  df: (x: number, y: number) => number,
-  check?: (x: Tensor) => void,
-  checkBackward?: (x: Tensor) => void
-): Lens<Tensor, Tensor> =>
-  make<Tensor, Tensor>({
-    forward: (x) => {
-      const t = checkTensor(op, x)
-      if (check !== undefined) check(t)
-      return unsafeFromData(t.shape, K.map(t.data, f))
-    },
-    backward: (x, dy, y) => {
-      const d = checkCotangent(op, dy, x.shape)
-      if (checkBackward !== undefined) checkBackward(x)
-      return unsafeFromData(x.shape, K.mapBackward(x.data, y.data, d.data, df))
-    }
-  })
+const elementwise = (rule: R.UnaryRule, op = `ops.${rule.name}`, fused: Fused = {}): Lens<Tensor, Tensor> => {
+  const { domain, backDomain, affine } = rule
+  const forwardLoop =
+    fused.forward ?? (affine !== null ? (x: Float64Array) => K.affine(x, affine[0], affine[1]) : (x: Float64Array) => K.map(x, rule.forward))
+  const backwardLoop =
+    fused.backward ??
+    (affine !== null
+      ? (_x: Float64Array, dy: Float64Array) => K.affine(dy, affine[0], 0)
+      : (x: Float64Array, dy: Float64Array, y: Float64Array) => K.mapVjp(x, dy, y, rule.backward))
+  const passThrough = affine !== null && affine[0] === 1
+  return fromPlan(
+    primPlan(
+      (a) => {
+        const x = checkTensor(op, a)
+        if (domain !== null) requireAll(op, x, domain)
+        const y = forwardLoop(x.data)
+        checkFiniteResult(op, 'forward', y, x.shape, (i) => `from input ${x.data[i] as number}`)
+        return unsafeFromData(x.shape, y)
+      },
+      (a, db, b) => {
+        const x = a as Tensor
+        const dy = checkCotangent(op, db, x.shape)
+        if (backDomain !== null) requireAll(op, x, backDomain)
+        if (passThrough) return dy
+        const dx = backwardLoop(x.data, dy.data, (b as Tensor).data)
+        checkFiniteResult(op, 'backward', dx, x.shape, (i) => `from input ${x.data[i] as number} and output cotangent ${dy.data[i] as number}`)
+        return unsafeFromData(x.shape, dx)
+      },
+      op
+    )
+  )
+}
 
 // -------------------------------------------------------------------------------------
 // smooth functions
@@ -83,11 +109,7 @@ const elementwise = (
  *
  * @category elementwise
  */
-export const square: Lens<Tensor, Tensor> = elementwise(
-  'ops.square',
-  (x) => x * x,
-  (x) => 2 * x
-)
+export const square: Lens<Tensor, Tensor> = elementwise(R.square)
 
 /**
  * `eˣ`, elementwise; the backward pass reuses the output.
@@ -100,13 +122,7 @@ export const square: Lens<Tensor, Tensor> = elementwise(
  *
  * @category elementwise
  */
-export const exp: Lens<Tensor, Tensor> = make<Tensor, Tensor>({
-  forward: (x) => {
-    const t = checkTensor('ops.exp', x)
-    return unsafeFromData(t.shape, K.map(t.data, Math.exp))
-  },
-  backward: (x, dy, y) => unsafeFromData(x.shape, K.zip(K.MUL, checkCotangent('ops.exp', dy, x.shape).data, y.data))
-})
+export const exp: Lens<Tensor, Tensor> = elementwise(R.exp, 'ops.exp', { backward: (_x, dy, y) => K.zip(K.MUL, dy, y) })
 
 /**
  * Natural logarithm, elementwise; every element must be > 0.
@@ -119,12 +135,7 @@ export const exp: Lens<Tensor, Tensor> = make<Tensor, Tensor>({
  *
  * @category elementwise
  */
-export const log: Lens<Tensor, Tensor> = elementwise(
-  'ops.log',
-  Math.log,
-  (x) => 1 / x,
-  (t) => requireAll('ops.log', t, (v) => v > 0, 'input must be > 0')
-)
+export const log: Lens<Tensor, Tensor> = elementwise(R.log)
 
 /**
  * Sine, elementwise.
@@ -136,7 +147,7 @@ export const log: Lens<Tensor, Tensor> = elementwise(
  *
  * @category elementwise
  */
-export const sin: Lens<Tensor, Tensor> = elementwise('ops.sin', Math.sin, Math.cos)
+export const sin: Lens<Tensor, Tensor> = elementwise(R.sin)
 
 /**
  * Cosine, elementwise.
@@ -148,7 +159,7 @@ export const sin: Lens<Tensor, Tensor> = elementwise('ops.sin', Math.sin, Math.c
  *
  * @category elementwise
  */
-export const cos: Lens<Tensor, Tensor> = elementwise('ops.cos', Math.cos, (x) => -Math.sin(x))
+export const cos: Lens<Tensor, Tensor> = elementwise(R.cos)
 
 /**
  * Hyperbolic tangent, elementwise; the backward pass reuses the output (`1 − y²`).
@@ -160,13 +171,7 @@ export const cos: Lens<Tensor, Tensor> = elementwise('ops.cos', Math.cos, (x) =>
  *
  * @category elementwise
  */
-export const tanh: Lens<Tensor, Tensor> = elementwise('ops.tanh', Math.tanh, (_x, y) => 1 - y * y)
-
-const logistic = (x: number): number => {
-  if (x >= 0) return 1 / (1 + Math.exp(-x))
-  const e = Math.exp(x)
-  return e / (1 + e)
-}
+export const tanh: Lens<Tensor, Tensor> = elementwise(R.tanh)
 
 /**
  * The logistic function `1 / (1 + e⁻ˣ)`, elementwise, without overflow for large `|x|`;
@@ -179,7 +184,7 @@ const logistic = (x: number): number => {
  *
  * @category elementwise
  */
-export const sigmoid: Lens<Tensor, Tensor> = elementwise('ops.sigmoid', logistic, (_x, y) => y * (1 - y))
+export const sigmoid: Lens<Tensor, Tensor> = elementwise(R.sigmoid)
 
 /**
  * `−x`, elementwise.
@@ -191,13 +196,7 @@ export const sigmoid: Lens<Tensor, Tensor> = elementwise('ops.sigmoid', logistic
  *
  * @category elementwise
  */
-export const neg: Lens<Tensor, Tensor> = make<Tensor, Tensor>({
-  forward: (x) => {
-    const t = checkTensor('ops.neg', x)
-    return unsafeFromData(t.shape, K.affine(t.data, -1, 0))
-  },
-  backward: (x, dy) => unsafeFromData(x.shape, K.affine(checkCotangent('ops.neg', dy, x.shape).data, -1, 0))
-})
+export const neg: Lens<Tensor, Tensor> = elementwise(R.neg)
 
 /**
  * Square root, elementwise; every element must be ≥ 0, and > 0 in the backward pass
@@ -210,13 +209,7 @@ export const neg: Lens<Tensor, Tensor> = make<Tensor, Tensor>({
  *
  * @category elementwise
  */
-export const sqrt: Lens<Tensor, Tensor> = elementwise(
-  'ops.sqrt',
-  Math.sqrt,
-  (_x, y) => 1 / (2 * y),
-  (t) => requireAll('ops.sqrt', t, (v) => v >= 0, 'input must be >= 0'),
-  (t) => requireAll('ops.sqrt', t, (v) => v !== 0, 'the derivative is infinite at 0')
-)
+export const sqrt: Lens<Tensor, Tensor> = elementwise(R.sqrt)
 
 /**
  * `c·x`, elementwise, for a finite constant `c`.
@@ -228,13 +221,7 @@ export const sqrt: Lens<Tensor, Tensor> = elementwise(
  *
  * @category elementwise
  */
-export const scale = (c: number): Lens<Tensor, Tensor> => {
-  finiteConstant('ops.scale', 'the constant', c)
-  return make<Tensor, Tensor>({
-    forward: (x) => unsafeFromData(checkTensor('ops.scale', x).shape, K.affine(x.data, c, 0)),
-    backward: (x, dy) => unsafeFromData(x.shape, K.affine(checkCotangent('ops.scale', dy, x.shape).data, c, 0))
-  })
-}
+export const scale = (c: number): Lens<Tensor, Tensor> => elementwise(R.scale(finiteConstant('ops.scale', 'the constant', c)))
 
 /**
  * `x + c`, elementwise, for a finite constant `c`; the cotangent passes through unchanged.
@@ -246,13 +233,7 @@ export const scale = (c: number): Lens<Tensor, Tensor> => {
  *
  * @category elementwise
  */
-export const shift = (c: number): Lens<Tensor, Tensor> => {
-  finiteConstant('ops.shift', 'the constant', c)
-  return make<Tensor, Tensor>({
-    forward: (x) => unsafeFromData(checkTensor('ops.shift', x).shape, K.affine(x.data, 1, c)),
-    backward: (x, dy) => checkCotangent('ops.shift', dy, x.shape)
-  })
-}
+export const shift = (c: number): Lens<Tensor, Tensor> => elementwise(R.shift(finiteConstant('ops.shift', 'the constant', c)))
 
 /**
  * `xⁿ`, elementwise, for a constant exponent `n` (for a tensor exponent, see `power`).
@@ -266,24 +247,7 @@ export const shift = (c: number): Lens<Tensor, Tensor> => {
  *
  * @category elementwise
  */
-export const pow = (n: number): Lens<Tensor, Tensor> => {
-  finiteConstant('ops.pow', 'the exponent', n)
-  const op = `ops.pow(${n})`
-  const check: ((t: Tensor) => void) | undefined = Number.isInteger(n)
-    ? n < 0
-      ? (t) => requireAll(op, t, (v) => v !== 0, 'base must be non-zero for a negative exponent')
-      : undefined
-    : n < 1
-      ? (t) => requireAll(op, t, (v) => v > 0, 'base must be > 0 for an exponent below 1')
-      : (t) => requireAll(op, t, (v) => v >= 0, 'base must be >= 0 for a fractional exponent')
-  if (n === 2) return elementwise(op, (x) => x * x, (x) => 2 * x, check)
-  return elementwise(
-    op,
-    (x) => x ** n,
-    (x) => (n === 0 ? 0 : n * x ** (n - 1)),
-    check
-  )
-}
+export const pow = (n: number): Lens<Tensor, Tensor> => elementwise(R.pow(finiteConstant('ops.pow', 'the exponent', n)))
 
 // -------------------------------------------------------------------------------------
 // piecewise functions
@@ -300,10 +264,7 @@ export const pow = (n: number): Lens<Tensor, Tensor> => {
  *
  * @category piecewise
  */
-export const relu: Lens<Tensor, Tensor> = make<Tensor, Tensor>({
-  forward: (x) => unsafeFromData(checkTensor('ops.relu', x).shape, K.relu(x.data)),
-  backward: (x, dy) => unsafeFromData(x.shape, K.reluBackward(x.data, checkCotangent('ops.relu', dy, x.shape).data))
-})
+export const relu: Lens<Tensor, Tensor> = elementwise(R.relu, 'ops.relu', { forward: K.relu, backward: (x, dy) => K.reluBackward(x, dy) })
 
 /**
  * `|x|`, elementwise; the derivative at 0 is 0 (the sign of 0, as PyTorch).
@@ -316,7 +277,7 @@ export const relu: Lens<Tensor, Tensor> = make<Tensor, Tensor>({
  *
  * @category piecewise
  */
-export const abs: Lens<Tensor, Tensor> = elementwise('ops.abs', Math.abs, (x) => (x > 0 ? 1 : x < 0 ? -1 : 0))
+export const abs: Lens<Tensor, Tensor> = elementwise(R.abs)
 
 /**
  * Clamps every element to `[lo, hi]` (finite, `lo ≤ hi`). The gradient passes where
@@ -334,9 +295,5 @@ export const clip = (lo: number, hi: number): Lens<Tensor, Tensor> => {
   finiteConstant('ops.clip', 'the lower bound', lo)
   finiteConstant('ops.clip', 'the upper bound', hi)
   if (!(lo <= hi)) throw new RangeError(`ops.clip: expected lo <= hi, got lo ${lo} and hi ${hi}`)
-  return elementwise(
-    `ops.clip(${lo}, ${hi})`,
-    (x) => (x < lo ? lo : x > hi ? hi : x),
-    (x) => (x >= lo && x <= hi ? 1 : 0)
-  )
+  return elementwise(R.clip(lo, hi))
 }

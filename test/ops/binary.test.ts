@@ -330,3 +330,30 @@ describe('composition', () => {
     checkGradient(layer, inputs, { name: 'tanh(x·w + b)', numRuns: 200 })
   })
 })
+
+describe('overflow is an error that names the op, the pass, the index, the shape and the inputs', () => {
+  const t = (xs: ReadonlyArray<number>): Tensor.Tensor => Tensor.fromNested(xs as Array<number>)
+  it.each([
+    ['mul of 1e200 · 1e200', () => Lens.evaluate(ops.mul, [t([1, 1e200]), t([2, 1e200])]), 'ops.mul: the result is not finite (Infinity) in the forward pass, at index [1] of shape [2], from inputs 1e+200 and 1e+200'],
+    ['add near the largest double', () => Lens.evaluate(ops.add, [t([1.7e308]), Tensor.scalar(1e308)]), 'ops.add: the result is not finite (Infinity) in the forward pass, at index [0] of shape [1], from inputs 1.7e+308 and 1e+308'],
+    ['power 10^400', () => Lens.evaluate(ops.power, [t([10]), t([400])]), 'ops.power: the result is not finite (Infinity) in the forward pass, at index [0] of shape [1], from inputs 10 and 400'],
+    [
+      'the backward pass of div at 1e-200',
+      () => Lens.backPropagateConst(ops.div, t([1]), [t([1]), t([1e-200])]),
+      'ops.div: the cotangent is not finite (-Infinity) in the backward pass, at index [0] of shape [1], from inputs 1 and 1e-200 and output cotangent 1'
+    ],
+    [
+      'a broadcast sum that overflows',
+      () => Lens.backPropagateConst(ops.add, t([1e308, 1e308]), [t([1, 2]), Tensor.scalar(0)]),
+      'ops.add: the cotangent is not finite (Infinity) in the backward pass, at index [] of shape [], summing the cotangent over the broadcast axes'
+    ],
+    [
+      'exp, dup, sub: Inf − Inf never happens, exp stops first',
+      () => Lens.evaluate(Lens.pipe(ops.exp, Lens.dup<Tensor.Tensor>(), ops.sub), t([800])),
+      'ops.exp: the result is not finite (Infinity) in the forward pass, at index [0] of shape [1], from input 800'
+    ]
+  ] as const)('%s', (_name, run, message) => {
+    expect(run).toThrow(RangeError)
+    expect(run).toThrow(message)
+  })
+})

@@ -184,3 +184,49 @@ describe('composition', () => {
     checkGradient(f, tensor({ values: doubleIn(-3, 3) }), { name: 'pipe(square, shift(1), log, tanh)', numRuns: 200 })
   })
 })
+
+describe('overflow is an error that names the op, the pass, the index, the shape and the input', () => {
+  const t = (xs: ReadonlyArray<number>): Tensor.Tensor => Tensor.fromNested(xs as Array<number>)
+  it.each([
+    ['exp of 1000', () => Lens.evaluate(ops.exp, t([0, 1000])), 'ops.exp: the result is not finite (Infinity) in the forward pass, at index [1] of shape [2], from input 1000'],
+    ['square of 1e200', () => Lens.evaluate(ops.square, t([1e200])), 'ops.square: the result is not finite (Infinity) in the forward pass, at index [0] of shape [1], from input 1e+200'],
+    ['scale(1e300) of 1e10', () => Lens.evaluate(ops.scale(1e300), t([1, 1e10])), 'ops.scale: the result is not finite (Infinity) in the forward pass, at index [1] of shape [2], from input 10000000000'],
+    ['pow(3) of 1e150', () => Lens.evaluate(ops.pow(3), t([1e150])), 'ops.pow(3): the result is not finite (Infinity) in the forward pass, at index [0] of shape [1], from input 1e+150'],
+    [
+      'the backward pass of log at 5e-324',
+      () => Lens.backPropagateConst(ops.log, t([1, 1]), t([1, 5e-324])),
+      'ops.log: the cotangent is not finite (Infinity) in the backward pass, at index [1] of shape [2], from input 5e-324 and output cotangent 1'
+    ],
+    [
+      'the backward pass of square at a large cotangent',
+      () => Lens.backPropagateConst(ops.square, t([1e200]), t([1e150])),
+      'ops.square: the cotangent is not finite (Infinity) in the backward pass, at index [0] of shape [1], from input 1e+150 and output cotangent 1e+200'
+    ]
+  ] as const)('%s', (_name, run, message) => {
+    expect(run).toThrow(RangeError)
+    expect(run).toThrow(message)
+  })
+
+  it('the fused loops of relu and exp agree with their rules element for element', () => {
+    const arb = fc.array(fc.double({ min: -5, max: 5, noNaN: true }), { minLength: 1, maxLength: 50 })
+    fc.assert(
+      fc.property(arb, arb, (xs, ds) => {
+        const n = Math.min(xs.length, ds.length)
+        const x = t(xs.slice(0, n))
+        const dy = t(ds.slice(0, n))
+        for (const [lens, f, df] of [
+          [ops.relu, Scalar.relu, Scalar.relu],
+          [ops.exp, Scalar.exp, Scalar.exp]
+        ] as const) {
+          const [y, dx] = Lens.valueAndGrad(lens, x, dy)
+          for (let i = 0; i < n; i++) {
+            if (!Object.is(y.data[i], Lens.evaluate(f, x.data[i] as number))) return false
+            if (!Object.is(dx.data[i], Lens.backPropagateConst(df, dy.data[i] as number, x.data[i] as number))) return false
+          }
+        }
+        return true
+      }),
+      { numRuns: 200 }
+    )
+  })
+})
