@@ -14,6 +14,7 @@
  */
 export * from './elementwise.js'
 export * from './binary.js'
-export { matmul, matmulLeft, matmulRight, transpose, reshape, concat, slice, index } from './linalg.js'
+export { matmul, matmulLeft, matmulRight } from './matmul.js'
+export { transpose, reshape, concat, slice, index } from './shape.js'
 export { type ReduceOptions, sum, mean, max, logSumExp } from './reduce.js'
 export { softmax, logSoftmax, mse, softmaxCrossEntropy, type Targets } from './nn.js'

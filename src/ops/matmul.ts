@@ -1,0 +1,255 @@
+/**
+ * Matrix products: `matmul` (2-D, batched with numpy's broadcasting of the leading axes,
+ * and 1-D operands as numpy treats them) and the fixed-operand products `matmulLeft` /
+ * `matmulRight`. The backward passes run the transposed products without building a
+ * transpose (the NT and TN kernels of `kernels/`).
+ *
+ * Every shape error names the op and both shapes. No lens mutates its input.
+ *
+ * @module ops/matmul
+ */
+import * as Lens from '../Lens.js'
+import { Tensor, checkCotangent, expectFinite, expectTensor, showShape, unsafeFromData, type Shape } from '../internal/tensor.js'
+import { describeValue as describe } from '../internal/guards.js'
+import * as K from '../kernels/index.js'
+import type { TensorPair } from './binary.js'
+
+type Pair = TensorPair
+
+// -------------------------------------------------------------------------------------
+// helpers
+// -------------------------------------------------------------------------------------
+
+const expectPair = (op: string, x: unknown): Pair => {
+  if (!Array.isArray(x) || x.length !== 2) {
+    throw new TypeError(`${op}: expected a pair [Tensor, Tensor], got ${Array.isArray(x) ? `an array of length ${x.length}` : describe(x)}`)
+  }
+  expectTensor(op, x[0], 'first operand')
+  expectTensor(op, x[1], 'second operand')
+  return x as unknown as Pair
+}
+
+
+// -------------------------------------------------------------------------------------
+// matmul
+// -------------------------------------------------------------------------------------
+
+/** How one product is laid out: matrix sizes, output shape and, per batch item, offsets. */
+interface Product {
+  readonly m: number
+  readonly k: number
+  readonly n: number
+  readonly shape: Shape
+  /** Number of matrix products. */
+  readonly count: number
+  /** Offsets of each product's `a` and `b` matrices, or `null` when they are `t·m·k` and `t·k·n`. */
+  readonly aOffsets: Int32Array | null
+  readonly bOffsets: Int32Array | null
+}
+
+const plan = (op: string, aShape: Shape, bShape: Shape): Product => {
+  // built only when an error is thrown: the happy path should not join strings
+  const shapes = (): string => `shapes ${showShape(aShape)} and ${showShape(bShape)}`
+  if (aShape.length === 0 || bShape.length === 0) {
+    throw new RangeError(`${op}: ${shapes()}: operands must have rank at least 1 (use ops.mul to scale by a scalar)`)
+  }
+  const ar = aShape.length
+  const br = bShape.length
+  if (ar === 2 && br === 2) {
+    // the common case, without the batch bookkeeping (it matters for tiny networks)
+    const m = aShape[0] as number
+    const k = aShape[1] as number
+    const n = bShape[1] as number
+    if (k !== bShape[0]) throw new RangeError(`${op}: ${shapes()}: inner dimensions ${k} and ${bShape[0] as number} differ`)
+    return { m, k, n, shape: [m, n], count: 1, aOffsets: null, bOffsets: null }
+  }
+  const aVec = ar === 1
+  const bVec = br === 1
+  const m = aVec ? 1 : (aShape[ar - 2] as number)
+  const k = aShape[ar - 1] as number
+  const kb = bVec ? (bShape[0] as number) : (bShape[br - 2] as number)
+  const n = bVec ? 1 : (bShape[br - 1] as number)
+  if (k !== kb) throw new RangeError(`${op}: ${shapes()}: inner dimensions ${k} and ${kb} differ`)
+  const aBatch = aVec ? [] : aShape.slice(0, ar - 2)
+  const bBatch = bVec ? [] : bShape.slice(0, br - 2)
+  const r = Math.max(aBatch.length, bBatch.length)
+  const batch = new Array<number>(r)
+  for (let i = 0; i < r; i++) {
+    const da = i < r - aBatch.length ? 1 : (aBatch[i - (r - aBatch.length)] as number)
+    const db = i < r - bBatch.length ? 1 : (bBatch[i - (r - bBatch.length)] as number)
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new RangeError(`${op}: ${shapes()}: batch dimensions ${showShape(aBatch)} and ${showShape(bBatch)} do not broadcast`)
+    }
+    batch[i] = da === 1 ? db : da
+  }
+  const shape = [...batch]
+  if (!aVec) shape.push(m)
+  if (!bVec) shape.push(n)
+  const count = K.product(batch)
+  const aCount = K.product(aBatch)
+  const bCount = K.product(bBatch)
+  if (aCount === count && bCount === count) return { m, k, n, shape, count, aOffsets: null, bOffsets: null }
+  // Broadcast batch axes: walk the output's batch index, with stride 0 on broadcast axes.
+  const aSt = batchStrides(aBatch, r, m * k)
+  const bSt = batchStrides(bBatch, r, k * n)
+  const aOffsets = new Int32Array(count)
+  const bOffsets = new Int32Array(count)
+  const idx = new Array<number>(r).fill(0)
+  let ao = 0
+  let bo = 0
+  for (let t = 0; t < count; t++) {
+    aOffsets[t] = ao
+    bOffsets[t] = bo
+    for (let ax = r - 1; ax >= 0; ax--) {
+      const i = (idx[ax] as number) + 1
+      if (i < (batch[ax] as number)) {
+        idx[ax] = i
+        ao += aSt[ax] as number
+        bo += bSt[ax] as number
+        break
+      }
+      idx[ax] = 0
+      ao -= (i - 1) * (aSt[ax] as number)
+      bo -= (i - 1) * (bSt[ax] as number)
+    }
+  }
+  return { m, k, n, shape, count, aOffsets, bOffsets }
+}
+
+/** Strides (in elements) of the batch axes aligned to rank `r`; 0 on missing and size-1 axes. */
+const batchStrides = (batch: ReadonlyArray<number>, r: number, matrix: number): Array<number> => {
+  const out = new Array<number>(r).fill(0)
+  let s = matrix
+  for (let i = batch.length - 1; i >= 0; i--) {
+    const d = batch[i] as number
+    out[i + r - batch.length] = d === 1 ? 0 : s
+    s *= d
+  }
+  return out
+}
+
+const productForward = (op: string, a: Tensor, b: Tensor): Tensor => {
+  const p = plan(op, a.shape, b.shape)
+  const { m, k, n, count, aOffsets, bOffsets } = p
+  const out = new Float64Array(count * m * n)
+  const A = a.data
+  const B = b.data
+  if (aOffsets === null || bOffsets === null) {
+    for (let t = 0; t < count; t++) K.matmulNN(A, t * m * k, B, t * k * n, out, t * m * n, m, k, n)
+  } else if (bOffsets.every((o) => o === 0) && aOffsets.every((o, t) => o === t * m * k)) {
+    // `b` is shared by the whole batch and `a` is not broadcast: one tall product.
+    K.matmulNN(A, 0, B, 0, out, 0, count * m, k, n)
+  } else {
+    for (let t = 0; t < count; t++) K.matmulNN(A, aOffsets[t] as number, B, bOffsets[t] as number, out, t * m * n, m, k, n)
+  }
+  expectFinite(op, p.shape, out)
+  return unsafeFromData(p.shape, out)
+}
+
+/** `da = dy · bᵀ`, summed over the batch items that share a matrix of `a`. */
+const gradA = (p: Product, a: Tensor, b: Tensor, dy: Float64Array): Tensor => {
+  const { m, k, n, count, aOffsets, bOffsets } = p
+  const da = new Float64Array(a.size)
+  const B = b.data
+  if (aOffsets === null || bOffsets === null) {
+    for (let t = 0; t < count; t++) K.matmulNT(dy, t * m * n, B, t * k * n, da, t * m * k, m, n, k)
+  } else {
+    for (let t = 0; t < count; t++) K.matmulNT(dy, t * m * n, B, bOffsets[t] as number, da, aOffsets[t] as number, m, n, k)
+  }
+  return unsafeFromData(a.shape, da)
+}
+
+/** `db = aᵀ · dy`, summed over the batch items that share a matrix of `b`. */
+const gradB = (p: Product, a: Tensor, b: Tensor, dy: Float64Array): Tensor => {
+  const { m, k, n, count, aOffsets, bOffsets } = p
+  const db = new Float64Array(b.size)
+  const A = a.data
+  if (aOffsets === null || bOffsets === null) {
+    for (let t = 0; t < count; t++) K.matmulTN(A, t * m * k, dy, t * m * n, db, t * k * n, k, m, n)
+  } else if (bOffsets.every((o) => o === 0) && aOffsets.every((o, t) => o === t * m * k)) {
+    K.matmulTN(A, 0, dy, 0, db, 0, k, count * m, n)
+  } else {
+    for (let t = 0; t < count; t++) K.matmulTN(A, aOffsets[t] as number, dy, t * m * n, db, bOffsets[t] as number, k, m, n)
+  }
+  return unsafeFromData(b.shape, db)
+}
+
+/**
+ * Matrix product of a pair, as numpy's `matmul`: `[m,k] × [k,n] → [m,n]`; with more axes,
+ * the leading (batch) axes broadcast (`[...b, m, k] × [...b', k, n] → [...broadcast(b, b'), m, n]`)
+ * and the gradient of a broadcast operand is summed over the axes it was broadcast along; a
+ * 1-D left operand `[k]` is a row (its axis is dropped from the result), a 1-D right operand
+ * a column. The backward pass computes `da = dy·bᵀ` and `db = aᵀ·dy` without materialising
+ * transposes. Rank-0 operands, inner dimensions that differ and batch axes that do not
+ * broadcast throw a `RangeError` naming both shapes.
+ *
+ * @example
+ * import { Lens, Tensor, ops } from 'backprop-lens'
+ *
+ * const a = Tensor.fromNested([[1, 2], [3, 4]])
+ * const b = Tensor.fromNested([[5, 6], [7, 8]])
+ * console.log(Tensor.toNested(Lens.evaluate(ops.matmul, [a, b]))) // [ [ 19, 22 ], [ 43, 50 ] ]
+ * const [da, db] = Lens.backPropagateConst(ops.matmul, Tensor.ones([2, 2]), [a, b])
+ * console.log(Tensor.toNested(da), Tensor.toNested(db)) // [ [ 11, 15 ], [ 11, 15 ] ] [ [ 4, 4 ], [ 6, 6 ] ]
+ * try { Lens.evaluate(ops.matmul, [Tensor.zeros([2, 3]), Tensor.zeros([4, 5])]) } catch (e) { console.log((e as Error).message) } // ops.matmul: shapes [2,3] and [4,5]: inner dimensions 3 and 4 differ
+ *
+ * @category linear algebra
+ */
+export const matmul: Lens.Lens<TensorPair, Tensor> = Lens.make<TensorPair, Tensor>({
+  forward: (x) => {
+    const [a, b] = expectPair('ops.matmul', x)
+    return productForward('ops.matmul', a, b)
+  },
+  backward: ([a, b], dy, y) => {
+    const p = plan('ops.matmul', a.shape, b.shape)
+    const d = checkCotangent('ops.matmul', dy, y.shape).data
+    return [gradA(p, a, b, d), gradB(p, a, b, d)] as const
+  }
+})
+
+/**
+ * `x ↦ a · x` for a fixed left operand `a` (same shapes as {@link matmul}). Only the
+ * gradient of `x` is computed: use it when `a` is data rather than a parameter (the input
+ * batch of a network's first layer), which saves a third of the work of {@link matmul}.
+ *
+ * @example
+ * import { Lens, Tensor, ops } from 'backprop-lens'
+ *
+ * const x = Tensor.fromNested([[1, 2], [3, 4]]) // a batch of two inputs
+ * const layer = ops.matmulLeft(x) // w ↦ x · w
+ * const w = Tensor.fromNested([[1], [1]])
+ * console.log(Tensor.toNested(Lens.evaluate(layer, w))) // [ [ 3 ], [ 7 ] ]
+ * console.log(Tensor.toNested(Lens.backPropagateConst(layer, Tensor.ones([2, 1]), w))) // [ [ 4 ], [ 6 ] ]
+ *
+ * @category linear algebra
+ */
+export const matmulLeft = (a: Tensor): Lens.Lens<Tensor, Tensor> => {
+  expectTensor('ops.matmulLeft', a, 'the fixed left operand')
+  return Lens.make<Tensor, Tensor>({
+    forward: (x) => productForward('ops.matmulLeft', a, expectTensor('ops.matmulLeft', x)),
+    backward: (x, dy, y) => gradB(plan('ops.matmulLeft', a.shape, x.shape), a, x, checkCotangent('ops.matmulLeft', dy, y.shape).data)
+  })
+}
+
+/**
+ * `x ↦ x · b` for a fixed right operand `b` (same shapes as {@link matmul}). Only the
+ * gradient of `x` is computed.
+ *
+ * @example
+ * import { Lens, Tensor, ops } from 'backprop-lens'
+ *
+ * const w = Tensor.fromNested([[1, 0, 2], [0, 1, 3]])
+ * const layer = ops.matmulRight(w) // x ↦ x · w
+ * const x = Tensor.fromNested([[1, 2]])
+ * console.log(Tensor.toNested(Lens.evaluate(layer, x))) // [ [ 1, 2, 8 ] ]
+ * console.log(Tensor.toNested(Lens.backPropagateConst(layer, Tensor.ones([1, 3]), x))) // [ [ 3, 4 ] ]
+ *
+ * @category linear algebra
+ */
+export const matmulRight = (b: Tensor): Lens.Lens<Tensor, Tensor> => {
+  expectTensor('ops.matmulRight', b, 'the fixed right operand')
+  return Lens.make<Tensor, Tensor>({
+    forward: (x) => productForward('ops.matmulRight', expectTensor('ops.matmulRight', x), b),
+    backward: (x, dy, y) => gradA(plan('ops.matmulRight', x.shape, b.shape), x, b, checkCotangent('ops.matmulRight', dy, y.shape).data)
+  })
+}
