@@ -109,25 +109,15 @@ const denseCheck = (op: string, inputs: number, outputs: number): ((p: DensePara
 export const dense = (inputs: number, outputs: number): Para.Para<DenseParams, Tensor.Tensor, Tensor.Tensor> => {
   const op = `Layer.dense(${inputs}, ${outputs})`
   const check = denseCheck(op, inputs, outputs)
-  return Lens.fromVjp(
-    ([p, x]) => {
+  // [{ W, b }, x] ↦ [[x, W], b], then x·W, then + b: a plan of primitives like any lens.
+  const arrange = Lens.make<readonly [DenseParams, Tensor.Tensor], readonly [readonly [Tensor.Tensor, Tensor.Tensor], Tensor.Tensor]>({
+    forward: ([p, x]) => {
       check(p, x)
-      const [xw, pullMatmul] = Lens.vjp(ops.matmul, [x, p.W])
-      const [y, pullAdd] = Lens.vjp(ops.add, [xw, p.b])
-      return [
-        y,
-        (dy) => {
-          const [dxw, db] = pullAdd(dy)
-          const [dx, dW] = pullMatmul(dxw)
-          return [{ W: dW, b: db }, dx]
-        }
-      ]
+      return [[x, p.W], p.b]
     },
-    ([p, x]) => {
-      check(p, x)
-      return Lens.evaluate(ops.add, [Lens.evaluate(ops.matmul, [x, p.W]), p.b])
-    }
-  )
+    backward: (_in, [[dx, dW], db]) => [{ W: dW, b: db }, dx]
+  })
+  return Lens.pipe(arrange, Lens.first(ops.matmul), ops.add)
 }
 
 /**
@@ -149,25 +139,14 @@ export const dense = (inputs: number, outputs: number): Para.Para<DenseParams, T
 export const denseAt = (inputs: number, outputs: number, x: Tensor.Tensor): Lens.Lens<DenseParams, Tensor.Tensor> => {
   const op = `Layer.dense(${inputs}, ${outputs})`
   const check = denseCheck(op, inputs, outputs)
-  const times = ops.matmulLeft(x)
-  return Lens.fromVjp(
-    (p) => {
+  const arrange = Lens.make<DenseParams, readonly [Tensor.Tensor, Tensor.Tensor]>({
+    forward: (p) => {
       check(p, x)
-      const [xw, pullW] = Lens.vjp(times, p.W)
-      const [y, pullAdd] = Lens.vjp(ops.add, [xw, p.b])
-      return [
-        y,
-        (dy) => {
-          const [dxw, db] = pullAdd(dy)
-          return { W: pullW(dxw), b: db }
-        }
-      ]
+      return [p.W, p.b]
     },
-    (p) => {
-      check(p, x)
-      return Lens.evaluate(ops.add, [Lens.evaluate(times, p.W), p.b])
-    }
-  )
+    backward: (_p, [dW, db]) => ({ W: dW, b: db })
+  })
+  return Lens.pipe(arrange, Lens.first(ops.matmulLeft(x)), ops.add)
 }
 
 /**
@@ -288,29 +267,8 @@ export const mlp = (
   const firstActivation = last === 0 || act === 'linear' ? Lens.id<Tensor.Tensor>() : activations[act]
   const atInput = (x: Tensor.Tensor): Lens.Lens<MlpParams, Tensor.Tensor> => {
     const first = Lens.pipe(denseAt(sizes[0] as number, sizes[1] as number, x), firstActivation)
-    const split = (p: MlpParams): readonly [DenseParams, ReadonlyArray<DenseParams>] => {
-      const [head, ...tail] = Lens.evaluate(unwrapLayers, p)
-      if (head === undefined) throw new TypeError('Layer.mlp: expected parameters { layers: [...] } with one entry per layer')
-      return [head, tail]
-    }
-    return Lens.fromVjp(
-      (p) => {
-        const [head, tail] = split(p)
-        const [h, pullFirst] = Lens.vjp(first, head)
-        const [y, pullRest] = Lens.vjp(rest, [tail, h])
-        return [
-          y,
-          (dy) => {
-            const [dTail, dh] = pullRest(dy)
-            return { layers: [pullFirst(dh), ...dTail] }
-          }
-        ]
-      },
-      (p) => {
-        const [head, tail] = split(p)
-        return Lens.evaluate(rest, [tail, Lens.evaluate(first, head)])
-      }
-    )
+    // { layers: [head, ...tail] } ↦ [head, tail]; the first layer runs at x, then the rest.
+    return Lens.pipe(unwrapLayers, headAndTail, Lens.first(first), Lens.swap<Tensor.Tensor, ReadonlyArray<DenseParams>>(), rest)
   }
   return {
     model,
@@ -325,6 +283,19 @@ export const mlp = (
 const withNoParams: Lens.Lens<DenseParams, readonly [DenseParams, readonly []]> = Lens.make<DenseParams, readonly [DenseParams, readonly []]>({
   forward: (p) => [p, []],
   backward: (_p, [dp]) => dp
+})
+
+/** `[head, ...tail] ↦ [head, tail]`, and the cotangents back into one array. */
+const headAndTail: Lens.Lens<ReadonlyArray<DenseParams>, readonly [DenseParams, ReadonlyArray<DenseParams>]> = Lens.make<
+  ReadonlyArray<DenseParams>,
+  readonly [DenseParams, ReadonlyArray<DenseParams>]
+>({
+  forward: (layers) => {
+    const [head, ...tail] = layers
+    if (head === undefined) throw new TypeError('Layer.mlp: expected parameters { layers: [...] } with one entry per layer')
+    return [head, tail]
+  },
+  backward: (_layers, [dHead, dTail]) => [dHead, ...dTail]
 })
 
 /** `{ layers } ↦ layers`, and the cotangent back into a record. */
