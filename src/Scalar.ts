@@ -317,7 +317,7 @@ export const pow = (n: number): Lens<number, number> => unary(R.pow(finiteConsta
  *
  * @category binary
  */
-export const add: Lens<Pair, number> = binary(
+export const add: Lens<readonly [number, number], number> = binary(
   'Scalar.add',
   (a, b) => a + b,
   (_a, _b, dy) => [dy, dy]
@@ -333,7 +333,7 @@ export const add: Lens<Pair, number> = binary(
  *
  * @category binary
  */
-export const sub: Lens<Pair, number> = binary(
+export const sub: Lens<readonly [number, number], number> = binary(
   'Scalar.sub',
   (a, b) => a - b,
   (_a, _b, dy) => [dy, -dy]
@@ -349,7 +349,7 @@ export const sub: Lens<Pair, number> = binary(
  *
  * @category binary
  */
-export const mul: Lens<Pair, number> = binary(
+export const mul: Lens<readonly [number, number], number> = binary(
   'Scalar.mul',
   (a, b) => a * b,
   (a, b, dy) => [b * dy, a * dy]
@@ -365,7 +365,7 @@ export const mul: Lens<Pair, number> = binary(
  *
  * @category binary
  */
-export const div: Lens<Pair, number> = binary(
+export const div: Lens<readonly [number, number], number> = binary(
   'Scalar.div',
   (a, b) => a / b,
   // -(a/b)·(dy/b) rather than -a·dy/b², which underflows to 0/0 = NaN for |b| < 1.5e-154;
