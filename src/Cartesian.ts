@@ -57,12 +57,15 @@ import { asPair, describe } from './internal/guards.js'
 import type { Lens } from './internal/lens.js'
 import { fromPlan } from './internal/cps.js'
 import * as I from './internal/plan.js'
+import { shaped, zeroOf } from './internal/structure.js'
 import * as VS from './VectorSpace.js'
 import type { VectorSpace } from './VectorSpace.js'
 
 // -------------------------------------------------------------------------------------
 // helpers
 // -------------------------------------------------------------------------------------
+
+type Pair = readonly [unknown, unknown]
 
 const asLens = (op: string, position: string, u: unknown): I.AnyLens => {
   if (typeof u !== 'function') throw new TypeError(`Lens.${op}: the ${position} argument is not a lens (got ${describe(u)})`)
@@ -113,8 +116,13 @@ const zeroer = (op: string, space: VectorSpace<unknown> | undefined): ((like: un
   return (like) => (typeof like === 'number' ? 0 : inferred(op, 'the dropped value', like).zero(like))
 }
 
-const prim = <A, B>(forward: (a: unknown) => unknown, backward: (a: unknown, db: unknown, b: unknown) => unknown, name: string): Lens<A, B> =>
-  fromPlan(I.primPlan(forward, backward, name))
+/** A structural primitive; `rev` is its backward pass as a lens (see `internal/structure.ts`). */
+const prim = <A, B>(
+  forward: (a: unknown) => unknown,
+  backward: (a: unknown, db: unknown, b: unknown) => unknown,
+  name: string,
+  rev: () => Lens<readonly [A, B], A>
+): Lens<A, B> => fromPlan(I.primPlan(forward, backward, name, null, rev as () => I.AnyLens))
 
 const identity: I.AnyLens = fromPlan(I.idPlan)
 
@@ -207,7 +215,8 @@ export const dup = <A>(space?: VectorSpace<A>): Lens<A, readonly [A, A]> => {
       const pair = asPair('dup', 'the output cotangent', d)
       return add(pair[0], pair[1])
     },
-    'dup'
+    'dup',
+    () => shaped<A, readonly [A, A], A>('dupᵀ', (_a, [p, q]) => add(p, q) as A, (_a, _w, v) => [v, v])
   )
 }
 
@@ -220,7 +229,8 @@ const fstDefault = (op: string, zero: (like: unknown) => unknown): I.AnyLens =>
     prim(
       (ab) => asPair(op, 'the input', ab)[0],
       (ab, dc) => [dc, zero(asPair(op, 'the input', ab)[1])],
-      op
+      op,
+      () => shaped<Pair, unknown, Pair>(`${op}ᵀ`, ([, b], dc) => [dc, zero(b)], (_ab, _dc, [va]) => va)
     )
   )
 const sndDefault = (op: string, zero: (like: unknown) => unknown): I.AnyLens =>
@@ -228,7 +238,8 @@ const sndDefault = (op: string, zero: (like: unknown) => unknown): I.AnyLens =>
     prim(
       (ab) => asPair(op, 'the input', ab)[1],
       (ab, dc) => [zero(asPair(op, 'the input', ab)[0]), dc],
-      op
+      op,
+      () => shaped<Pair, unknown, Pair>(`${op}ᵀ`, ([a], dc) => [zero(a), dc], (_ab, _dc, [, vb]) => vb)
     )
   )
 const fstInferred = fstDefault('fst', zeroer('fst', undefined))
@@ -280,7 +291,8 @@ const swapLens: I.AnyLens = I.erase(
       const pair = asPair('swap', 'the output cotangent', d)
       return [pair[1], pair[0]]
     },
-    'swap'
+    'swap',
+    () => shaped<Pair, Pair, Pair>('swapᵀ', (_ab, [p, q]) => [q, p], (_ab, _w, [p, q]) => [q, p])
   )
 )
 
@@ -321,7 +333,8 @@ export const withConst = <A, C>(c: C): Lens<A, readonly [A, C]> =>
   prim(
     (a) => [a, c],
     (_a, d) => asPair('withConst', 'the output cotangent', d)[0],
-    'withConst'
+    'withConst',
+    () => shaped<A, readonly [A, C], A>('withConstᵀ', (_a, [da]) => da, (_a, [, dc], w) => [w, zeroOf(dc) as C])
   )
 
 /**
@@ -341,7 +354,8 @@ export const withConstFirst = <A, C>(c: C): Lens<A, readonly [C, A]> =>
   prim(
     (a) => [c, a],
     (_a, d) => asPair('withConstFirst', 'the output cotangent', d)[1],
-    'withConstFirst'
+    'withConstFirst',
+    () => shaped<A, readonly [C, A], A>('withConstFirstᵀ', (_a, [, da]) => da, (_a, [dc], w) => [zeroOf(dc) as C, w])
   )
 
 /**
@@ -364,6 +378,7 @@ export const constant = <A, C>(c: C, space?: VectorSpace<A>): Lens<A, C> => {
   return prim(
     () => c,
     (a) => zero(a),
-    'constant'
+    'constant',
+    () => shaped<A, C, A>('constantᵀ', (a) => zero(a) as A, (_a, dc) => zeroOf(dc) as C)
   )
 }

@@ -24,36 +24,51 @@
 import type { Category2 } from 'fp-ts/lib/Category.js'
 import type { Semigroupoid2 } from 'fp-ts/lib/Semigroupoid.js'
 import { backPropagateLens, evaluateLens, fromPlan, vjpLens } from './internal/cps.js'
-import type { Lens, Pair } from './internal/lens.js'
+import type { Lens, Pair, Primitive } from './internal/lens.js'
 import * as P from './internal/plan.js'
 
 // -------------------------------------------------------------------------------------
 // model
 // -------------------------------------------------------------------------------------
 
-export type { Flow, Lens, Pair } from './internal/lens.js'
+export type { Flow, Lens, Pair, Primitive } from './internal/lens.js'
 
 // -------------------------------------------------------------------------------------
 // constructors
 // -------------------------------------------------------------------------------------
 
 /**
- * A primitive lens from its forward and backward functions (the seed's `Function`).
+ * A primitive lens from its forward and backward functions (the seed's `Function`). Give
+ * `reverse`, the backward pass as a lens, to make it differentiable again, and `name` to
+ * name it in messages.
  *
  * @example
- * import { Lens } from 'backprop-lens'
+ * import { Lens, Scalar } from 'backprop-lens'
  *
  * const cube = Lens.make<number, number>({ forward: (x) => x ** 3, backward: (x, dy) => 3 * x * x * dy })
  * console.log(Lens.evaluate(cube, 2), Lens.backPropagateConst(cube, 1, 2)) // 8 12
  *
+ * // [x, dy] ↦ 3x²·dy, written with lenses: now cube has a second derivative, 6x.
+ * const threeSquared = Lens.pipe(Scalar.square, Scalar.scale(3))
+ * const cube2 = Lens.make<number, number>({
+ *   name: 'cube',
+ *   forward: (x) => x ** 3,
+ *   backward: (x, dy) => 3 * x * x * dy,
+ *   reverse: Lens.pipe(Lens.first(threeSquared), Scalar.mul)
+ * })
+ * console.log(Lens.evaluate(Lens.grad(Lens.grad(cube2)), 2)) // 12
+ *
  * @category constructors
  */
-export const make = <A, B>(pair: Pair<A, B>): Lens<A, B> => {
-  const { forward, backward } = pair
+export const make = <A, B>(primitive: Primitive<A, B>): Lens<A, B> => {
+  const { forward, backward, name, reverse: rev } = primitive
   if (typeof forward !== 'function' || typeof backward !== 'function') {
     throw new TypeError('Lens.make: expected { forward, backward } functions')
   }
-  return fromPlan(P.primPlan(forward as P.Fn, backward as P.Bwd))
+  if (rev !== undefined && typeof rev !== 'function') throw new TypeError('Lens.make: reverse must be a lens [a, db] ↦ da')
+  if (name !== undefined && typeof name !== 'string') throw new TypeError('Lens.make: name must be a string')
+  const thunk = rev === undefined ? null : (): P.AnyLens => P.erase(rev)
+  return fromPlan(P.primPlan(forward as P.Fn, backward as P.Bwd, name ?? '', null, thunk))
 }
 
 /**
@@ -386,3 +401,4 @@ export const Semigroupoid: Semigroupoid2<URI> = { URI, compose }
  */
 export const Category: Category2<URI> = { URI, compose, id }
 export { split, first, second, fanout, dup, fst, snd, swap, withConst, withConstFirst, constant } from './Cartesian.js'
+export { reverse, grad } from './Reverse.js'

@@ -291,7 +291,7 @@ export const pipeAll = <P, A>(layers: ReadonlyArray<Para<P, A, A>>): Para<Readon
     return I.erase(layer)
   })
   const n = lenses.length
-  // The parameters travel as a list [p_i, [p_i+1, … [p_n, null]]] beside the running value:
+  // The parameters travel as a list [p_i, [p_i+1, … [p_n, []]]] beside the running value:
   // each layer takes its head (`uncons`), so n layers are 2n + 2 flat steps.
   const spread = step(
     'Para.pipe',
@@ -300,17 +300,17 @@ export const pipeAll = <P, A>(layers: ReadonlyArray<Para<P, A, A>>): Para<Readon
       if (!Array.isArray(ps) || ps.length !== n) {
         throw new TypeError(`Para.pipe: expected ${n} parameters (one per layer), got ${Array.isArray(ps) ? ps.length : typeof ps}`)
       }
-      let list: unknown = null
+      let list: unknown = NO_PARAMS
       for (let i = n - 1; i >= 0; i--) list = [ps[i], list]
       return [list, a]
     },
     (d) => {
       const [dList, da] = d as Pair
       const dps: Array<unknown> = new Array(n)
-      let node = dList as Pair | null
+      let node = dList as Pair
       for (let i = 0; i < n; i++) {
-        dps[i] = (node as Pair)[0]
-        node = (node as Pair)[1] as Pair | null
+        dps[i] = node[0]
+        node = node[1] as Pair
       }
       return [dps, da]
     }
@@ -334,11 +334,11 @@ const uncons: I.Plan = step(
   }
 )
 
-/** `[null, v] ↦ v`: every layer has taken its parameters. */
+/** `[[], v] ↦ v`: every layer has taken its parameters. */
 const dropEmptyList: I.Plan = step(
   'Para.pipe',
   (x) => (x as Pair)[1],
-  (dv) => [null, dv]
+  (dv) => [NO_PARAMS, dv]
 )
 
 // -------------------------------------------------------------------------------------

@@ -22,8 +22,10 @@
 import { fromPlan } from './internal/cps.js'
 import { describe } from './internal/guards.js'
 import type { Lens } from './internal/lens.js'
-import { primPlan, type Guard } from './internal/plan.js'
+import { erase, primPlan, type AnyLens, type Guard } from './internal/plan.js'
 import * as R from './internal/rules.js'
+import { linear, shaped } from './internal/structure.js'
+import { fanout, first, id, pipeAll, split } from './Lens.js'
 
 /** A number as messages show it (`-0` is not `0`). */
 const show = (x: number): string => (Object.is(x, -0) ? '-0' : String(x))
@@ -72,7 +74,8 @@ const unary = (rule: R.UnaryRule): Lens<number, number> => {
           if (!d.ok(x)) guard.forward(x, Number.NaN)
           return f(x)
         }
-  return fromPlan(primPlan(forward as (a: unknown) => unknown, b as (a: unknown, db: unknown, b: unknown) => unknown, op, guard))
+  const rev = (): AnyLens => erase(family.scaledBy(rule.derivative(family)))
+  return fromPlan(primPlan(forward as (a: unknown) => unknown, b as (a: unknown, db: unknown, b: unknown) => unknown, op, guard, rev))
 }
 
 type Pair = readonly [number, number]
@@ -90,6 +93,7 @@ const binary = (
   op: string,
   f: (a: number, b: number) => number,
   b: (a: number, b: number, dy: number, y: number) => Pair,
+  rev: () => Lens<readonly [Pair, number], Pair>,
   check?: (a: number, b: number) => void
 ): Lens<Pair, number> => {
   const forward = (x: Pair): number => {
@@ -107,7 +111,7 @@ const binary = (
     }
     return d
   }
-  return fromPlan(primPlan(forward as (a: unknown) => unknown, backward as (a: unknown, db: unknown, b: unknown) => unknown, op))
+  return fromPlan(primPlan(forward as (a: unknown) => unknown, backward as (a: unknown, db: unknown, b: unknown) => unknown, op, null, rev as () => AnyLens))
 }
 
 // -------------------------------------------------------------------------------------
@@ -320,7 +324,8 @@ export const pow = (n: number): Lens<number, number> => unary(R.pow(finiteConsta
 export const add: Lens<readonly [number, number], number> = binary(
   'Scalar.add',
   (a, b) => a + b,
-  (_a, _b, dy) => [dy, dy]
+  (_a, _b, dy) => [dy, dy],
+  () => shaped<Pair, number, Pair>('Scalar.add′', (_ab, dy) => [dy, dy], (_ab, _dy, [p, q]) => p + q)
 )
 
 /**
@@ -336,7 +341,8 @@ export const add: Lens<readonly [number, number], number> = binary(
 export const sub: Lens<readonly [number, number], number> = binary(
   'Scalar.sub',
   (a, b) => a - b,
-  (_a, _b, dy) => [dy, -dy]
+  (_a, _b, dy) => [dy, -dy],
+  () => shaped<Pair, number, Pair>('Scalar.sub′', (_ab, dy) => [dy, -dy], (_ab, _dy, [p, q]) => p - q)
 )
 
 /**
@@ -352,7 +358,9 @@ export const sub: Lens<readonly [number, number], number> = binary(
 export const mul: Lens<readonly [number, number], number> = binary(
   'Scalar.mul',
   (a, b) => a * b,
-  (a, b, dy) => [b * dy, a * dy]
+  (a, b, dy) => [b * dy, a * dy],
+  // [[a, b], dy] ↦ [[b, dy], [a, dy]], then both products
+  () => pipeAll<unknown>([erase(mulCopies), erase(split(mul, mul))]) as unknown as Lens<readonly [Pair, number], Pair>
 )
 
 /**
@@ -371,7 +379,61 @@ export const div: Lens<readonly [number, number], number> = binary(
   // -(a/b)·(dy/b) rather than -a·dy/b², which underflows to 0/0 = NaN for |b| < 1.5e-154;
   // a = 0 or dy = 0 gives exactly 0 (dy/b alone can overflow for subnormal b).
   (a, b, dy) => [dy / b, a === 0 || dy === 0 ? 0 : -(a / b) * (dy / b)],
+  // [dy / b, −(a / b)·(dy / b)], from [[dy, b], [[a, b], [dy, b]]]
+  () =>
+    pipeAll<unknown>([
+      erase(divCopies),
+      erase(split(div, pipeAll<unknown>([erase(split(div, div)), erase(mul), erase(neg)]) as unknown as Lens<readonly [Pair, Pair], number>))
+    ]) as unknown as Lens<readonly [Pair, number], Pair>,
   (_a, b) => {
     if (b === 0) throw domain('Scalar.div', 'division by zero: the denominator must be non-zero', b)
   }
+)
+
+// -------------------------------------------------------------------------------------
+// higher order: the family the rules' derivatives are written in, and the re-pairings of
+// the binary primitives' backward passes
+// -------------------------------------------------------------------------------------
+
+const family: R.Family<number> = {
+  id: id<number>(),
+  pipe: (...lenses) => pipeAll(lenses),
+  times: (f, g) => pipeAll<unknown>([erase(fanout(f, g)), erase(mul)]) as unknown as Lens<number, number>,
+  scaledBy: (f) => pipeAll<unknown>([erase(first<number, number, number>(f)), erase(mul)]) as unknown as Lens<Pair, number>,
+  sin,
+  cos,
+  exp,
+  tanh,
+  sigmoid,
+  square,
+  neg,
+  scale,
+  shift,
+  pow,
+  step: unary(R.step),
+  sign: unary(R.sign),
+  indicator: (lo, hi) => unary(R.indicator(lo, hi))
+}
+
+/** `[[a, b], dy] ↦ [[b, dy], [a, dy]]` (its transpose adds the two copies of `dy`). */
+const mulCopies = linear<readonly [Pair, number], readonly [Pair, Pair]>(
+  'Scalar.mul′',
+  ([[a, b], dy]) => [
+    [b, dy],
+    [a, dy]
+  ],
+  (_x, [[pb, pdy1], [pa, pdy2]]) => [[pa, pb], pdy1 + pdy2]
+)
+
+/** `[[a, b], dy] ↦ [[dy, b], [[a, b], [dy, b]]]`. */
+const divCopies = linear<readonly [Pair, number], readonly [Pair, readonly [Pair, Pair]]>(
+  'Scalar.div′',
+  ([[a, b], dy]) => [
+    [dy, b],
+    [
+      [a, b],
+      [dy, b]
+    ]
+  ],
+  (_x, [[pdy1, pb1], [[pa, pb2], [pdy2, pb3]]]) => [[pa, pb1 + pb2 + pb3], pdy1 + pdy2]
 )

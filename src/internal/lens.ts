@@ -43,3 +43,19 @@ export interface Pair<A, B> {
   /** The input's cotangent, from the input `a`, the output's cotangent `db` and the output `b`. */
   readonly backward: (a: A, db: B, b: B) => A
 }
+
+/**
+ * A primitive to make with `Lens.make`: the forward/backward pair, optionally with a name for
+ * messages and its backward pass written as a lens, which makes it differentiable again
+ * (`Lens.reverse`, `grad`, `hvp`): `reverse` maps `[a, db]` to the cotangent `backward(a, db)`
+ * gives, and must itself be built from differentiable lenses. Without `reverse` the primitive
+ * is differentiable once (`backward` is a plain function the library cannot look into).
+ *
+ * @category model
+ */
+export interface Primitive<A, B> extends Pair<A, B> {
+  /** Names the primitive in messages. */
+  readonly name?: string
+  /** The backward pass as a lens `[a, db] ↦ da`, for higher-order derivatives. */
+  readonly reverse?: Lens<readonly [A, B], A>
+}

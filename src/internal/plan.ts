@@ -68,6 +68,12 @@ export class Plan {
   code: ReadonlyArray<Plan> | null = null
   /** PRIM on numbers: the checks the tape runs around it. */
   guard: Guard | null = null
+  /**
+   * PRIM and VJP: the backward pass written as a lens `[a, db] ↦ da` (made when first asked:
+   * its parts' own backward lenses are made lazily too), for higher-order derivatives.
+   * `null`: a plain-function backward, first order only.
+   */
+  rev: (() => AnyLens) | null = null
   constructor(
     readonly tag: number,
     /** The name messages use: `'split'`, `'fanout'`, or a primitive's name (`''` if none). */
@@ -117,9 +123,10 @@ export const attach = <L extends object>(lens: L, plan: Plan): L => {
 export const erase = <A, B>(lens: Lens<A, B>): AnyLens => lens as unknown as AnyLens
 
 /** @internal */
-export const primPlan = (forward: Fn, backward: Bwd, name = '', guard: Guard | null = null): Plan => {
+export const primPlan = (forward: Fn, backward: Bwd, name = '', guard: Guard | null = null, rev: (() => AnyLens) | null = null): Plan => {
   const plan = new Plan(PRIM, name, forward, backward, null, null, null, null, null, null)
   plan.guard = guard
+  plan.rev = rev
   return plan
 }
 /** @internal */

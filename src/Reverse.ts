@@ -1,0 +1,277 @@
+/**
+ * Higher-order derivatives: the reverse derivative of a lens is a lens again. This file
+ * implements `Lens.reverse`, `grad`, `jvp`, `hvp`, `hessian` and `jacobian` (their home is
+ * `Lens`, which re-exports them).
+ *
+ * **Two faces of one derivative.** `reverse(f): Lens<[A, B], A>` maps `[a, db]` to
+ * `backPropagateConst(f, db, a)`. Its *evaluation* runs `f`'s first-order tape, so it equals
+ * that exactly. Its *backward pass* (and every derivative after it) comes from the
+ * *structural* reverse derivative: a lens built from `f`'s plan, whose parts are lenses with
+ * backward passes of their own —
+ * - a primitive: the backward pass its rule or constructor gives as a lens (a rule's is
+ *   `[x, dy] ↦ f′(x)·dy`, with `f′` written with primitives; a structural step's is its
+ *   transpose, see `internal/structure.ts`);
+ * - `pipe(f, g)`: `R[f;g](a, c) = R[f](a, R[g](f(a), c))`, as
+ *   `pipe(first(fanout(id, f)), assoc, second(R[g]), R[f])`, built for a pipe of any length
+ *   by a loop;
+ * - `split(f, g)`: `R[f ⊗ g]([a, c], [db, dd]) = [R[f](a, db), R[g](c, dd)]`;
+ * - `fanout(f, g)`: `R[⟨f, g⟩](a, [db, dc]) = R[f](a, db) + R[g](a, dc)`;
+ * - `id`: `R[id](a, b) = b`.
+ * A primitive whose backward pass is a plain function (`Lens.make` without `reverse`,
+ * `Lens.fromVjp`) or a hand-written CPS lens has no structural reverse: differentiating it
+ * twice throws an error naming it and saying how to make it differentiable.
+ *
+ * @module Reverse
+ */
+import { fanout, first, second, snd, split } from './Cartesian.js'
+import { backPropagateLens, fromPlan, vjpLens } from './internal/cps.js'
+import { asPair, describe } from './internal/guards.js'
+import type { Lens } from './internal/lens.js'
+import * as P from './internal/plan.js'
+import { linear, shaped, zeroOf } from './internal/structure.js'
+import { Tensor, showShape } from './internal/tensor.js'
+
+type Pair = readonly [unknown, unknown]
+
+// -------------------------------------------------------------------------------------
+// the structural reverse derivative of a plan
+// -------------------------------------------------------------------------------------
+
+const built = new WeakMap<P.Plan, P.AnyLens>()
+
+const notDifferentiable = (plan: P.Plan, where: string): Error => {
+  const named = plan.name === '' ? 'a primitive' : `the primitive ${plan.name}`
+  const place = where === '' ? '' : ` (${where})`
+  if (plan.tag === P.RAW) {
+    return new TypeError(
+      `Lens.reverse: ${plan.name === '' ? 'a hand-written CPS lens' : `the hand-written CPS lens ${plan.name}`}${place} is differentiable once only; ` +
+        'write it with Lens.make({ forward, backward, reverse }) to differentiate it again'
+    )
+  }
+  return new TypeError(
+    `Lens.reverse: ${named}${place} has a backward pass written as a plain function, so it is differentiable once only; ` +
+      'give its backward pass as a lens too: Lens.make({ forward, backward, reverse }), where reverse: Lens<[a, db], da>'
+  )
+}
+
+/** `[[a, b], c] ↦ [a, [b, c]]`, the re-pairing in the reverse derivative of a pipe. */
+const assoc: P.AnyLens = P.erase(
+  linear<readonly [Pair, unknown], readonly [unknown, Pair]>(
+    'assoc',
+    ([[a, b], c]) => [a, [b, c]],
+    (_x, [da, [db, dc]]) => [[da, db], dc]
+  )
+)
+
+/** `[[a, c], [db, dd]] ↦ [[a, db], [c, dd]]`. */
+const splitShuffle: P.AnyLens = P.erase(
+  linear<readonly [Pair, Pair], readonly [Pair, Pair]>(
+    'split′',
+    ([[a, c], [db, dd]]) => [
+      [a, db],
+      [c, dd]
+    ],
+    (_x, [[pa, pdb], [pc, pdd]]) => [
+      [pa, pc],
+      [pdb, pdd]
+    ]
+  )
+)
+
+/** `[a, [db, dc]] ↦ [[a, db], [a, dc]]`; its transpose adds the two uses of `a` with `add`. */
+const fanoutShuffle = (add: P.Add): P.AnyLens =>
+  P.erase(
+    linear<readonly [unknown, Pair], readonly [Pair, Pair]>(
+      'fanout′',
+      ([a, [db, dc]]) => [
+        [a, db],
+        [a, dc]
+      ],
+      (_x, [[pa1, pdb], [pa2, pdc]]) => [add(pa1, pa2), [pdb, pdc]]
+    )
+  )
+
+/** `[x, y] ↦ x + y` with `add`; its transpose copies. */
+const addLens = (add: P.Add): P.AnyLens =>
+  P.erase(
+    linear<Pair, unknown>(
+      'add',
+      ([x, y]) => add(x, y),
+      (_x, w) => [w, w]
+    )
+  )
+
+const pipeOf = (parts: ReadonlyArray<P.AnyLens>): P.AnyLens => fromPlan(P.seqPlan(parts.map(P.planOf)))
+
+/** The parts of a composition, nested compositions and identities flattened, by a loop. */
+const partsOf = (plan: P.Plan): Array<P.Plan> => {
+  const out: Array<P.Plan> = []
+  const todo: Array<P.Plan> = [plan]
+  while (todo.length > 0) {
+    const p = todo.pop() as P.Plan
+    if (p.tag === P.SEQ) {
+      const parts = p.parts as ReadonlyArray<P.Plan>
+      for (let i = parts.length - 1; i >= 0; i--) todo.push(parts[i] as P.Plan)
+    } else if (p.tag !== P.ID) out.push(p)
+  }
+  return out
+}
+
+/** `R[f]` from the reverses of its parts (all of them built already). */
+const assemble = (plan: P.Plan, children: ReadonlyArray<P.Plan>, rev: (p: P.Plan) => P.AnyLens): P.AnyLens => {
+  if (plan.tag === P.PAIR) {
+    const [left, right] = children as [P.Plan, P.Plan]
+    const branches = P.erase(split(rev(left), rev(right)))
+    if (plan.add === null) return pipeOf([splitShuffle, branches])
+    return pipeOf([fanoutShuffle(plan.add), branches, addLens(plan.add)])
+  }
+  // a composition: R[f1; …; fn], from the last part back to the first
+  const n = children.length
+  if (n === 0) return P.erase(snd())
+  let acc = rev(children[n - 1] as P.Plan)
+  for (let k = n - 2; k >= 0; k--) {
+    const part = children[k] as P.Plan
+    const keep = P.erase(first(fanout(fromPlan(P.idPlan), fromPlan(part))))
+    acc = pipeOf([keep, assoc, P.erase(second(acc)), rev(part)])
+  }
+  return acc
+}
+
+/**
+ * The structural reverse derivative of a plan, built bottom-up with an explicit stack (so
+ * nesting depth costs no native stack) and cached per plan.
+ */
+const structural = (root: P.Plan): P.AnyLens => {
+  const done = built.get(root)
+  if (done !== undefined) return done
+  const rev = (p: P.Plan): P.AnyLens => built.get(p) as P.AnyLens
+  type Item = { readonly plan: P.Plan; readonly where: string; children: ReadonlyArray<P.Plan> | null }
+  const stack: Array<Item> = [{ plan: root, where: '', children: null }]
+  while (stack.length > 0) {
+    const item = stack[stack.length - 1] as Item
+    const { plan, where } = item
+    if (built.has(plan)) {
+      stack.pop()
+      continue
+    }
+    if (plan.tag === P.PRIM || plan.tag === P.VJP || plan.tag === P.RAW) {
+      if (plan.rev === null) throw notDifferentiable(plan, where)
+      built.set(plan, plan.rev())
+      stack.pop()
+      continue
+    }
+    if (item.children === null) {
+      const children = plan.tag === P.PAIR ? [plan.left as P.Plan, plan.right as P.Plan] : partsOf(plan)
+      item.children = children
+      const n = children.length
+      for (let i = n - 1; i >= 0; i--) {
+        const child = children[i] as P.Plan
+        if (built.has(child)) continue
+        const place =
+          plan.tag === P.PAIR
+            ? `the ${i === 0 ? 'first' : 'second'} branch of a ${plan.name}`
+            : n > 1
+              ? `step ${i + 1} of ${n} of a pipe`
+              : ''
+        stack.push({ plan: child, where: where === '' ? place : place === '' ? where : `${place}, in ${where}`, children: null })
+      }
+      continue
+    }
+    built.set(plan, assemble(plan, item.children, rev))
+    stack.pop()
+  }
+  return built.get(root) as P.AnyLens
+}
+
+/**
+ * A lens `[a, db] ↦ da` evaluated by `fast` (a first-order run) whose backward pass and
+ * higher derivatives come from `structuralLens()`, built when first needed.
+ */
+const alias = (name: string, fast: (x: unknown) => unknown, structuralLens: () => P.AnyLens): P.AnyLens => {
+  let s: P.AnyLens | null = null
+  const lens = (): P.AnyLens => (s ??= structuralLens())
+  const plan = P.vjpPlan((x) => vjpLens(lens(), x), fast, name)
+  plan.rev = () => reverseOf(lens())
+  return fromPlan(plan)
+}
+
+const reverseOf = (f: P.AnyLens): P.AnyLens => {
+  const plan = P.planOf(f)
+  return alias(
+    'reverse',
+    (x) => {
+      const [a, db] = asPair('reverse', 'the input', x)
+      return backPropagateLens(f, () => db, a)
+    },
+    () => structural(plan)
+  )
+}
+
+// -------------------------------------------------------------------------------------
+// the reverse derivative and the gradient
+// -------------------------------------------------------------------------------------
+
+/**
+ * The reverse derivative of `f` as a lens: `[a, db] ↦ da`, the cotangent that
+ * `backPropagateConst(f, db, a)` gives (exactly: it runs the same first-order tape). It is a
+ * lens like any other, so it can be differentiated again (`reverse(reverse(f))`), piped and
+ * checked against finite differences; its own backward pass is built from the backward
+ * passes of `f`'s primitives written as lenses.
+ *
+ * @example
+ * import { Lens, Scalar } from 'backprop-lens'
+ *
+ * const r = Lens.reverse(Scalar.sin)
+ * console.log(Lens.evaluate(r, [0, 2])) // 2
+ * // d/da of cos(a)·db is −sin(a)·db; d/d(db) is cos(a)
+ * console.log(Lens.backPropagateConst(r, 1, [Math.PI / 2, 2])) // [ -2, 6.123233995736766e-17 ]
+ *
+ * @category higher order
+ */
+export const reverse = <A, B>(f: Lens<A, B>): Lens<readonly [A, B], A> => {
+  if (typeof f !== 'function') throw new TypeError(`Lens.reverse: expected a lens, got ${describe(f)}`)
+  return reverseOf(P.erase(f)) as unknown as Lens<readonly [A, B], A>
+}
+
+/** The output cotangent `1` of a scalar output: a number, or a rank-0 tensor. */
+const unit = (op: string, b: unknown): unknown => {
+  if (typeof b === 'number') return 1
+  if (b instanceof Tensor && b.shape.length === 0) return ONE
+  const got = b instanceof Tensor ? `a Tensor of shape ${showShape(b.shape)}` : describe(b)
+  throw new TypeError(`${op}: expected a scalar output (a number or a rank-0 tensor), got ${got}`)
+}
+const ONE = new Tensor(Object.freeze([]), new Float64Array([1]))
+
+/** `b ↦ 1` for a scalar `b` (a constant: zero derivative). */
+const unitOf: P.AnyLens = fromPlan(
+  P.primPlan(
+    (b) => unit('Lens.grad', b),
+    (b) => zeroOf(b),
+    'grad',
+    null,
+    () => P.erase(shaped<unknown, unknown, unknown>('gradᵀ', (b) => zeroOf(b), (_b, w) => zeroOf(w)))
+  )
+)
+
+/**
+ * The gradient of a lens with a scalar output (a number or a rank-0 tensor), as a lens
+ * `a ↦ ∇f(a)`: its value at `a` is `backPropagateConst(f, 1, a)`, and it can be
+ * differentiated again (`grad(grad(f))` is the second derivative).
+ *
+ * @example
+ * import { Lens, Scalar } from 'backprop-lens'
+ *
+ * const d2sin = Lens.grad(Lens.grad(Scalar.sin)) // −sin
+ * console.log(Lens.evaluate(d2sin, Math.PI / 2)) // -1
+ *
+ * @category higher order
+ */
+export const grad = <A>(f: Lens<A, number> | Lens<A, Tensor>): Lens<A, A> => {
+  if (typeof f !== 'function') throw new TypeError(`Lens.grad: expected a lens, got ${describe(f)}`)
+  const lens = P.erase(f as Lens<A, number>)
+  return alias(
+    'grad',
+    (a) => backPropagateLens(lens, (b) => unit('Lens.grad', b), a),
+    () => pipeOf([P.erase(fanout(fromPlan(P.idPlan), pipeOf([lens, unitOf]))), structural(P.planOf(lens))])
+  ) as unknown as Lens<A, A>
+}
