@@ -10,6 +10,7 @@ import * as Lens from './Lens.js'
 import * as ops from './ops/index.js'
 import * as Para from './Para.js'
 import * as Tensor from './Tensor.js'
+import { linear } from './internal/structure.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -110,13 +111,14 @@ export const dense = (inputs: number, outputs: number): Para.Para<DenseParams, T
   const op = `Layer.dense(${inputs}, ${outputs})`
   const check = denseCheck(op, inputs, outputs)
   // [{ W, b }, x] ↦ [[x, W], b], then x·W, then + b: a plan of primitives like any lens.
-  const arrange = Lens.make<readonly [DenseParams, Tensor.Tensor], readonly [readonly [Tensor.Tensor, Tensor.Tensor], Tensor.Tensor]>({
-    forward: ([p, x]) => {
+  const arrange = linear<readonly [DenseParams, Tensor.Tensor], readonly [readonly [Tensor.Tensor, Tensor.Tensor], Tensor.Tensor]>(
+    op,
+    ([p, x]) => {
       check(p, x)
       return [[x, p.W], p.b]
     },
-    backward: (_in, [[dx, dW], db]) => [{ W: dW, b: db }, dx]
-  })
+    (_in, [[dx, dW], db]) => [{ W: dW, b: db }, dx]
+  )
   return Lens.pipe(arrange, Lens.first(ops.matmul), ops.add)
 }
 
@@ -139,13 +141,14 @@ export const dense = (inputs: number, outputs: number): Para.Para<DenseParams, T
 export const denseAt = (inputs: number, outputs: number, x: Tensor.Tensor): Lens.Lens<DenseParams, Tensor.Tensor> => {
   const op = `Layer.dense(${inputs}, ${outputs})`
   const check = denseCheck(op, inputs, outputs)
-  const arrange = Lens.make<DenseParams, readonly [Tensor.Tensor, Tensor.Tensor]>({
-    forward: (p) => {
+  const arrange = linear<DenseParams, readonly [Tensor.Tensor, Tensor.Tensor]>(
+    op,
+    (p) => {
       check(p, x)
       return [p.W, p.b]
     },
-    backward: (_p, [dW, db]) => ({ W: dW, b: db })
-  })
+    (_p, [dW, db]) => ({ W: dW, b: db })
+  )
   return Lens.pipe(arrange, Lens.first(ops.matmulLeft(x)), ops.add)
 }
 
@@ -280,31 +283,34 @@ export const mlp = (
 }
 
 /** `p ↦ [p, []]`: a layer followed by an activation takes just the layer's parameters. */
-const withNoParams: Lens.Lens<DenseParams, readonly [DenseParams, readonly []]> = Lens.make<DenseParams, readonly [DenseParams, readonly []]>({
-  forward: (p) => [p, []],
-  backward: (_p, [dp]) => dp
-})
+const withNoParams: Lens.Lens<DenseParams, readonly [DenseParams, readonly []]> = linear<DenseParams, readonly [DenseParams, readonly []]>(
+  'Layer.mlp',
+  (p) => [p, []],
+  (_p, [dp]) => dp
+)
 
 /** `[head, ...tail] ↦ [head, tail]`, and the cotangents back into one array. */
-const headAndTail: Lens.Lens<ReadonlyArray<DenseParams>, readonly [DenseParams, ReadonlyArray<DenseParams>]> = Lens.make<
+const headAndTail: Lens.Lens<ReadonlyArray<DenseParams>, readonly [DenseParams, ReadonlyArray<DenseParams>]> = linear<
   ReadonlyArray<DenseParams>,
   readonly [DenseParams, ReadonlyArray<DenseParams>]
->({
-  forward: (layers) => {
+>(
+  'Layer.mlp',
+  (layers) => {
     const [head, ...tail] = layers
     if (head === undefined) throw new TypeError('Layer.mlp: expected parameters { layers: [...] } with one entry per layer')
     return [head, tail]
   },
-  backward: (_layers, [dHead, dTail]) => [dHead, ...dTail]
-})
+  (_layers, [dHead, dTail]) => [dHead, ...dTail]
+)
 
 /** `{ layers } ↦ layers`, and the cotangent back into a record. */
-const unwrapLayers: Lens.Lens<MlpParams, ReadonlyArray<DenseParams>> = Lens.make<MlpParams, ReadonlyArray<DenseParams>>({
-  forward: (p) => {
+const unwrapLayers: Lens.Lens<MlpParams, ReadonlyArray<DenseParams>> = linear<MlpParams, ReadonlyArray<DenseParams>>(
+  'Layer.mlp',
+  (p) => {
     if (p === null || typeof p !== 'object' || !Array.isArray(p.layers)) {
       throw new TypeError('Layer.mlp: expected parameters { layers: [...] }')
     }
     return p.layers
   },
-  backward: (_p, dLayers) => ({ layers: dLayers })
-})
+  (_p, dLayers) => ({ layers: dLayers })
+)

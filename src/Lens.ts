@@ -401,4 +401,4 @@ export const Semigroupoid: Semigroupoid2<URI> = { URI, compose }
  */
 export const Category: Category2<URI> = { URI, compose, id }
 export { split, first, second, fanout, dup, fst, snd, swap, withConst, withConstFirst, constant } from './Cartesian.js'
-export { reverse, grad } from './Reverse.js'
+export { reverse, grad, jvp, hvp, hessian, jacobian, type MatrixOptions } from './Reverse.js'

@@ -23,6 +23,7 @@ import { withConstFirst } from './Cartesian.js'
 import { fromPlan } from './internal/cps.js'
 import type { Lens } from './internal/lens.js'
 import * as I from './internal/plan.js'
+import { shaped } from './internal/structure.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -61,7 +62,22 @@ const pairOf = (op: string, x: unknown): Pair => {
  * steps), so a model nested to any depth compiles into one flat program like any lens.
  */
 const step = (name: string, forward: (x: unknown) => unknown, backward: (d: unknown) => unknown): I.Plan =>
-  I.primPlan(forward, (_x, d) => backward(d), name)
+  // A re-pairing is linear and its backward pass is its transpose (its inverse), so its
+  // backward pass as a lens is [x, w] ↦ backward(w), whose transpose is forward again.
+  I.primPlan(
+    forward,
+    (_x, d) => backward(d),
+    name,
+    null,
+    () =>
+      I.erase(
+        shaped<unknown, unknown, unknown>(
+          `${name}′`,
+          (_x, w) => backward(w),
+          (_x, _w, v) => forward(v)
+        )
+      )
+  )
 
 /** The lens of a composition of plans and lenses. */
 const seqPipe = <L>(parts: ReadonlyArray<I.Plan | I.AnyLens>): L =>

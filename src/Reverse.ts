@@ -24,12 +24,13 @@
  * @module Reverse
  */
 import { fanout, first, second, snd, split } from './Cartesian.js'
-import { backPropagateLens, fromPlan, vjpLens } from './internal/cps.js'
+import { backPropagateLens, evaluateLens, fromPlan, vjpLens } from './internal/cps.js'
 import { asPair, describe } from './internal/guards.js'
 import type { Lens } from './internal/lens.js'
 import * as P from './internal/plan.js'
 import { linear, shaped, zeroOf } from './internal/structure.js'
 import { Tensor, showShape } from './internal/tensor.js'
+import * as VS from './VectorSpace.js'
 
 type Pair = readonly [unknown, unknown]
 
@@ -274,4 +275,142 @@ export const grad = <A>(f: Lens<A, number> | Lens<A, Tensor>): Lens<A, A> => {
     (a) => backPropagateLens(lens, (b) => unit('Lens.grad', b), a),
     () => pipeOf([P.erase(fanout(fromPlan(P.idPlan), pipeOf([lens, unitOf]))), structural(P.planOf(lens))])
   ) as unknown as Lens<A, A>
+}
+
+// -------------------------------------------------------------------------------------
+// forward mode and second derivatives
+// -------------------------------------------------------------------------------------
+
+/**
+ * Forward mode: the output `f(a)` and the tangent `J·da` (the directional derivative of `f`
+ * at `a` along `da`). Derived by transposing the reverse derivative: `db ↦ R[f](a, db)` is
+ * linear with transpose `da ↦ J·da`, so `J·da` is the cotangent of `db` that
+ * `reverse(reverse(f))` gives. No tangent rules are needed beyond the backward passes as lenses.
+ *
+ * @example
+ * import { Lens, Scalar } from 'backprop-lens'
+ *
+ * // d/dt sin(x + t·v) at t = 0 is cos(x)·v
+ * console.log(Lens.jvp(Scalar.sin, 0, 3)) // [ 0, 3 ]
+ *
+ * @category higher order
+ */
+export const jvp = <A, B>(f: Lens<A, B>, a: NoInfer<A>, da: NoInfer<A>): readonly [B, B] => {
+  if (typeof f !== 'function') throw new TypeError(`Lens.jvp: expected a lens, got ${describe(f)}`)
+  const lens = P.erase(f)
+  const b = evaluateLens(lens, a)
+  const [, db] = backPropagateLens(reverseOf(lens), () => da, [a, zeroOf(b)]) as Pair
+  return [b as B, db as B]
+}
+
+/**
+ * The Hessian-vector product `H·v` of a lens with a scalar output at `a`: the derivative of
+ * the gradient along `v`, from one reverse pass through `grad(f)`.
+ *
+ * @example
+ * import { Lens, Scalar } from 'backprop-lens'
+ *
+ * // f(x, y) = x²·y: H = [[2y, 2x], [2x, 0]]
+ * const f = Lens.pipe(Lens.first<number, number, number>(Scalar.square), Scalar.mul)
+ * console.log(Lens.hvp(f, [1, 3], [1, 0])) // [ 6, 2 ]
+ *
+ * @category higher order
+ */
+export const hvp = <A>(f: Lens<A, number> | Lens<A, Tensor>, a: NoInfer<A>, v: NoInfer<A>): A => {
+  if (typeof f !== 'function') throw new TypeError(`Lens.hvp: expected a lens, got ${describe(f)}`)
+  return backPropagateLens(P.erase(grad(f as Lens<A, number>)), () => v, a) as A
+}
+
+/**
+ * Options of {@link hessian} and {@link jacobian}.
+ *
+ * @category higher order
+ */
+export interface MatrixOptions {
+  /** The largest number of entries to compute (default 10⁷): a larger result is refused. */
+  readonly maxEntries?: number
+}
+
+const MAX_ENTRIES = 10_000_000
+
+/** The shape a value counts as: `[]` for a number, a tensor's shape, `[n]` for a tuple or record of n coordinates. */
+const shapeOfValue = (v: unknown, space: VS.VectorSpace<unknown>): ReadonlyArray<number> =>
+  typeof v === 'number' ? [] : v instanceof Tensor ? v.shape : [space.size(v)]
+
+/**
+ * Rows of a matrix, one per coordinate of `like`'s space: `row(e_i)` for each basis vector,
+ * written into a tensor of shape `[...rowsShape, ...colsShape]` (a number when both are `[]`).
+ */
+const matrix = (
+  op: string,
+  like: unknown,
+  cols: unknown,
+  row: (e: unknown) => unknown,
+  options: MatrixOptions | undefined
+): unknown => {
+  const max = options?.maxEntries ?? MAX_ENTRIES
+  if (typeof max !== 'number' || !(max > 0)) throw new RangeError(`${op}: maxEntries must be a positive number, got ${String(max)}`)
+  const rowSpace = VS.infer(like)
+  const colSpace = VS.infer(cols)
+  const m = rowSpace.size(like)
+  const n = colSpace.size(cols)
+  const rowsShape = shapeOfValue(like, rowSpace)
+  const colsShape = shapeOfValue(cols, colSpace)
+  if (m * n > max) {
+    throw new RangeError(
+      `${op}: the result would have ${m * n} entries (shape [${[...rowsShape, ...colsShape].join(', ')}]), more than maxEntries = ${max}; pass { maxEntries } to allow it, or use ${op === 'Lens.hessian' ? 'Lens.hvp' : 'Lens.vjp or Lens.jvp'} for products with vectors`
+    )
+  }
+  const out = new Float64Array(m * n)
+  const basis = new Float64Array(m)
+  for (let i = 0; i < m; i++) {
+    basis.fill(0)
+    basis[i] = 1
+    colSpace.write(row(rowSpace.unflatten(like, basis)), out, i * n)
+  }
+  const shape = [...rowsShape, ...colsShape]
+  if (shape.length === 0) return out[0] as number
+  return new Tensor(Object.freeze(shape), out)
+}
+
+/**
+ * The Hessian of a lens with a scalar output at `a` (small inputs): a number for a number
+ * input; otherwise a `Tensor` of shape `[...in, ...in]`, where a tensor input counts with its
+ * shape and a tuple or record as the vector of its coordinates in `VectorSpace` order (so the
+ * Hessian of a function of `[x, y]` is 2×2). One forward pass, one backward pass per
+ * coordinate. Results above `maxEntries` (default 10⁷) are refused.
+ *
+ * @example
+ * import { Lens, Scalar } from 'backprop-lens'
+ *
+ * const f = Lens.pipe(Lens.first<number, number, number>(Scalar.square), Scalar.mul) // x²·y
+ * console.log(Lens.hessian(f, [1, 3])) // Tensor([[6, 2], [2, 0]])
+ *
+ * @category higher order
+ */
+export const hessian = <A>(f: Lens<A, number> | Lens<A, Tensor>, a: NoInfer<A>, options?: MatrixOptions): A extends number ? number : Tensor => {
+  if (typeof f !== 'function') throw new TypeError(`Lens.hessian: expected a lens, got ${describe(f)}`)
+  const [, pullback] = vjpLens(P.erase(grad(f as Lens<A, number>)), a)
+  return matrix('Lens.hessian', a, a, pullback, options) as A extends number ? number : Tensor
+}
+
+/**
+ * The Jacobian of a lens at `a` (small inputs and outputs): a number for number in and out;
+ * otherwise a `Tensor` of shape `[...out, ...in]` (a tuple or record counts as the vector of
+ * its coordinates). One forward pass, one backward pass per output coordinate. Unlike
+ * `Gradcheck.jacobian`, which compares the analytic Jacobian with finite differences and
+ * returns a report, this returns the Jacobian itself.
+ *
+ * @example
+ * import { Lens, Scalar } from 'backprop-lens'
+ *
+ * const polar = Lens.fanout(Lens.pipe(Scalar.cos, Scalar.scale(2)), Lens.pipe(Scalar.sin, Scalar.scale(2)))
+ * console.log(Lens.jacobian(polar, 0)) // Tensor([0, 2])
+ *
+ * @category higher order
+ */
+export const jacobian = <A, B>(f: Lens<A, B>, a: NoInfer<A>, options?: MatrixOptions): number | Tensor => {
+  if (typeof f !== 'function') throw new TypeError(`Lens.jacobian: expected a lens, got ${describe(f)}`)
+  const [b, pullback] = vjpLens(P.erase(f), a)
+  return matrix('Lens.jacobian', b, a, pullback, options) as number | Tensor
 }
