@@ -24,11 +24,12 @@
  * @module Reverse
  */
 import { fanout, first, second, snd, split } from './Cartesian.js'
-import { backPropagateLens, evaluateLens, fromPlan, vjpLens } from './internal/cps.js'
+import { backPropagateLens, fromPlan, vjpLens } from './internal/cps.js'
+import { compile, enter, leave, record } from './internal/tape.js'
 import { asPair, describe } from './internal/guards.js'
 import type { Lens } from './internal/lens.js'
 import * as P from './internal/plan.js'
-import { linear, shaped, zeroOf } from './internal/structure.js'
+import { linear, shaped, sumOf, zeroOf } from './internal/structure.js'
 import { Tensor, showShape } from './internal/tensor.js'
 import * as VS from './VectorSpace.js'
 
@@ -184,15 +185,98 @@ const structural = (root: P.Plan): P.AnyLens => {
   return built.get(root) as P.AnyLens
 }
 
+// -------------------------------------------------------------------------------------
+// second order on the tape
+// -------------------------------------------------------------------------------------
+
 /**
- * A lens `[a, db] ↦ da` evaluated by `fast` (a first-order run) whose backward pass and
- * higher derivatives come from `structuralLens()`, built when first needed.
+ * The reverse derivative of a tape program at `[a, db]`, with its pullback, computed on the
+ * tape directly: the *second-order engine*. Its forward pass records `f`'s tape and runs the
+ * backward loop, saving at each step what the pullback of that step's backward pass needs
+ * (`Plan.second`'s inputs, or the pullback of its backward lens). Its pullback, for the
+ * cotangent `u` of `da`, runs the transposed backward loop first to last — which carries `u`
+ * forward as a tangent (forward mode) and collects, at each step, the cotangent of that
+ * step's input — and then replays `f`'s tape backward, adding those cotangents in. The
+ * result is `R[R[f]]([a, db], u) = [ā, d̄b]`, as the structural reverse derivative gives,
+ * at a fraction of its cost (no structural steps, no re-pairing).
  */
-const alias = (name: string, fast: (x: unknown) => unknown, structuralLens: () => P.AnyLens): P.AnyLens => {
+interface SecondRun {
+  readonly output: unknown
+  readonly da: unknown
+  readonly pullback: (u: unknown, wantX: boolean) => readonly [unknown, unknown]
+}
+
+const secondOrder = (f: P.AnyLens, a: unknown, cotangent: (b: unknown) => unknown): SecondRun => {
+  const program = compile(P.planOf(f), true)
+  const code = program.code
+  const n = code.length
+  const tape = record(code, 0, n, a)
+  const { values, pullbacks } = tape
+  const dys: Array<unknown> = new Array(n)
+  const revs: Array<P.Pullback | undefined> = new Array(n)
+  let d = cotangent(values[n])
+  let stack: Array<unknown> | null = null
+  for (let i = n - 1; i >= 0; i--) {
+    const step = code[i] as P.Plan
+    const tag = step.tag
+    if (tag === P.PRIM && step.second !== null) {
+      dys[i] = d
+      d = (step.backward as P.Bwd)(values[i], d, values[i + 1])
+    } else if (tag === P.PRIM || tag === P.VJP) {
+      if (step.rev === null) structural(P.planOf(f)) // throws the error that names the step and its place
+      const [dx, pullback] = vjpLens((step.rev as () => P.AnyLens)(), [values[i], d])
+      revs[i] = pullback
+      d = dx
+    } else d = leave(step, d, (stack ??= []))
+  }
+  const pullback = (u: unknown, wantX: boolean): readonly [unknown, unknown] => {
+    // the transposed backward loop: u travels first to last
+    const contrib: Array<unknown> | null = wantX ? new Array(n) : null
+    let t = u
+    let s: Array<unknown> | null = null
+    for (let i = 0; i < n; i++) {
+      const step = code[i] as P.Plan
+      const tag = step.tag
+      if (tag === P.PRIM && step.second !== null) {
+        const [cx, dt] = step.second(values[i], dys[i], values[i + 1], t, wantX)
+        if (contrib !== null) contrib[i] = cx
+        t = dt
+      } else if (tag === P.PRIM || tag === P.VJP) {
+        const [cx, dt] = (revs[i] as P.Pullback)(t) as Pair
+        if (contrib !== null) contrib[i] = cx
+        t = dt
+      } else t = enter(step, t, (s ??= []))
+    }
+    if (contrib === null) return [undefined, t]
+    // f's tape backward, from a zero output cotangent, with the collected cotangents added in
+    let c = zeroOf(values[n])
+    let s2: Array<unknown> | null = null
+    for (let i = n - 1; i >= 0; i--) {
+      const step = code[i] as P.Plan
+      const tag = step.tag
+      if (tag === P.PRIM) c = sumOf((step.backward as P.Bwd)(values[i], c, values[i + 1]), contrib[i])
+      else if (tag === P.VJP) c = sumOf(((pullbacks as Array<P.Pullback>)[i] as P.Pullback)(c), contrib[i])
+      else c = leave(step, c, (s2 ??= []))
+    }
+    return [c, t]
+  }
+  return { output: values[n], da: d, pullback }
+}
+
+/**
+ * A lens evaluated by `fast` (a first-order run), whose pullback comes from the second-order
+ * engine (`run`), and whose own reverse derivative (third order and beyond) comes from the
+ * structural reverse derivative `structuralLens()`, built when first needed.
+ */
+const alias = (
+  name: string,
+  fast: (x: unknown) => unknown,
+  run: (x: unknown) => readonly [unknown, P.Pullback],
+  structuralLens: () => P.AnyLens
+): P.AnyLens => {
   let s: P.AnyLens | null = null
-  const lens = (): P.AnyLens => (s ??= structuralLens())
-  const plan = P.vjpPlan((x) => vjpLens(lens(), x), fast, name)
-  plan.rev = () => reverseOf(lens())
+  const plan = P.vjpPlan(run, fast, name)
+  plan.rev = () => reverseOf((s ??= structuralLens()))
   return fromPlan(plan)
 }
 
@@ -203,6 +287,11 @@ const reverseOf = (f: P.AnyLens): P.AnyLens => {
     (x) => {
       const [a, db] = asPair('reverse', 'the input', x)
       return backPropagateLens(f, () => db, a)
+    },
+    (x) => {
+      const [a, db] = asPair('reverse', 'the input', x)
+      const run = secondOrder(f, a, () => db)
+      return [run.da, (u) => run.pullback(u, true)]
     },
     () => structural(plan)
   )
@@ -273,6 +362,10 @@ export const grad = <A>(f: Lens<A, number> | Lens<A, Tensor>): Lens<A, A> => {
   return alias(
     'grad',
     (a) => backPropagateLens(lens, (b) => unit('Lens.grad', b), a),
+    (a) => {
+      const run = secondOrder(lens, a, (b) => unit('Lens.grad', b))
+      return [run.da, (u) => run.pullback(u, true)[0]]
+    },
     () => pipeOf([P.erase(fanout(fromPlan(P.idPlan), pipeOf([lens, unitOf]))), structural(P.planOf(lens))])
   ) as unknown as Lens<A, A>
 }
@@ -298,9 +391,9 @@ export const grad = <A>(f: Lens<A, number> | Lens<A, Tensor>): Lens<A, A> => {
 export const jvp = <A, B>(f: Lens<A, B>, a: NoInfer<A>, da: NoInfer<A>): readonly [B, B] => {
   if (typeof f !== 'function') throw new TypeError(`Lens.jvp: expected a lens, got ${describe(f)}`)
   const lens = P.erase(f)
-  const b = evaluateLens(lens, a)
-  const [, db] = backPropagateLens(reverseOf(lens), () => da, [a, zeroOf(b)]) as Pair
-  return [b as B, db as B]
+  const run = secondOrder(lens, a, zeroOf)
+  const [, db] = run.pullback(da, false)
+  return [run.output as B, db as B]
 }
 
 /**

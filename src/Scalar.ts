@@ -19,7 +19,7 @@
  *
  * @module Scalar
  */
-import { fromPlan } from './internal/cps.js'
+import { cotangentOf, fromPlan } from './internal/cps.js'
 import { describe } from './internal/guards.js'
 import type { Lens } from './internal/lens.js'
 import { erase, primPlan, type AnyLens, type Guard } from './internal/plan.js'
@@ -75,7 +75,15 @@ const unary = (rule: R.UnaryRule): Lens<number, number> => {
           return f(x)
         }
   const rev = (): AnyLens => erase(family.scaledBy(rule.derivative(family)))
-  return fromPlan(primPlan(forward as (a: unknown) => unknown, b as (a: unknown, db: unknown, b: unknown) => unknown, op, guard, rev))
+  const plan = primPlan(forward as (a: unknown) => unknown, b as (a: unknown, db: unknown, b: unknown) => unknown, op, guard, rev)
+  // The pullback of [x, dy] ↦ f′(x)·dy at u: [f″(x)·dy·u, f′(x)·u], with f″(x)·c the
+  // cotangent of the derivative lens (made when first needed) and f′(x)·u the rule's backward.
+  let dd: ((x: unknown, c: unknown) => unknown) | null = null
+  plan.second = (x, dy, y, u, wantX) => [
+    wantX ? (dd ??= cotangentOf(erase(rule.derivative(family))))(x, (dy as number) * (u as number)) : undefined,
+    b(x as number, u as number, y as number)
+  ]
+  return fromPlan(plan)
 }
 
 type Pair = readonly [number, number]

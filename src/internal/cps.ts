@@ -13,7 +13,7 @@
  */
 import * as C from '../Cont.js'
 import type { Flow, Lens } from './lens.js'
-import { RAW, attach, planOf, type AnyLens, type Plan, type Pullback } from './plan.js'
+import { PRIM, RAW, attach, planOf, type AnyLens, type Plan, type Pullback } from './plan.js'
 import { compile, forwardOnly, output, record, replay, type Program } from './tape.js'
 
 type AnyFlow = Flow<unknown, unknown>
@@ -111,4 +111,28 @@ export const vjpLens = (lens: AnyLens, a: unknown): readonly [unknown, Pullback]
   const program = compile(planOf(lens), true)
   const tape = record(program.code, 0, program.code.length, a)
   return [output(tape), (db) => replay(tape, db)]
+}
+
+/**
+ * @internal `(a, db) ↦ da` for a tape lens, made once: a single primitive step is called
+ * directly (forward for its output, then backward), anything else recorded and replayed.
+ */
+export const cotangentOf = (lens: AnyLens): ((a: unknown, db: unknown) => unknown) => {
+  const program = programOf(lens)
+  const only = program.code[0]
+  if (program.tape && program.code.length === 1 && only !== undefined && only.tag === PRIM) {
+    const forward = only.forward as (a: unknown) => unknown
+    const backward = only.backward as (a: unknown, db: unknown, b: unknown) => unknown
+    const guard = only.guard
+    if (guard === null) return (a, db) => backward(a, db, forward(a))
+    // the tape's checks of a primitive on numbers (see tape.ts)
+    return (a, db) => {
+      const y = forward(a) as number
+      if (typeof a !== 'number' || a - a !== 0 || y - y !== 0) guard.forward(a, y)
+      const dx = backward(a, db, y) as number
+      if (dx - dx !== 0) guard.backward(a as number, db as number, dx)
+      return dx
+    }
+  }
+  return (a, db) => backPropagateLens(lens, () => db, a)
 }

@@ -19,6 +19,9 @@ export type Bwd = (a: unknown, db: unknown, b: unknown) => unknown
 export type Pullback = (db: unknown) => unknown
 /** @internal A vector-Jacobian product: `a ↦ [b, pullback]`. */
 export type Vjp = (a: unknown) => readonly [unknown, Pullback]
+/** @internal See `Plan.second`. */
+export type Second = (x: unknown, dy: unknown, y: unknown, u: unknown, wantX: boolean) => readonly [unknown, unknown]
+
 /** @internal A sum of two cotangents. */
 export type Add = (x: unknown, y: unknown) => unknown
 
@@ -74,6 +77,12 @@ export class Plan {
    * `null`: a plain-function backward, first order only.
    */
   rev: (() => AnyLens) | null = null
+  /**
+   * PRIM: the pullback of its backward pass at `(x, dy)` for the cotangent `u` of `dx`,
+   * computed directly: `[x̄, d̄y]` (`x̄` only when `wantX`). A rule's is
+   * `[R[f′](x, dy·u), backward(x, u, y)]`. `null`: from `rev`.
+   */
+  second: Second | null = null
   constructor(
     readonly tag: number,
     /** The name messages use: `'split'`, `'fanout'`, or a primitive's name (`''` if none). */

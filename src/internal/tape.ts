@@ -29,11 +29,10 @@ import {
   SPLIT,
   VJP,
   instruction,
-  vjpPlan,
   type AnyLens,
   type Bwd,
   type Fn,
-  type Plan,
+  Plan,
   type Pullback,
   type Vjp
 } from './plan.js'
@@ -187,7 +186,8 @@ const captureStep = (raw: Plan, op: string): Plan => {
   if (step === undefined) {
     const lens = raw.raw as AnyLens
     const vjp: Vjp = (a) => captureVjp(lens, a, op)
-    step = vjpPlan(vjp, (a) => vjp(a)[0], op)
+    // a VJP step that keeps the hand-written lens in `raw` (so higher order can name it)
+    step = new Plan(VJP, op, (a) => vjp(a)[0], null, vjp, lens, null, null, null, null)
     raw.code = [...steps, step]
   }
   return step
@@ -197,8 +197,8 @@ const captureStep = (raw: Plan, op: string): Plan => {
 // running
 // -------------------------------------------------------------------------------------
 
-/** A product instruction, forward: moves values between `v` and the stack. */
-const enter = (step: Plan, v: unknown, stack: Array<unknown>): unknown => {
+/** @internal A product instruction, forward: moves values between `v` and the stack. */
+export const enter = (step: Plan, v: unknown, stack: Array<unknown>): unknown => {
   switch (step.tag) {
     case SPLIT: {
       const pair = asPair(step.name, 'the input', v)
@@ -220,8 +220,8 @@ const enter = (step: Plan, v: unknown, stack: Array<unknown>): unknown => {
   }
 }
 
-/** A product instruction, backward: the transpose of {@link enter}. */
-const leave = (step: Plan, d: unknown, stack: Array<unknown>): unknown => {
+/** @internal A product instruction, backward: the transpose of {@link enter}. */
+export const leave = (step: Plan, d: unknown, stack: Array<unknown>): unknown => {
   switch (step.tag) {
     case END: {
       const pair = asPair(step.name, 'the output cotangent', d)
