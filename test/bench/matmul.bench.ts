@@ -47,10 +47,26 @@ const TOL32 = 1e-5
 const flops = (s: Shape): number => 2 * s.m * s.k * s.n
 
 /**
- * Which kernels the library's matmul ran. The library does not say yet (no public switch or
- * report of its kernel path); when it does, this is the place to ask it.
+ * Which kernels the library's matmul runs, if the library says: its kernel seam's
+ * `kernelBackend()` and `kernelChoice()` (`src/kernels/backend.ts`, internal, present once the
+ * library has more than one kernel path). Without that module, the library has one path and
+ * does not name it.
  */
-const kernelPath = (): string => 'not reported by the library'
+const kernelPath = async (): Promise<string> => {
+  try {
+    const backend: unknown = await import(new URL(`../../src/kernels/backend.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url).href)
+    const ask = (name: string): string | undefined => {
+      const f = typeof backend === 'object' && backend !== null ? (backend as Record<string, unknown>)[name] : undefined
+      return typeof f === 'function' ? String((f as () => unknown)()) : undefined
+    }
+    const used = ask('kernelBackend')
+    const choice = ask('kernelChoice')
+    if (used !== undefined) return `${used}${choice === undefined ? '' : ` (choice: ${choice})`}, as src/kernels/backend.ts reports it`
+    return 'not reported (src/kernels/backend.ts has no kernelBackend())'
+  } catch {
+    return 'not reported by the library (one kernel path, no src/kernels/backend.ts)'
+  }
+}
 
 const check = (reference: Output, got: Output, row: Row): Verdict => {
   const worst = worstArrayError(got, reference)
@@ -84,7 +100,7 @@ const build = async (groupId: string, rowName: string): Promise<Subject> => {
     return subject({
       run: () => Lens.evaluate(ops.matmul, pair),
       output: (c: Tensor.Tensor) => ({ scalars: [], arrays: [c.data] }),
-      notes: { 'kernel path': kernelPath() }
+      notes: { 'kernel path': await kernelPath() }
     })
   }
   if (rowName !== TF_WASM) throw new Error(`matmul: no row ${rowName}`)

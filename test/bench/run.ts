@@ -146,6 +146,9 @@ const main = async (): Promise<void> => {
       `load average ${machine.loadStart.join(' ')}${git === null ? '' : `, commit ${git.commit.slice(0, 10)}${git.dirty ? ' + changes' : ''}`}`
   )
   console.log('Each row in its own child process under plain node (the library from its built dist/), checked, warmed up, sampled in alternating rounds.')
+  // the library's switches (the kernel path, …), which every child inherits
+  const switches = Object.entries(process.env).filter(([k]) => k.startsWith('BACKPROP_LENS_'))
+  if (switches.length > 0) console.log(`Environment: ${switches.map(([k, v]) => `${k}=${v ?? ''}`).join(' ')}`)
   if (runningUnderTsx) console.log('WARNING: running under tsx, not from the build: times are not comparable with `npm run bench`.')
   await bundleTfjs()
 
