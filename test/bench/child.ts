@@ -110,18 +110,23 @@ const main = async (): Promise<void> => {
         sleep(settleMs)
         void send({ kind: 'sample', msPerCall: ms / t.calls, cpuMsPerCall: (used.user + used.system) / 1000 / t.calls })
       } else {
+        // no exit here: the runner disconnects once it has the message, and then this ends
         const final = subject.output(t.last)
-        void send({ kind: 'final', output: final, rssPeakMiB: process.resourceUsage().maxRSS / 1024 }).then(() => process.exit(0))
+        void send({ kind: 'final', output: final, rssPeakMiB: process.resourceUsage().maxRSS / 1024 })
       }
     } catch (e) {
-      void send({ kind: 'error', error: describeError(e) }).then(() => process.exit(1))
+      fail(e)
     }
   })
 }
 
-main().catch((e: unknown) => {
+/** Reports an error (on stderr too, which the runner shows if the message is lost) and exits. */
+const fail = (e: unknown): void => {
   const error = describeError(e)
+  console.error(error)
   send({ kind: 'error', error })
-    .catch(() => console.error(error))
+    .catch(() => undefined)
     .finally(() => process.exit(1))
-})
+}
+
+main().catch(fail)

@@ -65,10 +65,13 @@ class Child {
     this.proc.stdout?.on('data', keep)
     this.proc.stderr?.on('data', keep)
     this.proc.on('message', (m: FromChild) => this.deliver(m))
-    this.proc.on('exit', (code, signal) => {
-      this.ended = `the child exited (${signal ?? `code ${String(code)}`})${this.output.trim() === '' ? '' : `: ${tail(this.output.trim())}`}`
-      this.deliver({ kind: 'error', error: this.ended })
-    })
+    // 'exit' may come before the child's last messages: let them arrive first
+    this.proc.on('exit', (code, signal) =>
+      setTimeout(() => {
+        this.ended = `the child exited (${signal ?? `code ${String(code)}`})${this.output.trim() === '' ? '' : `: ${tail(this.output.trim())}`}`
+        this.deliver({ kind: 'error', error: this.ended })
+      }, 200)
+    )
   }
 
   private deliver(m: FromChild): void {
@@ -103,6 +106,11 @@ class Child {
 
   kill(): void {
     if (this.ended === undefined && this.proc.exitCode === null) this.proc.kill('SIGKILL')
+  }
+
+  /** Closes the IPC channel: a child that has sent its last message then exits by itself. */
+  close(): void {
+    if (this.proc.connected) this.proc.disconnect()
   }
 }
 
@@ -219,6 +227,7 @@ export const runGroup = async (bench: string, group: Group, options: BenchOption
     if (s.child === undefined || s.error !== undefined) continue
     s.child.send({ kind: 'finish' })
     const m = await expect(s.child, 'final')
+    s.child.close()
     if (typeof m === 'string') s.error = m
     else {
       finals.set(s, m.output)
