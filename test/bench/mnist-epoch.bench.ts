@@ -16,7 +16,8 @@
  *   per-step learning rate, `optimizer.minimize` of the same network, float32.
  * The check compares every step's loss with the `atInput` row's: 1e-12 relative for the
  * library's default path (same arithmetic), and for tfjs, whose float32 trajectory drifts
- * slowly from the float64 one, 1e-3 (`max|Δ| / max|loss|` over the epoch's 250 losses).
+ * slowly from the float64 one, 1e-4 (`max|Δ| / max|loss|` over the epoch's 250 losses;
+ * measured 2e-6).
  * Quick runs train on 512 digits (16 steps).
  *
  *     npm run bench -- mnist
@@ -51,7 +52,8 @@ const TF_WASM = TFJS_LABEL.wasm
 const TF_CPU = TFJS_LABEL.cpu
 
 const TOL64 = 1e-12
-const TOL32 = 1e-3
+/** float32 against float64 over 250 steps of training: measured 2e-6; the drift grows with the steps. */
+const TOL32 = 1e-4
 
 // -------------------------------------------------------------------------------------
 // the rows

@@ -117,7 +117,7 @@ const build = async (groupId: string, rowName: string): Promise<Subject> => {
   // build costs matter at the largest N only (cold, in a fresh process)
   const notes: Record<string, string> =
     tf !== undefined
-      ? { tfjs: describeTf(tf) }
+      ? { 'loaded as': describeTf(tf) }
       : n === BIG && !zero
         ? Object.fromEntries(Object.entries(impl.buildMs ?? {}).map(([k, ms]) => [k, `${H.fmt(ms)} ms`]))
         : {}
