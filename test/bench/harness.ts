@@ -1,16 +1,20 @@
 /**
- * Timing utilities shared by the benchmarks (`npm run bench`).
+ * Clocks, units and Markdown tables for every benchmark, and the in-process timing of
+ * benchmark modules that export `run()` (`matmul-kernels.bench.ts`): those run whole in one
+ * child process of `npm run bench`, and `measure` times their cases against each other
+ * inside it. The process-isolated harness (`isolate.ts`, `child.ts`) is what compares the
+ * library with its peers; this module's `measure` suits kernels timed against plain loops.
  *
  * The machines this runs on are shared and noisy, so only ratios measured in the same run
- * mean anything. To keep those ratios honest:
- * - every case is calibrated so that one sample lasts at least `minSampleMs` (many calls per
- *   sample), then warmed up for `warmupMs`;
- * - samples are taken in interleaved rounds (one sample of every case, then the next round),
+ * mean anything. `measure`:
+ * - calibrates every case so that one sample lasts at least `minSampleMs` (many calls per
+ *   sample), then warms it up for `warmupMs`;
+ * - takes samples in interleaved rounds (one sample of every case, then the next round),
  *   so a burst of load from another process hits every case alike;
- * - garbage is collected before each sample when `gc` is available (see {@link gc}), so one
+ * - collects garbage before each sample when `gc` is available (see {@link gc}), so one
  *   case does not pay for the garbage of the previous one; garbage a case makes during its
  *   own sample is part of its cost (a case can opt out: {@link Case.collect});
- * - the table reports the median, the min–max, and the ratio of medians to a named baseline.
+ * - reports the median, the min–max, and the ratio of medians to a named baseline.
  *
  * @module bench/harness
  */
@@ -149,9 +153,11 @@ export const lastResult = (): unknown => sink
 // measuring
 // -------------------------------------------------------------------------------------
 
-const median = (xs: ReadonlyArray<number>): number => {
+/** The median (NaN for no numbers). */
+export const median = (xs: ReadonlyArray<number>): number => {
   const sorted = [...xs].sort((a, b) => a - b)
   const mid = sorted.length >> 1
+  if (sorted.length === 0) return NaN
   return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
 }
 
@@ -280,6 +286,8 @@ export interface Unit {
 
 /** Nanoseconds per unit of work (`ns/op`). */
 export const nsPer = (what: string): Unit => ({ label: `ns/${what}`, fromNs: 1 })
+/** Microseconds per unit of work (`µs/step`). */
+export const usPer = (what: string): Unit => ({ label: `µs/${what}`, fromNs: 1e-3 })
 /** Milliseconds per unit of work (`ms/step`). */
 export const msPer = (what: string): Unit => ({ label: `ms/${what}`, fromNs: 1e-6 })
 
