@@ -42,6 +42,15 @@
  * {@link swap}, {@link constant}, {@link withConst} and {@link withConstFirst} are primitive
  * steps.
  *
+ * **Type arguments.** The generic combinators (`fst`, `snd`, `swap`, `dup`, `constant`,
+ * `prop`) take their types from the context where TypeScript can see one: inside a `pipe`
+ * after a lens whose output they take (`pipe(fanout(f, g), snd(), h)`,
+ * `pipe(model, prop('W'))`), or where the result is annotated
+ * (`const f: Lens<readonly [number, number], number> = pipe(swap(), snd())`). Nothing names
+ * the input when a pipe *starts* with them (`pipe(fanout(snd(), fst()), Scalar.mul)`): give
+ * one of them its type arguments (`snd<number, number>()`), start with
+ * `Lens.id<readonly [number, number]>()`, or annotate the result.
+ *
  * Laws (checked by `backprop-lens/laws`, `fwd(L)(a) = evaluate(L, a)`,
  * `bwd(L)(a, db) = backPropagateConst(L, db, a)`):
  * - projections: `bwd(fst())([a, b], dc) = [dc, 0]`, `bwd(snd())([a, b], dc) = [0, dc]`;
@@ -57,7 +66,7 @@ import { asPair, describe } from './internal/guards.js'
 import type { Lens } from './internal/lens.js'
 import { fromPlan } from './internal/cps.js'
 import * as I from './internal/plan.js'
-import { shaped, zeroOf } from './internal/structure.js'
+import { linear, shaped, zeroOf } from './internal/structure.js'
 import * as VS from './VectorSpace.js'
 import type { VectorSpace } from './VectorSpace.js'
 
@@ -381,4 +390,112 @@ export const constant = <A, C>(c: C, space?: VectorSpace<A>): Lens<A, C> => {
     'constant',
     () => shaped<A, C, A>('constantᵀ', (a) => zero(a) as A, (_a, dc) => zeroOf(dc) as C)
   )
+}
+
+// -------------------------------------------------------------------------------------
+// records
+// -------------------------------------------------------------------------------------
+
+const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> => typeof u === 'object' && u !== null && !Array.isArray(u)
+
+/**
+ * The input type of a lens type.
+ *
+ * @category records
+ */
+export type InputOf<L> = L extends Lens<infer A, infer _B> ? A : never
+
+/**
+ * The output type of a lens type.
+ *
+ * @category records
+ */
+export type OutputOf<L> = L extends Lens<infer _A, infer B> ? B : never
+
+/**
+ * The field lens `s ↦ s[key]` of a record: the backward pass puts the cotangent at `key`
+ * and zeros (inferred from the other fields' values) everywhere else. The record type `S`
+ * is taken from the context inside a `pipe` (`pipe(model, Lens.prop('W'))`); on its own, give
+ * it: `Lens.prop<Params, 'W'>('W')`. A value without the field is a `TypeError` naming it.
+ *
+ * @example
+ * import { Lens, Scalar } from 'backprop-lens'
+ *
+ * type P = { readonly w: number; readonly b: number }
+ * const w = Lens.prop<P, 'w'>('w')
+ * console.log(Lens.valueAndGrad(Lens.pipe(w, Scalar.square), { w: 3, b: 1 })) // [ 9, { w: 6, b: 0 } ]
+ *
+ * @category records
+ */
+export const prop = <S, K extends keyof S & string>(key: K): Lens<S, S[K]> => {
+  if (typeof key !== 'string') throw new TypeError(`Lens.prop: expected a field name, got ${describe(key)}`)
+  const op = `prop('${key}')`
+  const field = (s: unknown): Readonly<Record<string, unknown>> => {
+    if (!isRecord(s) || !Object.prototype.hasOwnProperty.call(s, key)) {
+      throw new TypeError(`Lens.${op}: expected a record with the field '${key}', got ${describe(s)}`)
+    }
+    return s
+  }
+  const embed = (s: unknown, dv: unknown): unknown => {
+    const out: Record<string, unknown> = {}
+    for (const k of Object.keys(field(s))) out[k] = k === key ? dv : zeroOf((s as Record<string, unknown>)[k])
+    return out
+  }
+  return prim(
+    (s) => field(s)[key],
+    embed,
+    `prop('${key}')`,
+    () => shaped<S, S[K], S>(`${op}ᵀ`, (s, dv) => embed(s, dv) as S, (_s, _dv, w) => (w as Record<string, unknown>)[key] as S[K])
+  )
+}
+
+/**
+ * The record form of {@link fanout}: `a ↦ { k: f_k(a) }` for a record of lenses on the same
+ * input. The input is used once per field, so its cotangent is the sum of the fields'
+ * (inferred, as {@link fanout} does). Built from `fanout` and a re-pairing step, so it is a
+ * product like any other (one forward pass per field; laws as `fanout`'s).
+ *
+ * @example
+ * import { Lens, Scalar } from 'backprop-lens'
+ *
+ * const f = Lens.fanoutRecord({ s: Scalar.sin, q: Scalar.square })
+ * console.log(Lens.valueAndGrad(f, 0, { s: 1, q: 1 })) // [ { s: 0, q: 0 }, 1 ]
+ *
+ * @category records
+ */
+export const fanoutRecord = <Ls extends Readonly<Record<string, (next: never) => unknown>>>(
+  lenses: Ls & { readonly [K in keyof Ls]: Lens<InputOf<Ls[keyof Ls]>, OutputOf<Ls[K]>> }
+): Lens<InputOf<Ls[keyof Ls]>, { readonly [K in keyof Ls]: OutputOf<Ls[K]> }> => {
+  type A = InputOf<Ls[keyof Ls]>
+  type Out = { readonly [K in keyof Ls]: OutputOf<Ls[K]> }
+  if (!isRecord(lenses)) throw new TypeError(`Lens.fanoutRecord: expected a record of lenses, got ${describe(lenses)}`)
+  const keys = Object.keys(lenses)
+  const branches = keys.map((k) => asLens('fanoutRecord', `'${k}'`, (lenses as Record<string, unknown>)[k]))
+  const n = keys.length
+  if (n === 0) return constant<A, Out>({} as Out)
+  // f_1 &&& (f_2 &&& (… &&& f_n)) gives [y_1, [y_2, … y_n]]; then that nest as a record
+  let nest = branches[n - 1] as I.AnyLens
+  for (let i = n - 2; i >= 0; i--) nest = I.erase(fanout(branches[i] as I.AnyLens, nest))
+  const toRecord = (v: unknown): unknown => {
+    const out: Record<string, unknown> = {}
+    let rest = v
+    for (let i = 0; i < n - 1; i++) {
+      const [y, more] = rest as Pair
+      out[keys[i] as string] = y
+      rest = more
+    }
+    out[keys[n - 1] as string] = rest
+    return out
+  }
+  const fromRecord = (r: unknown): unknown => {
+    const get = (k: string): unknown => {
+      if (!isRecord(r) || !Object.prototype.hasOwnProperty.call(r, k)) throw new TypeError(`Lens.fanoutRecord: expected the output cotangent to be a record with the field '${k}', got ${describe(r)}`)
+      return r[k]
+    }
+    let v = get(keys[n - 1] as string)
+    for (let i = n - 2; i >= 0; i--) v = [get(keys[i] as string), v]
+    return v
+  }
+  const gather = linear<unknown, unknown>('fanoutRecord', toRecord, (_v, w) => fromRecord(w))
+  return fromPlan(I.seqPlan([I.planOf(nest), I.planOf(I.erase(gather))]))
 }

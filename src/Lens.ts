@@ -26,6 +26,8 @@ import type { Semigroupoid2 } from 'fp-ts/lib/Semigroupoid.js'
 import { backPropagateLens, evaluateLens, fromPlan, vjpLens } from './internal/cps.js'
 import type { Lens, Pair, Primitive } from './internal/lens.js'
 import * as P from './internal/plan.js'
+import { unitCotangent } from './internal/structure.js'
+import type { Tensor } from './internal/tensor.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -291,8 +293,8 @@ export const backPropagate = <A, B>(lens: Lens<A, B>, loss: (b: NoInfer<B>) => N
 export const backPropagateConst = <A, B>(lens: Lens<A, B>, db: NoInfer<B>, a: NoInfer<A>): A => backPropagate(lens, () => db, a)
 
 /**
- * The output and the input's cotangent from one run. `db` defaults to `1` for lenses with
- * a numeric output, giving value and gradient.
+ * The output and the gradient from one run, for a lens with a numeric output: the output's
+ * cotangent is `1`.
  *
  * @example
  * import { Lens, Scalar } from 'backprop-lens'
@@ -302,11 +304,36 @@ export const backPropagateConst = <A, B>(lens: Lens<A, B>, db: NoInfer<B>, a: No
  * @category running
  */
 export function valueAndGrad<A>(lens: Lens<A, number>, a: NoInfer<A>): readonly [number, A]
+/**
+ * The output and the gradient from one run, for a lens with a rank-0 tensor output (every
+ * `ops` loss): the output's cotangent is the rank-0 tensor `1`. Another shape is an error
+ * that asks for the cotangent.
+ *
+ * @example
+ * import { Lens, Tensor, ops } from 'backprop-lens'
+ *
+ * const loss = Lens.pipe(ops.square, ops.sum())
+ * const [value, grad] = Lens.valueAndGrad(loss, Tensor.fromNested([1, 2]))
+ * console.log(value.data, grad.data) // Float64Array(1) [ 5 ] Float64Array(2) [ 2, 4 ]
+ *
+ * @category running
+ */
+export function valueAndGrad<A>(lens: Lens<A, Tensor>, a: NoInfer<A>): readonly [Tensor, A]
+/**
+ * The output and the input's cotangent from one run, for the output cotangent `db`.
+ *
+ * @example
+ * import { Lens, Scalar } from 'backprop-lens'
+ *
+ * console.log(Lens.valueAndGrad(Lens.fanout(Scalar.sin, Scalar.square), 0, [2, 1])) // [ [ 0, 0 ], 2 ]
+ *
+ * @category running
+ */
 export function valueAndGrad<A, B>(lens: Lens<A, B>, a: NoInfer<A>, db: NoInfer<B>): readonly [B, A]
 export function valueAndGrad<A, B>(lens: Lens<A, B>, a: A, ...rest: [] | [B]): readonly [B, A] {
-  const db = (rest.length === 0 ? 1 : rest[0]) as B
   const [b, pullback] = vjp(lens, a)
-  return [b, pullback(db)]
+  if (rest.length === 0) return [b, pullback(unitCotangent('Lens.valueAndGrad', b, "the default cotangent 1 is for those: pass the output's cotangent as the third argument") as B)]
+  return [b, pullback(rest[0] as B)]
 }
 
 /**
@@ -400,5 +427,5 @@ export const Semigroupoid: Semigroupoid2<URI> = { URI, compose }
  * @category instances
  */
 export const Category: Category2<URI> = { URI, compose, id }
-export { split, first, second, fanout, dup, fst, snd, swap, withConst, withConstFirst, constant } from './Cartesian.js'
+export { split, first, second, fanout, dup, fst, snd, swap, withConst, withConstFirst, constant, prop, fanoutRecord, type InputOf, type OutputOf } from './Cartesian.js'
 export { reverse, grad, jvp, hvp, hessian, jacobian, type MatrixOptions } from './Reverse.js'

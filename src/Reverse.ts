@@ -29,8 +29,8 @@ import { compile, enter, leave, record } from './internal/tape.js'
 import { asPair, describe } from './internal/guards.js'
 import type { Lens } from './internal/lens.js'
 import * as P from './internal/plan.js'
-import { linear, shaped, sumOf, zeroOf } from './internal/structure.js'
-import { Tensor, showShape } from './internal/tensor.js'
+import { linear, shaped, sumOf, unitCotangent, zeroOf } from './internal/structure.js'
+import { Tensor } from './internal/tensor.js'
 import * as VS from './VectorSpace.js'
 
 type Pair = readonly [unknown, unknown]
@@ -323,14 +323,7 @@ export const reverse = <A, B>(f: Lens<A, B>): Lens<readonly [A, B], A> => {
   return reverseOf(P.erase(f)) as unknown as Lens<readonly [A, B], A>
 }
 
-/** The output cotangent `1` of a scalar output: a number, or a rank-0 tensor. */
-const unit = (op: string, b: unknown): unknown => {
-  if (typeof b === 'number') return 1
-  if (b instanceof Tensor && b.shape.length === 0) return ONE
-  const got = b instanceof Tensor ? `a Tensor of shape ${showShape(b.shape)}` : describe(b)
-  throw new TypeError(`${op}: expected a scalar output (a number or a rank-0 tensor), got ${got}`)
-}
-const ONE = new Tensor(Object.freeze([]), new Float64Array([1]))
+const unit = (op: string, b: unknown): unknown => unitCotangent(op, b, 'for other outputs use Lens.reverse with an output cotangent')
 
 /** `b ↦ 1` for a scalar `b` (a constant: zero derivative). */
 const unitOf: P.AnyLens = fromPlan(

@@ -548,3 +548,53 @@ describe('types', () => {
     expect(answer).toBe(Math.sin(0) + Math.cos(0))
   })
 })
+
+describe('records in point-free code: prop and fanoutRecord', () => {
+  type P = { readonly w: number; readonly b: number; readonly t: Tensor.Tensor }
+  const p: P = { w: 3, b: -1, t: Tensor.fromNested([1, 2]) }
+  it('prop projects a field; its backward pass puts zeros (of the right structure) on the other fields', () => {
+    const w = Lens.prop<P, 'w'>('w')
+    expect(Lens.evaluate(w, p)).toBe(3)
+    const d = Lens.backPropagateConst(w, 5, p)
+    expect(d.w).toBe(5)
+    expect(d.b).toBe(0)
+    expect(Array.from(d.t.data)).toEqual([0, 0])
+    expect(Object.keys(d)).toEqual(['w', 'b', 't'])
+    expect(() => Lens.evaluate(Lens.prop<P, 'w'>('w'), { b: 1 } as unknown as P)).toThrow("Lens.prop('w'): expected a record with the field 'w', got an object")
+  })
+
+  it('prop takes the record type from the pipe it is in', () => {
+    const rec = Lens.fanoutRecord({ w: Scalar.sin, b: Scalar.cos })
+    const f = Lens.pipe(rec, Lens.prop('w'), Scalar.square)
+    expectTypeOf(f).toEqualTypeOf<Lens.Lens<number, number>>()
+    expect(Lens.valueAndGrad(f, 0.5)).toEqual([Math.sin(0.5) ** 2, 2 * Math.sin(0.5) * Math.cos(0.5)])
+    // @ts-expect-error no such field
+    expect(() => Lens.pipe(rec, Lens.prop('c'))).not.toThrow()
+  })
+
+  it('fanoutRecord is fanout with named outputs: outputs, and the sum of the branch cotangents', () => {
+    fc.assert(
+      fc.property(fc.double({ min: -3, max: 3, noNaN: true }), fc.double({ min: -3, max: 3, noNaN: true }), fc.double({ min: -3, max: 3, noNaN: true }), (a, ds, dq) => {
+        const rec = Lens.fanoutRecord({ s: Scalar.sin, q: Scalar.square })
+        const pair = Lens.fanout(Scalar.sin, Scalar.square)
+        const [y, da] = Lens.valueAndGrad(rec, a, { s: ds, q: dq })
+        const [py, pda] = Lens.valueAndGrad(pair, a, [ds, dq])
+        return Object.is(y.s, py[0]) && Object.is(y.q, py[1]) && Object.is(da, pda)
+      })
+    )
+    expect(Lens.evaluate(Lens.fanoutRecord({ only: Scalar.exp }), 0)).toEqual({ only: 1 })
+    expect(Lens.evaluate(Lens.fanoutRecord({}), 1 as never)).toEqual({})
+    // @ts-expect-error the fields' lenses must share their input type
+    expect(() => Lens.fanoutRecord({ s: Scalar.sin, t: ops.sin })).not.toThrow()
+    expect(() => Lens.backPropagateConst(Lens.fanoutRecord({ s: Scalar.sin, q: Scalar.square }), { s: 1 } as never, 0)).toThrow(
+      "Lens.fanoutRecord: expected the output cotangent to be a record with the field 'q', got an object"
+    )
+  })
+
+  it('both have second derivatives', () => {
+    const f = Lens.pipe(Lens.fanoutRecord({ s: Scalar.sin, q: Scalar.square }), Lens.prop('s'), Scalar.exp)
+    const g = (v: number): number => Lens.evaluate(Lens.grad(f), v)
+    const h = 1e-5
+    expect(Lens.evaluate(Lens.grad(Lens.grad(f)), 0.3)).toBeCloseTo((g(0.3 + h) - g(0.3 - h)) / (2 * h), 8)
+  })
+})

@@ -3,7 +3,7 @@ import fc from 'fast-check'
 import type { Category2 } from 'fp-ts/lib/Category.js'
 import type { Kind2, URIS2 } from 'fp-ts/lib/HKT'
 import type { Semigroupoid2 } from 'fp-ts/lib/Semigroupoid.js'
-import { Cont, Lens, Scalar } from '../src/index.js'
+import { Cont, Lens, Scalar, Tensor, ops } from '../src/index.js'
 import {
   LensLaws,
   describeLens,
@@ -336,5 +336,24 @@ describe('misuse gets a clear error', () => {
   it('fromVjp checks its arguments when the lens is made', () => {
     expect(() => Lens.fromVjp(3 as never)).toThrow('Lens.fromVjp: expected a function')
     expect(() => Lens.fromVjp((x: number) => [x, (d: number) => d], 'f' as never)).toThrow('Lens.fromVjp: expected a function')
+  })
+})
+
+describe('valueAndGrad defaults the cotangent to 1 for scalar outputs', () => {
+  it('a rank-0 tensor output (every ops loss) gets the rank-0 tensor 1', () => {
+    const loss = Lens.pipe(ops.square, ops.sum())
+    const [value, grad] = Lens.valueAndGrad(loss, Tensor.fromNested([1, -2]))
+    expect(value.shape).toEqual([])
+    expect(Array.from(grad.data)).toEqual([2, -4])
+  })
+
+  it('another output asks for its cotangent; a number where a rank-0 tensor cotangent belongs says how to make one', () => {
+    expect(() => Lens.valueAndGrad(ops.square, Tensor.fromNested([1, 2]))).toThrow(
+      "Lens.valueAndGrad: expected a scalar output (a number or a rank-0 tensor), got a Tensor of shape [2]; the default cotangent 1 is for those: pass the output's cotangent as the third argument"
+    )
+    const loss = Lens.pipe(ops.square, ops.sum())
+    expect(() => Lens.backPropagateConst(loss, 1 as unknown as Tensor.Tensor, Tensor.fromNested([1, 2]))).toThrow(
+      'ops.sum: expected the cotangent as a Tensor of shape [], got 1 (the cotangent of a rank-0 tensor is one too: Tensor.scalar(1); Lens.valueAndGrad(lens, x) gives it 1 by default)'
+    )
   })
 })

@@ -148,7 +148,7 @@ describe('Lens.grad', () => {
     expect(Lens.evaluate(Lens.grad(f), Tensor.scalar(3)).data[0]).toBe(6)
     const g = Lens.make<Tensor.Tensor, Tensor.Tensor>({ forward: (t) => t, backward: (_t, dy) => dy })
     expect(() => Lens.evaluate(Lens.grad(g), Tensor.zeros([2]))).toThrow(
-      'Lens.grad: expected a scalar output (a number or a rank-0 tensor), got a Tensor of shape [2]'
+      'Lens.grad: expected a scalar output (a number or a rank-0 tensor), got a Tensor of shape [2]; for other outputs use Lens.reverse with an output cotangent'
     )
   })
 

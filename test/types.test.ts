@@ -133,3 +133,24 @@ describe('Cont types', () => {
     >()
   })
 })
+
+describe('generic combinators infer from context where TypeScript allows', () => {
+  it('after a lens in a pipe, and where the result is annotated', () => {
+    expectTypeOf(Lens.pipe(Lens.fanout(Scalar.sin, Scalar.cos), Lens.snd(), Scalar.exp)).toEqualTypeOf<Lens.Lens<number, number>>()
+    expectTypeOf(Lens.pipe(Scalar.sin, Lens.dup(), Scalar.mul)).toEqualTypeOf<Lens.Lens<number, number>>()
+    expectTypeOf(Lens.pipe(Scalar.sin, Lens.withConst(2), Scalar.mul)).toEqualTypeOf<Lens.Lens<number, number>>()
+    const annotated: Lens.Lens<readonly [number, number], number> = Lens.pipe(Lens.swap(), Lens.snd())
+    expectTypeOf(annotated).toEqualTypeOf<Lens.Lens<readonly [number, number], number>>()
+  })
+
+  it('at the start of a pipe they need a hint: type arguments, a leading id, or an annotation', () => {
+    // @ts-expect-error nothing names the input pair's first type
+    Lens.pipe(Lens.fanout(Lens.snd(), Lens.fst()), Scalar.mul)
+    expectTypeOf(Lens.pipe(Lens.fanout(Lens.snd<number, number>(), Lens.fst()), Scalar.mul)).toEqualTypeOf<
+      Lens.Lens<readonly [number, number], number>
+    >()
+    expectTypeOf(Lens.pipe(Lens.id<readonly [number, number]>(), Lens.fanout(Lens.snd(), Lens.fst()), Scalar.mul)).toEqualTypeOf<
+      Lens.Lens<readonly [number, number], number>
+    >()
+  })
+})

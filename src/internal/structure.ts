@@ -25,6 +25,7 @@ import { fromPlan } from './cps.js'
 import { asPair } from './guards.js'
 import type { Lens } from './lens.js'
 import { erase, primPlan, type AnyLens } from './plan.js'
+import { Tensor, showShape } from './tensor.js'
 
 /** @internal The zero shaped like `like` (inferred). */
 export const zeroOf = (like: unknown): unknown => (typeof like === 'number' ? 0 : VS.infer(like).zero(like))
@@ -33,6 +34,19 @@ export const zeroOf = (like: unknown): unknown => (typeof like === 'number' ? 0 
 export const sumOf = (x: unknown, y: unknown): unknown => (typeof x === 'number' && typeof y === 'number' ? x + y : VS.infer(x).add(x, y))
 
 type Pair = readonly [unknown, unknown]
+
+const ONE = new Tensor(Object.freeze([]), new Float64Array([1]))
+
+/**
+ * @internal The cotangent 1 of a scalar output: `1` for a number, a rank-0 tensor of 1 for a
+ * rank-0 tensor; anything else is a `TypeError` naming `op` and saying what to do `instead`.
+ */
+export const unitCotangent = (op: string, b: unknown, instead: string): unknown => {
+  if (typeof b === 'number') return 1
+  if (b instanceof Tensor && b.shape.length === 0) return ONE
+  const got = b instanceof Tensor ? `a Tensor of shape ${showShape(b.shape)}` : `${typeof b === 'object' ? (Array.isArray(b) ? 'an array' : 'an object') : typeof b}`
+  throw new TypeError(`${op}: expected a scalar output (a number or a rank-0 tensor), got ${got}; ${instead}`)
+}
 
 /**
  * @internal `[s, u] ↦ f(s, u)`, linear in `u`, depending on `s` only through its shapes; `t`

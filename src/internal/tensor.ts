@@ -182,7 +182,10 @@ export const checkTensor = (op: string, t: unknown): Tensor => {
  * output's shape; throws naming `op` and both shapes.
  */
 export const checkCotangent = (op: string, dy: unknown, shape: Shape): Tensor => {
-  if (!(dy instanceof Tensor)) throw new TypeError(`${op}: expected the cotangent as a Tensor of shape ${showShape(shape)}, got ${describe(dy)}`)
+  if (!(dy instanceof Tensor)) {
+    const hint = shape.length === 0 && typeof dy === 'number' ? ` (the cotangent of a rank-0 tensor is one too: Tensor.scalar(${dy}); Lens.valueAndGrad(lens, x) gives it 1 by default)` : ''
+    throw new TypeError(`${op}: expected the cotangent as a Tensor of shape ${showShape(shape)}, got ${describe(dy)}${hint}`)
+  }
   if (!sameShape(dy.shape, shape)) {
     throw new RangeError(`${op}: the cotangent has shape ${showShape(dy.shape)} but the output has shape ${showShape(shape)}`)
   }
