@@ -461,6 +461,7 @@ export const prop = <S, K extends keyof S & string>(key: K): Lens<S, S[K]> => {
  * const f = Lens.fanoutRecord({ s: Scalar.sin, q: Scalar.square })
  * console.log(Lens.valueAndGrad(f, 0, { s: 1, q: 1 })) // [ { s: 0, q: 0 }, 1 ]
  *
+ * @typeParam Ls - the record of lenses (inferred); they must share their input type
  * @category records
  */
 export const fanoutRecord = <Ls extends Readonly<Record<string, (next: never) => unknown>>>(
