@@ -98,13 +98,9 @@ type Leaf = number | Tensor | string | boolean | bigint | symbol | null | undefi
  *
  * @category model
  */
-export type Vars<A> = [A] extends [Leaf]
-  ? Var<A>
-  : A extends ReadonlyArray<unknown>
-    ? { readonly [K in keyof A]: Vars<A[K]> }
-    : A extends object
-      ? { readonly [K in keyof A]: Vars<A[K]> }
-      : Var<A>
+// One homomorphic mapped type covers tuples and records (a nested conditional on arrays here
+// made TypeScript fix `A` too early when `apply` is given a generic call like `Lens.split(…)`).
+export type Vars<A> = A extends Leaf ? Var<A> : { readonly [K in keyof A]: Vars<A[K]> }
 
 /**
  * The values of a structure of variables: the inverse of {@link Vars}.
@@ -118,14 +114,7 @@ export type Vars<A> = [A] extends [Leaf]
  *
  * @category model
  */
-export type ValueOf<X> =
-  X extends Var<infer T>
-    ? T
-    : X extends ReadonlyArray<unknown>
-      ? { readonly [K in keyof X]: ValueOf<X[K]> }
-      : X extends object
-        ? { readonly [K in keyof X]: ValueOf<X[K]> }
-        : never
+export type ValueOf<X> = X extends Var<infer T> ? T : { readonly [K in keyof X]: ValueOf<X[K]> }
 
 /**
  * What a program yields to the driver (through `yield*`); opaque.
@@ -166,8 +155,21 @@ export interface Options {
   /**
    * The vector space of every cotangent that is not a number, for sums and zeros (default:
    * inferred from each value: tensors, tuples and records of them; see `VectorSpace.infer`).
+   * Any `VectorSpace` fits.
    */
-  readonly space?: VectorSpace<unknown>
+  readonly space?: CotangentSpace
+}
+
+/**
+ * What a program uses of a `VectorSpace`: `zero` and `add`. Every `VectorSpace<S>` is one.
+ *
+ * @category model
+ */
+export interface CotangentSpace {
+  /** The zero with the structure of `like`. */
+  readonly zero: (like: never) => unknown
+  /** The sum of two cotangents of the same structure. */
+  readonly add: (x: never, y: never) => unknown
 }
 
 // -------------------------------------------------------------------------------------
@@ -206,7 +208,7 @@ export function lens<A, B>(body: Program<Vars<A>, Vars<B>>, options?: Options): 
 export function lens<X, Y>(body: Program<X, Y>, options?: Options): Lens<ValueOf<X>, ValueOf<Y>>
 export function lens(body: Program<never, unknown>, options: Options = {}): Lens<unknown, unknown> {
   const name = programName('Direct.lens', body, options.name)
-  return D.programLens({ body: body as never, name, space: options.space })
+  return D.programLens({ body: body as never, name, space: options.space as VectorSpace<unknown> | undefined })
 }
 
 /**
@@ -256,7 +258,7 @@ export const fn = <Args extends ReadonlyArray<unknown>, R>(
  *
  * @category combinators
  */
-export const apply = <A, B>(lens: Lens<A, B>, input: NoInfer<Vars<A>>): Apply<Vars<B>> =>
+export const apply = <A, B>(lens: Lens<A, B>, input: Vars<A>): Apply<Vars<B>> =>
   D.request(D.APPLY, lens, input, '') as unknown as Apply<Vars<B>>
 
 /**

@@ -117,11 +117,8 @@ export class Var {
   ) {}
   [Symbol.iterator](): Var {
     if (this.state === FRESH && this.kind <= TRACED) return this
-    throw new TypeError(
-      this.kind === VARIABLE || this.kind === CONSTANT || this.output === this
-        ? 'yield* of a variable: apply lenses to variables with yield* Direct.apply(lens, input)'
-        : 'this request has already run: make a new one (Direct.apply, or call the Direct.fn again) to run it again'
-    )
+    // An answered request is the trace's step and often the output variable: both land here.
+    throw new TypeError('yield* of a variable, or of a request that has already run: write yield* Direct.apply(lens, input), a new request for each apply')
   }
   next(answer?: unknown): Var {
     if (this.state === FRESH) {
@@ -482,8 +479,14 @@ const isIterator = (u: unknown): u is Iterator<unknown, unknown, unknown> =>
 
 /** Calls a program's body; a generator function gives the iterator the driver runs. */
 const open = (label: string, body: Body, args: ReadonlyArray<unknown>): Iterator<unknown, unknown, unknown> => {
-  const it = body(...args)
-  if (!isIterator(it)) {
+  let it: unknown
+  try {
+    it = body(...args)
+  } catch (e) {
+    // Only a plain function can throw here (a generator's body starts at the first next).
+    throw rewrap(label, e)
+  }
+  if (!isIterator(it) || it instanceof Var) {
     const asyncToo = it !== null && typeof it === 'object' && Symbol.asyncIterator in it
     throw new TypeError(
       asyncToo
@@ -734,13 +737,7 @@ export const startRun = (def: ProgramDef, next: AnyFlow, a: unknown, onRun?: (ru
   const run = new Run(def, next)
   const inputs = toVars(run, a)
   run.inputs = inputs
-  let gen: Iterator<unknown, unknown, unknown>
-  try {
-    gen = open(`Direct.lens(${def.name})`, def.body, [inputs])
-  } catch (e) {
-    throw rewrap(`Direct.lens(${def.name})`, e)
-  }
-  run.frames.push(new Frame(gen, LENS_FRAME, def.name, -1))
+  run.frames.push(new Frame(open(`Direct.lens(${def.name})`, def.body, [inputs]), LENS_FRAME, def.name, -1))
   if (onRun !== undefined) onRun(run)
   return segment(run, undefined, false, 0, inputCotangent)
 }
