@@ -465,3 +465,24 @@ describe('errors name the program', () => {
     )
   })
 })
+
+describe('the named-generator pitfall gets a hint', () => {
+  it('applying the generator instead of the lens', () => {
+    const f: Lens.Lens<number, number> = Direct.lens(function* f(x: V): Generator<Direct.Request, V, unknown> {
+      return Direct.value(x) > 1 ? yield* Direct.apply(f as unknown as Lens.Lens<number, number>, yield* Direct.mul(x, 0.5)) : x
+    })
+    expect(messageOf(() => Lens.evaluate(f, 3))).toBe(
+      'TypeError: Direct.lens(f): Direct.apply: expected a lens, got the generator function f (inside function* f, the name f is the generator itself, not the Direct.fn or Direct.lens it was given to: name the generator differently from the constant)'
+    )
+  })
+
+  it('a Direct.fn recursing through its generator nests native frames until the stack overflows', () => {
+    const down = Direct.fn(function* down(x: V, n: number): Generator<Direct.Request, V, unknown> {
+      return n === 0 ? x : yield* down(yield* Direct.sin(x), n - 1)
+    })
+    const program = Direct.lens(function* deep(x: V) { return yield* down(x, 100_000) })
+    expect(messageOf(() => Lens.evaluate(program, 0.5))).toBe(
+      'RangeError: Direct.lens(deep), in Direct.fn(down): Maximum call stack size exceeded (inside function* f, the name f is the generator itself, not the Direct.fn or Direct.lens it was given to: name the generator differently from the constant)'
+    )
+  })
+})

@@ -517,6 +517,7 @@ const made = (run: Run, r: Var, kind: number, plan: Plan, y: unknown, aux: unkno
 const applyLens = (run: Run, r: Var): unknown => {
   const lens = r.op
   if (typeof lens !== 'function') throw new TypeError(`Direct.apply: expected a lens, got ${describe(lens)}`)
+  if (isGeneratorFunction(lens)) throw new TypeError(`Direct.apply: expected a lens, got the generator function ${lens.name}${NAMING}`)
   const plan = planOf(lens as AnyLens)
   const tag = plan.tag
   const input = r.input
@@ -577,10 +578,23 @@ const checkOutput = (label: string, run: Run, value: unknown): void => {
   throw new TypeError(`${label}: returned ${describe(value)}${part}, which is neither a variable nor a tuple or record of variables`)
 }
 
+/**
+ * The pitfall of a named generator: in `const f = Direct.fn(function* f(…) { … f(…) … })` the
+ * inner `f` is the generator itself, whose calls nest native frames (and whose programs are
+ * not lenses).
+ */
+const NAMING =
+  ' (inside function* f, the name f is the generator itself, not the Direct.fn or Direct.lens it was given to: name the generator differently from the constant)'
+
+const isGeneratorFunction = (f: unknown): f is (...args: Array<unknown>) => unknown =>
+  typeof f === 'function' && f.constructor?.name === 'GeneratorFunction'
+
 /** The error that leaves the run: the program's name, and the program it came from. */
 const leaving = (run: Run, origin: string, e: unknown): Error => {
   const root = `Direct.lens(${run.def.name})`
-  return rewrap(origin === root ? root : `${root}, in ${origin}`, e)
+  const error = rewrap(origin === root ? root : `${root}, in ${origin}`, e)
+  if (e instanceof RangeError && /call stack/.test(e.message)) error.message += NAMING
+  return error
 }
 
 /**
