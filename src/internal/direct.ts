@@ -235,6 +235,37 @@ export const programOf = (lens: AnyLens): ProgramDef | undefined => {
   return plan.tag === RAW ? programs.get(plan) : undefined
 }
 
+/**
+ * V8 keeps an object layout (map) alive only while some object has it: the field
+ * transitions from a class's initial map are weak. Between two runs no `Var`, `Run` or `Frame`
+ * is alive, so a full garbage collection would drop their maps and deoptimize every function
+ * that uses them (the driver, the user's generators) at each major GC — measured: 10× slower
+ * for the next ~50 runs. One instance of each, its fields already generalized to any value,
+ * keeps the layouts alive (exported only so that nothing counts it unused).
+ *
+ * @internal
+ */
+export const pinned: ReadonlyArray<object> = (() => {
+  const plan = new Plan(RAW, '', null, null, null, null, null, null, null, null)
+  const def: ProgramDef = { body: () => ({ next: () => ({ done: true, value: undefined }) }), name: '', space: undefined }
+  const run = new Run(def, () => C.of(undefined))
+  const frame = new Frame({ next: () => ({ done: true, value: undefined }) }, LENS_FRAME, '', -1)
+  const v = new Var(APPLY, null, null)
+  for (const value of [1, 1.5, plan, null, undefined]) {
+    v.value = value
+    v.primal = value
+    v.d = value
+    v.aux = value
+    v.output = value
+    run.inputs = value
+    run.result = value
+  }
+  v.run = run
+  v.plan = plan
+  run.pending = v
+  return [v, run, frame]
+})()
+
 // -------------------------------------------------------------------------------------
 // structures of variables
 // -------------------------------------------------------------------------------------
