@@ -215,13 +215,15 @@ export function lens(body: Program<never, unknown>, options: Options = {}): Lens
  * A reusable differentiable function for programs: `yield* f(…args)` runs `body` as part of
  * the calling program (arguments may mix variables and plain values, and so may the
  * result). Calls run from the driver's stack, so recursion runs 100,000 deep. A recursive
- * function needs its return type written out (TypeScript cannot infer it through itself).
+ * function needs its return type written out (TypeScript cannot infer it through itself), and
+ * its generator a name other than the constant's: inside `function* f`, `f` is the generator
+ * itself, whose calls would nest native frames.
  *
  * @example
- * import { Direct, Lens, Scalar } from 'backprop-lens'
+ * import { Direct, Lens } from 'backprop-lens'
  *
  * // xⁿ by recursion on n (a plain number argument).
- * const power = Direct.fn(function* power(x: Direct.Var<number>, n: number): Generator<Direct.Request, Direct.Var<number>, unknown> {
+ * const power = Direct.fn(function* powerStep(x: Direct.Var<number>, n: number): Generator<Direct.Request, Direct.Var<number>, unknown> {
  *   if (n === 1) return x
  *   return yield* Direct.mul(x, yield* power(x, n - 1))
  * })
