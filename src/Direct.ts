@@ -145,6 +145,20 @@ export interface Apply<T> {
 export type Program<X, Y> = (input: X) => Generator<Request, Y, unknown>
 
 /**
+ * The input type of a program's body annotated with variables: `ValueOf` its parameter.
+ *
+ * @category model
+ */
+export type InputOf<P> = P extends (input: infer X) => unknown ? ValueOf<X> : never
+
+/**
+ * The output type of a program's body: `ValueOf` what its generator returns.
+ *
+ * @category model
+ */
+export type OutputOf<P> = P extends (input: never) => Generator<unknown, infer Y, unknown> ? ValueOf<Y> : never
+
+/**
  * Options of {@link lens}.
  *
  * @category model
@@ -205,8 +219,9 @@ const programName = (op: string, body: unknown, name: string | undefined): strin
  * @category constructors
  */
 export function lens<A, B>(body: Program<Vars<A>, Vars<B>>, options?: Options): Lens<A, B>
-export function lens<X, Y>(body: Program<X, Y>, options?: Options): Lens<ValueOf<X>, ValueOf<Y>>
-export function lens(body: Program<never, unknown>, options: Options = {}): Lens<unknown, unknown> {
+// One type parameter, so that explicit type arguments `<A, B>` never select this overload.
+export function lens<P extends Program<never, unknown>>(body: P, options?: Options): Lens<InputOf<P>, OutputOf<P>>
+export function lens(body: Program<never, unknown>, options: Options = {}): unknown {
   const name = programName('Direct.lens', body, options.name)
   return D.programLens({ body: body as never, name, space: options.space as VectorSpace<unknown> | undefined })
 }
