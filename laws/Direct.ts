@@ -32,9 +32,7 @@ import { doubleIn, lattice, scalarLens } from './arbitraries.js'
 import { exact } from './eq.js'
 import { cotangentLinearity, gradientLaw } from './gradient.js'
 
-type Pair = readonly [number, number]
 type V = Direct.Var<number>
-type Numbers = ReadonlyArray<number>
 
 const fwd = <A, B>(lens: Lens.Lens<A, B>, a: A): B => Lens.evaluate(lens, a)
 const bwd = <A, B>(lens: Lens.Lens<A, B>, a: A, db: B): A => Lens.backPropagateConst(lens, db, a)
@@ -95,7 +93,7 @@ export interface StraightLine {
  */
 export type LineStep =
   | { readonly kind: 'unary'; readonly op: Primitive<number, number>; readonly args: readonly [number] }
-  | { readonly kind: 'binary'; readonly op: Primitive<Pair, number>; readonly args: readonly [number, number] }
+  | { readonly kind: 'binary'; readonly op: Primitive<readonly [number, number], number>; readonly args: readonly [number, number] }
 
 /**
  * A program with control flow on one number: statements transform the current variable `v`
@@ -123,7 +121,7 @@ export type ControlFlow = ReadonlyArray<Statement>
  */
 export type Statement =
   | { readonly tag: 'op'; readonly op: Primitive<number, number> }
-  | { readonly tag: 'with'; readonly op: Primitive<Pair, number> }
+  | { readonly tag: 'with'; readonly op: Primitive<readonly [number, number], number> }
   | { readonly tag: 'if'; readonly threshold: number; readonly then: ControlFlow; readonly else: ControlFlow }
   | { readonly tag: 'while'; readonly threshold: number; readonly max: number; readonly body: ControlFlow }
   | { readonly tag: 'repeat'; readonly scale: number; readonly body: ControlFlow }
@@ -136,7 +134,9 @@ export type Statement =
  * @category model
  */
 export interface Measured {
+  /** The program. */
   readonly lens: Lens.Lens<number, number>
+  /** The margin of the last run: how far its closest decision was from the boundary. */
   readonly margin: () => number
 }
 
@@ -156,8 +156,8 @@ export interface Measured {
  *
  * @category building
  */
-export const directProgram = (p: StraightLine): Lens.Lens<Numbers, Numbers> =>
-  Direct.lens<Numbers, Numbers>(function* straightLine(xs) {
+export const directProgram = (p: StraightLine): Lens.Lens<ReadonlyArray<number>, ReadonlyArray<number>> =>
+  Direct.lens<ReadonlyArray<number>, ReadonlyArray<number>>(function* straightLine(xs) {
     const vars: Array<V> = [...xs]
     const at = (i: number): V => vars[i] as V
     for (const s of p.steps) {
@@ -200,9 +200,9 @@ const regroup: AnyLens = erase(
  *
  * @category building
  */
-export const pointFreeProgram = (p: StraightLine): Lens.Lens<Numbers, Numbers> => {
+export const pointFreeProgram = (p: StraightLine): Lens.Lens<ReadonlyArray<number>, ReadonlyArray<number>> => {
   const toEnv = erase(
-    Lens.make<Numbers, unknown>({
+    Lens.make<ReadonlyArray<number>, unknown>({
       forward: (xs) => xs.reduce<unknown>((env, x) => [x, env], []),
       backward: (xs, denv) => {
         const out = new Array<number>(xs.length)
@@ -229,10 +229,10 @@ export const pointFreeProgram = (p: StraightLine): Lens.Lens<Numbers, Numbers> =
   const [o1, o2] = p.outputs
   const outputs =
     o2 === undefined
-      ? chain([select(o1, size), erase(Lens.make<unknown, Numbers>({ forward: (y) => [y as number], backward: (_y, [d]) => d }))])
-      : chain([erase(Lens.fanout(select(o1, size), select(o2, size))), erase(Lens.make<Pair, Numbers>({ forward: ([a, b]) => [a, b], backward: (_y, [da, db]) => [da as number, db as number] }))])
+      ? chain([select(o1, size), erase(Lens.make<unknown, ReadonlyArray<number>>({ forward: (y) => [y as number], backward: (_y, [d]) => d }))])
+      : chain([erase(Lens.fanout(select(o1, size), select(o2, size))), erase(Lens.make<readonly [number, number], ReadonlyArray<number>>({ forward: ([a, b]) => [a, b], backward: (_y, [da, db]) => [da as number, db as number] }))])
   parts.push(outputs)
-  return chain(parts) as unknown as Lens.Lens<Numbers, Numbers>
+  return chain(parts) as unknown as Lens.Lens<ReadonlyArray<number>, ReadonlyArray<number>>
 }
 
 const distance = (value: number, boundary: number): number => Math.abs(value - boundary)
@@ -310,8 +310,8 @@ export const controlFlowProgram = (program: ControlFlow): Measured => {
  *
  * @category building
  */
-export const usedTimes = (lenses: ReadonlyArray<Lens.Lens<number, number>>): Lens.Lens<number, Numbers> =>
-  Direct.lens<number, Numbers>(function* usedTimes(x) {
+export const usedTimes = (lenses: ReadonlyArray<Lens.Lens<number, number>>): Lens.Lens<number, ReadonlyArray<number>> =>
+  Direct.lens<number, ReadonlyArray<number>>(function* usedTimes(x) {
     const ys: Array<V> = []
     for (const f of lenses) ys.push(yield* Direct.apply(f, x))
     return ys
@@ -359,7 +359,7 @@ export const unaryPrimitives: ReadonlyArray<Primitive<number, number>> = [
  *
  * @category arbitraries
  */
-export const binaryPrimitives: ReadonlyArray<Primitive<Pair, number>> = [
+export const binaryPrimitives: ReadonlyArray<Primitive<readonly [number, number], number>> = [
   named('add', Scalar.add),
   named('sub', Scalar.sub),
   named('mul', Scalar.mul),
@@ -390,7 +390,7 @@ const describeLine = (p: StraightLine): string => {
  */
 export const straightLine = (
   unary: ReadonlyArray<Primitive<number, number>> = unaryPrimitives,
-  binary: ReadonlyArray<Primitive<Pair, number>> = binaryPrimitives,
+  binary: ReadonlyArray<Primitive<readonly [number, number], number>> = binaryPrimitives,
   maxSteps = 8
 ): fc.Arbitrary<StraightLine> =>
   fc
@@ -407,7 +407,7 @@ export const straightLine = (
         const a = r.recent ? size - 1 - (r.a % Math.min(size, 3)) : r.a % size
         const b = r.same === 0 ? a : r.b % size
         return r.binary && binary.length > 0
-          ? { kind: 'binary', op: binary[r.op % binary.length] as Primitive<Pair, number>, args: [a, b] }
+          ? { kind: 'binary', op: binary[r.op % binary.length] as Primitive<readonly [number, number], number>, args: [a, b] }
           : { kind: 'unary', op: unary[r.op % unary.length] as Primitive<number, number>, args: [a] }
       })
       const size = inputs + steps.length
@@ -454,7 +454,7 @@ const describeFlow = (p: ControlFlow): string =>
  */
 export const controlFlow = (
   unary: ReadonlyArray<Primitive<number, number>> = unaryPrimitives,
-  binary: ReadonlyArray<Primitive<Pair, number>> = binaryPrimitives,
+  binary: ReadonlyArray<Primitive<readonly [number, number], number>> = binaryPrimitives,
   maxDepth = 3
 ): fc.Arbitrary<ControlFlow> => {
   const threshold = fc.integer({ min: -8, max: 8 }).map((k) => k / 8)
@@ -497,7 +497,7 @@ export const controlFlow = (
  */
 export const pointFree =
   (eq: Eq<unknown>) =>
-  (p: StraightLine, xs: Numbers, dys: Numbers): boolean => {
+  (p: StraightLine, xs: ReadonlyArray<number>, dys: ReadonlyArray<number>): boolean => {
     const direct = directProgram(p)
     const twin = pointFreeProgram(p)
     return eq.equals(fwd(direct, xs), fwd(twin, xs)) && eq.equals(bwd(direct, xs, dys), bwd(twin, xs, dys))
@@ -559,7 +559,7 @@ export const sequence =
  */
 export const sumOfUses =
   (eq: Eq<unknown>) =>
-  (lenses: ReadonlyArray<Lens.Lens<number, number>>, x: number, dys: Numbers): boolean => {
+  (lenses: ReadonlyArray<Lens.Lens<number, number>>, x: number, dys: ReadonlyArray<number>): boolean => {
     let expected: number | undefined
     for (let i = lenses.length - 1; i >= 0; i--) {
       const d = bwd(lenses[i] as Lens.Lens<number, number>, x, dys[i] as number)
@@ -606,7 +606,7 @@ export interface DirectArbitraries {
   readonly input?: fc.Arbitrary<number>
   readonly cotangent?: fc.Arbitrary<number>
   readonly unary?: ReadonlyArray<Primitive<number, number>>
-  readonly binary?: ReadonlyArray<Primitive<Pair, number>>
+  readonly binary?: ReadonlyArray<Primitive<readonly [number, number], number>>
 }
 
 /**

@@ -81,8 +81,13 @@ export interface Var<out T> {
   readonly [VarBrand]: T
 }
 
-/** What the driver takes apart: anything else is a leaf, held by one variable. */
-type Leaf = number | Tensor | string | boolean | bigint | symbol | null | undefined | ArrayBufferView | ((...args: never) => unknown)
+/**
+ * The values one variable holds: numbers, tensors and other values that are not tuples or
+ * records (those are taken apart into variables).
+ *
+ * @category model
+ */
+export type Leaf = number | Tensor | string | boolean | bigint | symbol | null | undefined | ArrayBufferView | ((...args: never) => unknown)
 
 /**
  * The variables of a value of type `A`: a {@link Var} for a number, a tensor or another leaf,
@@ -333,10 +338,20 @@ export const stopGradient = <X>(v: X): X => D.constants('Direct.stopGradient', v
 // arithmetic
 // -------------------------------------------------------------------------------------
 
-/** A number operand: a variable or a plain number (a constant). */
-type NumberOperand = Var<number> | number
-/** A tensor operand: a variable, or a plain tensor or number (constants, broadcast). */
-type TensorOperand = Var<Tensor> | Tensor | number
+/**
+ * An operand of the arithmetic helpers on numbers: a variable, or a plain number (a constant).
+ *
+ * @category arithmetic
+ */
+export type NumberOperand = Var<number> | number
+
+/**
+ * An operand of the arithmetic helpers on tensors: a variable, or a plain tensor or number (a
+ * constant, broadcast).
+ *
+ * @category arithmetic
+ */
+export type TensorOperand = Var<Tensor> | Tensor | number
 
 const valueOf = (u: unknown): unknown => (u instanceof D.Var ? u.primal : u)
 
