@@ -353,6 +353,18 @@ export type NumberOperand = Var<number> | number
  */
 export type TensorOperand = Var<Tensor> | Tensor | number
 
+/**
+ * A binary arithmetic helper: of two number operands, or of two tensor operands.
+ *
+ * @category arithmetic
+ */
+export interface Binary {
+  /** On numbers (`Scalar`). */
+  (a: NumberOperand, b: NumberOperand): Apply<Var<number>>
+  /** On tensors (`ops`, broadcasting). */
+  (a: TensorOperand, b: TensorOperand): Apply<Var<Tensor>>
+}
+
 const valueOf = (u: unknown): unknown => (u instanceof D.Var ? u.primal : u)
 
 const operand = (op: string, u: unknown, tensors: boolean): unknown => {
@@ -394,10 +406,7 @@ const unary =
  *
  * @category arithmetic
  */
-export const add: {
-  (a: NumberOperand, b: NumberOperand): Apply<Var<number>>
-  (a: TensorOperand, b: TensorOperand): Apply<Var<Tensor>>
-} = binary('Direct.add', Scalar.add, ops.add)
+export const add: Binary = binary('Direct.add', Scalar.add, ops.add)
 
 /**
  * `a − b`, of numbers or of tensors (broadcast).
@@ -412,10 +421,7 @@ export const add: {
  *
  * @category arithmetic
  */
-export const sub: {
-  (a: NumberOperand, b: NumberOperand): Apply<Var<number>>
-  (a: TensorOperand, b: TensorOperand): Apply<Var<Tensor>>
-} = binary('Direct.sub', Scalar.sub, ops.sub)
+export const sub: Binary = binary('Direct.sub', Scalar.sub, ops.sub)
 
 /**
  * `a · b`, of numbers or elementwise of tensors (broadcast).
@@ -430,10 +436,7 @@ export const sub: {
  *
  * @category arithmetic
  */
-export const mul: {
-  (a: NumberOperand, b: NumberOperand): Apply<Var<number>>
-  (a: TensorOperand, b: TensorOperand): Apply<Var<Tensor>>
-} = binary('Direct.mul', Scalar.mul, ops.mul)
+export const mul: Binary = binary('Direct.mul', Scalar.mul, ops.mul)
 
 /**
  * `a / b`, of numbers or elementwise of tensors (broadcast); the denominator must not be 0.
@@ -448,10 +451,7 @@ export const mul: {
  *
  * @category arithmetic
  */
-export const div: {
-  (a: NumberOperand, b: NumberOperand): Apply<Var<number>>
-  (a: TensorOperand, b: TensorOperand): Apply<Var<Tensor>>
-} = binary('Direct.div', Scalar.div, ops.div)
+export const div: Binary = binary('Direct.div', Scalar.div, ops.div)
 
 /**
  * `−x` (`Scalar.neg` or `ops.neg`). The unary helpers below work the same way, on a number

@@ -528,11 +528,8 @@ const open = (label: string, body: Body, args: ReadonlyArray<unknown>): Iterator
   return it
 }
 
-/** Records step `r` (kind, plan, what its backward pass needs) and makes its output variables. */
-const made = (run: Run, r: Var, kind: number, plan: Plan, y: unknown, aux: unknown): unknown => {
-  r.kind = kind
-  r.plan = plan
-  r.aux = aux
+/** Gives step `r` its output `y`: the step itself for a leaf, else new variables. */
+const outputOf = (run: Run, r: Var, y: unknown): unknown => {
   r.primal = y
   let out: unknown
   if (typeof y === 'number' || y instanceof Tensor || !(Array.isArray(y) || isRecord(y))) {
@@ -540,8 +537,16 @@ const made = (run: Run, r: Var, kind: number, plan: Plan, y: unknown, aux: unkno
     out = r
   } else out = toVars(run, y)
   r.output = out
-  run.steps.push(r)
   return out
+}
+
+/** Records step `r` (kind, plan, what its backward pass needs) and makes its output variables. */
+const made = (run: Run, r: Var, kind: number, plan: Plan, y: unknown, aux: unknown): unknown => {
+  r.kind = kind
+  r.plan = plan
+  r.aux = aux
+  run.steps.push(r)
+  return outputOf(run, r, y)
 }
 
 /** Applies `r.op` to `r.input`: runs it now (plan-backed), inline (a program), or stops the driver (CPS). */
@@ -745,13 +750,7 @@ const segment = (run: Run, sent: unknown, throwing: boolean, from: number, up: (
     called = true
     return C.defer(() => {
       resumed = true
-      step.primal = y
-      let out: unknown
-      if (typeof y === 'number' || y instanceof Tensor || !(Array.isArray(y) || isRecord(y))) {
-        step.run = run
-        out = step
-      } else out = toVars(run, y)
-      step.output = out
+      const out = outputOf(run, step, y)
       return segment(run, traced ? [out, [step]] : out, false, index + 1, (r) => fill(r, out))
     })
   }
