@@ -46,8 +46,11 @@
  *
  * @module Direct
  */
-import type { Lens } from './internal/lens.js'
 import * as D from './internal/direct.js'
+import { reverseProgram } from './internal/direct-reverse.js'
+import type { Lens } from './internal/lens.js'
+import { erase, planOf, type AnyLens } from './internal/plan.js'
+import { reverse } from './Reverse.js'
 import { Tensor } from './internal/tensor.js'
 import { scalar as tensorScalar } from './Tensor.js'
 import * as ops from './ops/index.js'
@@ -228,7 +231,27 @@ export function lens<A, B>(body: Program<Vars<A>, Vars<B>>, options?: Options): 
 export function lens<P extends Program<never, unknown>>(body: P, options?: Options): Lens<InputOf<P>, OutputOf<P>>
 export function lens(body: Program<never, unknown>, options: Options = {}): unknown {
   const name = programName('Direct.lens', body, options.name)
-  return D.programLens({ body: body as never, name, space: options.space as VectorSpace<unknown> | undefined })
+  return differentiable(D.programLens({ body: body as never, name, space: options.space as VectorSpace<unknown> | undefined }))
+}
+
+/** The reverse of each lens a program applies, made once per lens. */
+const reversed = new WeakMap<AnyLens, AnyLens>()
+const reverseOf = (f: AnyLens): AnyLens => {
+  let r = reversed.get(f)
+  if (r === undefined) {
+    r = erase(reverse(f))
+    reversed.set(f, r)
+  }
+  return r
+}
+
+/**
+ * Gives a program its reverse derivative as a lens, for `Lens.reverse` and `Lens.grad`: the
+ * program built from each run's trace by `reverseProgram`, itself a program (so it has one too).
+ */
+const differentiable = <L extends AnyLens>(program: L): L => {
+  planOf(program).rev = () => differentiable(erase(reverseProgram(program, { reverseOf })))
+  return program
 }
 
 /**

@@ -486,3 +486,52 @@ describe('the named-generator pitfall gets a hint', () => {
     )
   })
 })
+
+describe('higher order: Lens.reverse and Lens.grad of programs, built from each run trace', () => {
+  // A loop whose trip count depends on x, with reuse of x in every trip.
+  const loop = Direct.lens(function* loop(x: V) {
+    let y = x
+    while (Direct.value(y) > 0.5) y = yield* Direct.mul(yield* Direct.sin(y), x)
+    return yield* Direct.add(yield* Direct.square(y), yield* Direct.tanh(x))
+  })
+  const fdOf = (f: (x: number) => number, x: number, h = 1e-5): number => (f(x + h) - f(x - h)) / (2 * h)
+
+  it('Lens.reverse(program) evaluates to the first-order backward pass', () => {
+    for (const [x, db] of [[0.9, 1], [0.7, -2]] as const) {
+      expect(Lens.evaluate(Lens.reverse(loop), [x, db])).toBe(Lens.backPropagateConst(loop, db, x))
+    }
+  })
+
+  it('Lens.grad(Lens.grad(program)) is the second derivative, on each piece of constant trip count', () => {
+    const d1 = Lens.grad(loop)
+    const d2 = Lens.grad(d1)
+    for (const x of [0.9, 0.95, 0.7, 0.3]) {
+      expect(Lens.evaluate(d1, x)).toBe(Lens.backPropagateConst(loop, 1, x))
+      const fd = fdOf((t) => Lens.backPropagateConst(loop, 1, t), x)
+      expect(Math.abs(Lens.evaluate(d2, x) - fd)).toBeLessThanOrEqual(1e-6 * (1 + Math.abs(fd)))
+    }
+    // Third order too: the reverse of a reverse program is a program.
+    const d3 = Lens.grad(d2)
+    const fd3 = fdOf((t) => Lens.evaluate(d2, t), 0.9)
+    expect(Math.abs(Lens.evaluate(d3, 0.9) - fd3)).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(fd3)))
+  })
+
+  it('recursion through Direct.fn', () => {
+    const halveSin = Direct.fn(function* halveSinStep(x: V): Generator<Direct.Request, V, unknown> {
+      return Direct.value(x) > 1 ? yield* halveSin(yield* Direct.sin(yield* Direct.mul(x, 0.5))) : yield* Direct.exp(x)
+    })
+    const program = Direct.lens(function* (x: V) { return yield* halveSin(x) })
+    const d2 = Lens.grad(Lens.grad(program))
+    const fd = fdOf((t) => Lens.backPropagateConst(program, 1, t), 3)
+    expect(Math.abs(Lens.evaluate(d2, 3) - fd)).toBeLessThanOrEqual(1e-6 * (1 + Math.abs(fd)))
+  })
+
+  it('a primitive without a backward pass as a lens is differentiable once only, and says so', () => {
+    const cube = Lens.make<number, number>({ forward: (x) => x ** 3, backward: (x, dy) => 3 * x * x * dy })
+    const program = Direct.lens(function* usesCube(x: V) { return yield* Direct.apply(cube, x) })
+    expect(Lens.evaluate(Lens.grad(program), 2)).toBe(12)
+    expect(messageOf(() => Lens.evaluate(Lens.grad(Lens.grad(program)), 2))).toBe(
+      'TypeError: Direct.lens(reverse(usesCube)): Lens.reverse: a primitive has a backward pass written as a plain function, so it is differentiable once only; give its backward pass as a lens too: Lens.make({ forward, backward, reverse }), where reverse: Lens<[a, db], da>'
+    )
+  })
+})

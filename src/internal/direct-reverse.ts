@@ -17,7 +17,6 @@
  * @internal
  * @module internal/direct-reverse
  */
-import * as VS from '../VectorSpace.js'
 import type { Lens } from './lens.js'
 import {
   APPLY,
@@ -30,16 +29,20 @@ import {
   variable,
   type ProgramDef
 } from './direct.js'
-import type { AnyLens } from './plan.js'
-import { Tensor } from './tensor.js'
+import { erase, type AnyLens } from './plan.js'
+import { linear, sumOf, zeroOf } from './structure.js'
 
 /** How to reverse one lens, and how to add two cotangents of a leaf's value, as lenses. */
 export interface ReverseRules {
   /** `R[f]`: the lens `[x, dy] ↦ dx` of `f`'s reverse derivative. */
   readonly reverseOf: (lens: AnyLens) => AnyLens
-  /** The lens `[d1, d2] ↦ d1 + d2` for cotangents of a variable holding `value`. */
-  readonly addOf: (value: unknown) => AnyLens
+  /** The lens `[d1, d2] ↦ d1 + d2` for cotangents of a variable holding `value` (default: a linear sum, differentiable to any order). */
+  readonly addOf?: (value: unknown) => AnyLens
 }
+
+/** `[d1, d2] ↦ d1 + d2` (inferred), whose transpose copies: linear, so differentiable to any order. */
+const sum: AnyLens = erase(linear<readonly [unknown, unknown], unknown>('sum', ([x, y]) => sumOf(x, y), (_x, w) => [w, w]))
+const sumAny = (): AnyLens => sum
 
 type Body = (...args: Array<unknown>) => Generator<unknown, unknown, unknown>
 
@@ -47,8 +50,6 @@ type Body = (...args: Array<unknown>) => Generator<unknown, unknown, unknown>
 const ask = (kind: number, op: unknown, input: unknown): Iterable<unknown, unknown, unknown> =>
   request(kind, op, input) as unknown as Iterable<unknown, unknown, unknown>
 
-const zeroLike = (value: unknown): unknown =>
-  typeof value === 'number' ? 0 : value instanceof Tensor ? VS.tensor.zero(value) : VS.infer(value).zero(value)
 
 /**
  * @internal The reverse derivative of `lens` (a program or any lens) as a program from
@@ -56,6 +57,7 @@ const zeroLike = (value: unknown): unknown =>
  */
 export const reverseProgram = <A, B>(lens: Lens<A, B>, rules: ReverseRules): Lens<readonly [A, B], A> => {
   const inner = lens as unknown as AnyLens
+  const addOf = rules.addOf ?? sumAny
   const name = programOf(inner)?.name ?? (inner.name === '' ? 'lens' : inner.name)
   const body = function* reverse(input: unknown): Generator<unknown, unknown, unknown> {
     const [a, db] = input as readonly [unknown, unknown]
@@ -66,7 +68,7 @@ export const reverseProgram = <A, B>(lens: Lens<A, B>, rules: ReverseRules): Len
       if (v instanceof Var) {
         if (v.run === null) return
         const old = cotangent.get(v)
-        cotangent.set(v, old === undefined ? d : yield* ask(APPLY, rules.addOf(v.primal), [old, d]))
+        cotangent.set(v, old === undefined ? d : yield* ask(APPLY, addOf(v.primal), [old, d]))
         return
       }
       if (Array.isArray(v)) {
@@ -78,7 +80,7 @@ export const reverseProgram = <A, B>(lens: Lens<A, B>, rules: ReverseRules): Len
     const reached = (v: unknown): boolean =>
       v instanceof Var ? cotangent.has(v) : Array.isArray(v) ? v.some(reached) : isRecord(v) ? Object.keys(v).some((k) => reached(v[k])) : false
     const of = (v: unknown): unknown => {
-      if (v instanceof Var) return cotangent.get(v) ?? variable(null, zeroLike(v.primal))
+      if (v instanceof Var) return cotangent.get(v) ?? variable(null, zeroOf(v.primal))
       if (Array.isArray(v)) return v.map(of)
       const out: Record<string, unknown> = {}
       for (const k of Object.keys(v as object)) out[k] = of((v as Record<string, unknown>)[k])

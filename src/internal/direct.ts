@@ -470,8 +470,12 @@ export const rewrap = (where: string, e: unknown): Error => {
   return new Error(message, { cause: e })
 }
 
-const backwardError = (run: Run, i: number, e: unknown): Error =>
-  rewrap(`Direct.lens(${run.def.name}): backward pass of step ${i}${lensName(run.steps[i] as Var)}`, e)
+const backwardError = (run: Run, i: number, e: unknown): Error => {
+  // The lens's name, unless its own message starts with it.
+  const name = (run.steps[i] as Var).plan?.name ?? ''
+  const named = name !== '' && why(e).startsWith(name) ? '' : lensName(run.steps[i] as Var)
+  return rewrap(`Direct.lens(${run.def.name}): backward pass of step ${i}${named}`, e)
+}
 
 /** The backward pass of the steps `[from, to)` (none of them CPS), last to first. */
 const backward = (run: Run, from: number, to: number): void => {
@@ -482,12 +486,12 @@ const backward = (run: Run, from: number, to: number): void => {
     if (dy === NONE) continue
     try {
       const kind = step.kind
-      const dx =
-        kind === PRIM_STEP
-          ? ((step.plan as Plan).backward as Bwd)(step.aux, dy, step.primal)
-          : kind === VJP_STEP
-            ? (step.aux as Pullback)(dy)
-            : replay(step.aux as Tape, dy)
+      let dx: unknown
+      if (kind === PRIM_STEP) {
+        const plan = step.plan as Plan
+        dx = (plan.backward as Bwd)(step.aux, dy, step.primal)
+        if (plan.guard !== null && (dx as number) - (dx as number) !== 0) plan.guard.backward(step.aux as number, dy as number, dx as number)
+      } else dx = kind === VJP_STEP ? (step.aux as Pullback)(dy) : replay(step.aux as Tape, dy)
       accumulate(run, step.input, dx)
     } catch (e) {
       throw backwardError(run, i, e)
@@ -559,7 +563,11 @@ const applyLens = (run: Run, r: Var): unknown => {
   const input = r.input
   if (tag === PRIM) {
     const x = gather('Direct.apply', 'the input', run, input)
-    return made(run, r, PRIM_STEP, plan, (plan.forward as Fn)(x), x)
+    const y = (plan.forward as Fn)(x)
+    // A guarded primitive on numbers: the tape's check (finite input and output), the rule's error.
+    const guard = plan.guard
+    if (guard !== null && !((x as number) - (x as number) === 0 && (y as number) - (y as number) === 0)) guard.forward(x, y as number)
+    return made(run, r, PRIM_STEP, plan, y, x)
   }
   if (tag === VJP) {
     const x = gather('Direct.apply', 'the input', run, input)
