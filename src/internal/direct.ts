@@ -557,7 +557,6 @@ const made = (run: Run, r: Var, kind: number, plan: Plan, y: unknown, aux: unkno
 const applyLens = (run: Run, r: Var): unknown => {
   const lens = r.op
   if (typeof lens !== 'function') throw new TypeError(`Direct.apply: expected a lens, got ${describe(lens)}`)
-  if (isGeneratorFunction(lens)) throw new TypeError(`Direct.apply: expected a lens, got the generator function ${lens.name}${NAMING}`)
   const plan = planOf(lens as AnyLens)
   const tag = plan.tag
   const input = r.input
@@ -575,6 +574,8 @@ const applyLens = (run: Run, r: Var): unknown => {
     return made(run, r, VJP_STEP, plan, y, pullback)
   }
   if (tag === RAW) {
+    // (A function the library did not build: checked here, off the path of primitives.)
+    if (isGeneratorFunction(lens)) throw new TypeError(`Direct.apply: expected a lens, got the generator function ${lens.name}${NAMING}`)
     const def = programs.get(plan)
     if (def !== undefined && (def.space === undefined || def.space === run.def.space)) {
       // Another program: run inline, from this run's stack (its steps join this trace).
