@@ -4,7 +4,7 @@
  * spaces, programs inside pipelines and products, and the errors of bad use.
  */
 import { describe, expect, it } from 'vitest'
-import { Cont, Direct, Gradcheck, Layer, Lens, Para, Scalar, Tensor, VectorSpace, ops } from '../src/index.js'
+import { Cont, Direct, Gradcheck, Layer, Lens, Optimizer, Para, Scalar, Tensor, Train, VectorSpace, ops } from '../src/index.js'
 import { rawLens } from '../laws/index.js'
 
 type Pair = readonly [number, number]
@@ -533,5 +533,29 @@ describe('higher order: Lens.reverse and Lens.grad of programs, built from each 
     expect(messageOf(() => Lens.evaluate(Lens.grad(Lens.grad(program)), 2))).toBe(
       'TypeError: Direct.lens(reverse(usesCube)): Lens.reverse: a primitive has a backward pass written as a plain function, so it is differentiable once only; give its backward pass as a lens too: Lens.make({ forward, backward, reverse }), where reverse: Lens<[a, db], da>'
     )
+  })
+})
+
+describe('programs as learners', () => {
+  it('a direct-style MLP trains with Train.fit exactly as Layer.mlp does', () => {
+    const xs = Tensor.randomUniform([64, 2], { seed: 1, low: -1, high: 1 })
+    const ys = Tensor.make([64], Array.from({ length: 64 }, (_, i) => ((xs.data[2 * i] as number) * (xs.data[2 * i + 1] as number) > 0 ? 1 : 0)))
+    const { model, init } = Layer.mlp([2, 16, 2], { activation: 'tanh' })
+    const direct = Direct.lens<readonly [Layer.MlpParams, Tensor.Tensor], Tensor.Tensor>(function* mlp([{ layers }, x]) {
+      let h = x
+      for (let i = 0; i < layers.length; i++) {
+        const { W, b } = layers[i] as { readonly W: T; readonly b: T }
+        h = yield* Direct.add(yield* Direct.apply(ops.matmul, [h, W]), b)
+        if (i < layers.length - 1) h = yield* Direct.tanh(h)
+      }
+      return h
+    })
+    const run = (m: typeof model) =>
+      Train.fit({ model: m, loss: ops.softmaxCrossEntropy, optimizer: Optimizer.adam({ lr: 0.03 }), params: init(3), data: { inputs: xs, targets: ys }, batchSize: 16, seed: 4, epochs: 3 })
+    const a = run(model)
+    const b = run(direct)
+    expect(b.history.map((r) => r.loss)).toEqual(a.history.map((r) => r.loss))
+    expect(b.params.layers[0]?.W.data).toEqual(a.params.layers[0]?.W.data)
+    expect((b.history[2]?.loss as number) < (b.history[0]?.loss as number)).toBe(true)
   })
 })
