@@ -46,7 +46,9 @@
  *
  * @module Direct
  */
-import * as D from './internal/direct.js'
+import { programLens } from './internal/direct.js'
+import * as M from './internal/direct-model.js'
+import * as W from './internal/direct-values.js'
 import { reverseProgram } from './internal/direct-reverse.js'
 import type { Lens } from './internal/lens.js'
 import { erase, planOf, type AnyLens } from './internal/plan.js'
@@ -231,7 +233,7 @@ export function lens<A, B>(body: Program<Vars<A>, Vars<B>>, options?: Options): 
 export function lens<P extends Program<never, unknown>>(body: P, options?: Options): Lens<InputOf<P>, OutputOf<P>>
 export function lens(body: Program<never, unknown>, options: Options = {}): unknown {
   const name = programName('Direct.lens', body, options.name)
-  return differentiable(D.programLens({ body: body as never, name, space: options.space as VectorSpace<unknown> | undefined }))
+  return differentiable(programLens({ body: body as never, name, space: options.space as VectorSpace<unknown> | undefined }))
 }
 
 /** The reverse of each lens a program applies, made once per lens. */
@@ -282,7 +284,7 @@ export const fn = <Args extends ReadonlyArray<unknown>, R>(
   options: { readonly name?: string } = {}
 ): ((...args: Args) => Apply<R>) => {
   const name = programName('Direct.fn', body, options.name)
-  return (...args) => D.request(D.CALL, body, args, name) as unknown as Apply<R>
+  return (...args) => M.request(M.CALL, body, args, name) as unknown as Apply<R>
 }
 
 /**
@@ -304,7 +306,7 @@ export const fn = <Args extends ReadonlyArray<unknown>, R>(
  * @category combinators
  */
 export const apply = <A, B>(lens: Lens<A, B>, input: Vars<A>): Apply<Vars<B>> =>
-  D.request(D.APPLY, lens, input, '') as unknown as Apply<Vars<B>>
+  M.request(M.APPLY, lens, input, '') as unknown as Apply<Vars<B>>
 
 /**
  * The value of a variable (or the values of a tuple or record of variables), for plain
@@ -321,7 +323,7 @@ export const apply = <A, B>(lens: Lens<A, B>, input: Vars<A>): Apply<Vars<B>> =>
  *
  * @category destructors
  */
-export const value = <X>(v: X): ValueOf<X> => D.gather('Direct.value', 'the argument', null, v) as ValueOf<X>
+export const value = <X>(v: X): ValueOf<X> => W.gather('Direct.value', 'the argument', null, v) as ValueOf<X>
 
 /**
  * A constant: variables holding `a` (a tuple or record of them for tuples and records) that
@@ -338,7 +340,7 @@ export const value = <X>(v: X): ValueOf<X> => D.gather('Direct.value', 'the argu
  *
  * @category constructors
  */
-export const constant = <A>(a: A): Vars<A> => D.toVars(null, a) as Vars<A>
+export const constant = <A>(a: A): Vars<A> => W.toVars(null, a) as Vars<A>
 
 /**
  * The same value without its gradient: constants holding the values of `v` (a variable, or a
@@ -355,7 +357,7 @@ export const constant = <A>(a: A): Vars<A> => D.toVars(null, a) as Vars<A>
  *
  * @category combinators
  */
-export const stopGradient = <X>(v: X): X => D.constants('Direct.stopGradient', v) as X
+export const stopGradient = <X>(v: X): X => W.constants('Direct.stopGradient', v) as X
 
 // -------------------------------------------------------------------------------------
 // arithmetic
@@ -388,17 +390,17 @@ export interface Binary {
   (a: TensorOperand, b: TensorOperand): Apply<Var<Tensor>>
 }
 
-const valueOf = (u: unknown): unknown => (u instanceof D.Var ? u.primal : u)
+const valueOf = (u: unknown): unknown => (u instanceof M.Var ? u.primal : u)
 
 const operand = (op: string, u: unknown, tensors: boolean): unknown => {
-  if (u instanceof D.Var) {
+  if (u instanceof M.Var) {
     if (tensors && typeof u.primal === 'number') {
       throw new TypeError(`${op}: cannot mix a number variable with tensors; make the number a tensor (Tensor.scalar) or apply ops to tensors only`)
     }
     return u
   }
-  if (typeof u === 'number') return D.variable(null, tensors ? tensorScalar(u) : u)
-  if (u instanceof Tensor) return D.variable(null, u)
+  if (typeof u === 'number') return M.variable(null, tensors ? tensorScalar(u) : u)
+  if (u instanceof Tensor) return M.variable(null, u)
   return u
 }
 
@@ -407,13 +409,13 @@ const binary =
   (a: unknown, b: unknown): Apply<never> => {
     const tensors = valueOf(a) instanceof Tensor || valueOf(b) instanceof Tensor
     const input = [operand(op, a, tensors), operand(op, b, tensors)]
-    return D.request(D.APPLY, tensors ? tensor : scalar, input, '') as unknown as Apply<never>
+    return M.request(M.APPLY, tensors ? tensor : scalar, input, '') as unknown as Apply<never>
   }
 
 const unary =
   (scalar: Lens<number, number>, tensor: Lens<Tensor, Tensor>) =>
   <T extends number | Tensor>(x: Var<T>): Apply<Var<T>> =>
-    D.request(D.APPLY, valueOf(x) instanceof Tensor ? tensor : scalar, x, '') as unknown as Apply<Var<T>>
+    M.request(M.APPLY, valueOf(x) instanceof Tensor ? tensor : scalar, x, '') as unknown as Apply<Var<T>>
 
 /**
  * `a + b`: of numbers (`Scalar.add`), or of tensors with broadcasting (`ops.add`). Plain
@@ -608,4 +610,4 @@ export const sqrt = unary(Scalar.sqrt, ops.sqrt)
  * @category arithmetic
  */
 export const pow = <T extends number | Tensor>(x: Var<T>, n: number): Apply<Var<T>> =>
-  D.request(D.APPLY, valueOf(x) instanceof Tensor ? ops.pow(n) : Scalar.pow(n), x, '') as unknown as Apply<Var<T>>
+  M.request(M.APPLY, valueOf(x) instanceof Tensor ? ops.pow(n) : Scalar.pow(n), x, '') as unknown as Apply<Var<T>>

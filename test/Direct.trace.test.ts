@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest'
 import { Cont, Direct, Gradcheck, Lens, Scalar, Tensor, ops } from '../src/index.js'
-import { Var, traceOf } from '../src/internal/direct.js'
+import { traceOf } from '../src/internal/direct.js'
+import { Var } from '../src/internal/direct-model.js'
 import { reverseProgram, type ReverseRules } from '../src/internal/direct-reverse.js'
 import type { AnyLens } from '../src/internal/plan.js'
 

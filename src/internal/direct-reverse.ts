@@ -18,17 +18,9 @@
  * @module internal/direct-reverse
  */
 import type { Lens } from './lens.js'
-import {
-  APPLY,
-  TRACED,
-  Var,
-  isRecord,
-  programLens,
-  programOf,
-  request,
-  variable,
-  type ProgramDef
-} from './direct.js'
+import { programLens, programOf } from './direct.js'
+import { APPLY, TRACED, Var, request, variable, type ProgramDef } from './direct-model.js'
+import { isRecord } from './direct-values.js'
 import { erase, type AnyLens } from './plan.js'
 import { linear, sumOf, zeroOf } from './structure.js'
 
