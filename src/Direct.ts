@@ -44,6 +44,9 @@
  * backward pass is linear in the cotangent; a variable used k times receives the sum of its k
  * contributions.
  *
+ * One file for the public module (its length is the doc comments and their runnable
+ * examples); the driver is in `internal/direct*.ts`.
+ *
  * @module Direct
  */
 import { programLens } from './internal/direct.js'
