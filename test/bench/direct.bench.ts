@@ -1,33 +1,37 @@
 /**
- * Direct-style programs against the same computations composed point-free (issue 9):
+ * Direct-style programs against the same computations composed point-free (issue 9). Every
+ * row runs in its own child process from the built package (`isolate.ts`), checked against
+ * the point-free row first:
  * 1. **scalar chain**: the gradient of N = 1000 alternating sin, x², exp(−x), written as a
  *    `for` loop of `yield* Direct.apply(op, x)`, against `Lens.pipeAll` of the same three
- *    lenses (target ≤ 4×, stretch 2.5×); ns per op;
+ *    lenses (target ≤ 4×, stretch 2.5×); ns per op; value and gradient to 1e-12 relative;
  * 2. **MLP 784-128-10, batch 64**: the gradient of a relu network's softmax cross-entropy
  *    with respect to its parameters, written in direct style, against the same network built
  *    from the same `ops` (`matmulLeft(x)`, `add`, `relu`, `matmul`, `softmaxCrossEntropy`)
- *    with `Lens.pipe` and `Lens.first` (target ≤ 1.10×); ms per step;
- * 3. **peak memory** of a `for` loop of 1,000,000 applies of `Scalar.sin`, value and
- *    gradient, measured in a child process as its maximum resident set (target ≤ 300 MB).
- *
- * Both sides of each comparison are built outside the timed region, checked to compute the
- * same value and gradient (to 1e-12 relative), and timed in the same run by the harness.
- * Self-contained: the only imports are the library and the harness's `measure` and tables.
+ *    with `Lens.pipe` and `Lens.first` (target ≤ 1.10×); ms per step; loss and gradients to
+ *    1e-12 relative;
+ * 3. **a loop of 1,000,000 applies** of `Scalar.sin`, value and gradient: the peak resident
+ *    set of its process (target ≤ 300 MB), and its time per apply (a forced collection before
+ *    each call, so that the peak is one run's).
  *
  *     npm run bench -- direct
- *     npx tsx test/bench/direct.bench.ts [--quick]
  *
  * @module bench/direct
  */
-import { spawnSync } from 'node:child_process'
-import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Direct, Lens, Scalar, Tensor, ops } from '../../src/index.js'
 import * as H from './harness.js'
+import { relDiff, sci, subject, worstArrayError, type Benchmark, type Group, type Output, type Subject, type Verdict } from './model.js'
+import type { TableRecord } from './results.js'
 
 type T = Tensor.Tensor
 type V = Direct.Var<number>
 
-const MEMORY_CHILD = '--direct-memory-child'
+const POINT_FREE = 'point-free'
+const DIRECT = 'direct'
+const CHAIN = 'scalar chain N = 1000'
+const MLP = 'MLP 784-128-10 b64'
+const MILLION = 'loop of 1,000,000 applies'
+const TOLERANCE = 1e-12
 
 // -------------------------------------------------------------------------------------
 // 1. the scalar chain
@@ -37,18 +41,15 @@ const N = 1000
 const X = 0.5
 const expNeg = Lens.make<number, number>({ forward: (x) => Math.exp(-x), backward: (_x, dy, y) => -y * dy })
 const CHAIN_OPS: ReadonlyArray<Lens.Lens<number, number>> = [Scalar.sin, Scalar.square, expNeg]
+const opAt = (i: number): Lens.Lens<number, number> => CHAIN_OPS[i % 3] as Lens.Lens<number, number>
 
-const chainCases = (): ReadonlyArray<{ readonly name: string; readonly lens: Lens.Lens<number, number> }> => {
-  const pointFree = Lens.pipeAll(Array.from({ length: N }, (_, i) => CHAIN_OPS[i % 3] as Lens.Lens<number, number>))
-  const direct = Direct.lens(function* chain(x: V) {
-    for (let i = 0; i < N; i++) x = yield* Direct.apply(CHAIN_OPS[i % 3] as Lens.Lens<number, number>, x)
-    return x
-  })
-  return [
-    { name: 'point-free (Lens.pipeAll)', lens: pointFree },
-    { name: 'direct (for loop of Direct.apply)', lens: direct }
-  ]
-}
+const chainLens = (row: string): Lens.Lens<number, number> =>
+  row === POINT_FREE
+    ? Lens.pipeAll(Array.from({ length: N }, (_, i) => opAt(i)))
+    : Direct.lens(function* chain(x: V) {
+        for (let i = 0; i < N; i++) x = yield* Direct.apply(opAt(i), x)
+        return x
+      })
 
 // -------------------------------------------------------------------------------------
 // 2. the MLP
@@ -57,7 +58,7 @@ const chainCases = (): ReadonlyArray<{ readonly name: string; readonly lens: Len
 /** Parameters nested as `[[[W1, b1], W2], b2]`. */
 type Params = readonly [readonly [readonly [T, T], T], T]
 
-/** A seeded generator of uniform numbers in [0, 1) (a 32-bit LCG; data, not randomness). */
+/** A seeded generator of uniform numbers in [0, 1) (a 32-bit LCG: data, not randomness). */
 const uniform = (seed: number): (() => number) => {
   let s = seed >>> 0
   return () => {
@@ -80,132 +81,129 @@ const mlpProblem = (): { readonly x: T; readonly labels: ReadonlyArray<number>; 
   return { x, labels, params }
 }
 
-const mlpCases = (x: T, labels: ReadonlyArray<number>): ReadonlyArray<{ readonly name: string; readonly lens: Lens.Lens<Params, T> }> => {
-  const layer1 = Lens.pipe(Lens.first<T, T, T>(ops.matmulLeft(x)), ops.add)
-  const hidden = Lens.first<readonly [T, T], T, T>(Lens.pipe(layer1, ops.relu))
-  const logits = Lens.pipe(Lens.first<readonly [readonly [T, T], T], T, T>(Lens.pipe(hidden, ops.matmul)), ops.add)
-  const pointFree = Lens.pipe(logits, ops.softmaxCrossEntropy(labels))
+const mlpLens = (row: string, x: T, labels: ReadonlyArray<number>): Lens.Lens<Params, T> => {
   const first = ops.matmulLeft(x)
   const loss = ops.softmaxCrossEntropy(labels)
-  const direct = Direct.lens<Params, T>(function* mlp([[[W1, b1], W2], b2]) {
+  if (row === POINT_FREE) {
+    const layer1 = Lens.pipe(Lens.first<T, T, T>(first), ops.add)
+    const hidden = Lens.first<readonly [T, T], T, T>(Lens.pipe(layer1, ops.relu))
+    const logits = Lens.pipe(Lens.first<readonly [readonly [T, T], T], T, T>(Lens.pipe(hidden, ops.matmul)), ops.add)
+    return Lens.pipe(logits, loss)
+  }
+  return Direct.lens<Params, T>(function* mlp([[[W1, b1], W2], b2]) {
     const h = yield* Direct.apply(ops.relu, yield* Direct.apply(ops.add, [yield* Direct.apply(first, W1), b1]))
     const z = yield* Direct.apply(ops.add, [yield* Direct.apply(ops.matmul, [h, W2]), b2])
     return yield* Direct.apply(loss, z)
   })
-  return [
-    { name: 'point-free (ops with Lens.pipe)', lens: pointFree },
-    { name: 'direct (the same ops in a program)', lens: direct }
-  ]
 }
 
-const flatten = (p: Params): ReadonlyArray<Float64Array> => [p[0][0][0].data, p[0][0][1].data, p[0][1].data, p[1].data]
+// -------------------------------------------------------------------------------------
+// 3. a loop of a million applies
+// -------------------------------------------------------------------------------------
 
-const relError = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
-  let diff = 0
-  let scale = 0
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs((a[i] as number) - (b[i] as number)))
-    scale = Math.max(scale, Math.abs(b[i] as number))
+const M = 1_000_000
+const millionLoop = Direct.lens(function* loop(x: V) {
+  for (let i = 0; i < M; i++) x = yield* Direct.apply(Scalar.sin, x)
+  return x
+})
+
+// -------------------------------------------------------------------------------------
+// checks, tables, rows
+// -------------------------------------------------------------------------------------
+
+/** Scalars (value, gradient or loss) and arrays (gradients) to 1e-12 relative. */
+const check = (reference: Output, got: Output): Verdict => {
+  const scalars = reference.scalars.map((r, i) => relDiff(got.scalars[i] ?? NaN, r))
+  const worst = Math.max(0, ...scalars.map((d) => (Number.isNaN(d) ? Infinity : d)), worstArrayError(got, reference))
+  return { ok: worst <= TOLERANCE, text: `${got.scalars.join(', ')}; worst relative difference ${sci(worst)} (to ${TOLERANCE})` }
+}
+
+const groups = (): ReadonlyArray<Group> => [
+  {
+    id: CHAIN,
+    title: `Scalar chain, N = ${N} (sin, x², exp(−x), …): gradient at x = ${X}`,
+    unit: H.nsPer('op'),
+    rows: [{ name: POINT_FREE }, { name: DIRECT }],
+    reference: POINT_FREE,
+    baselines: [POINT_FREE],
+    check
+  },
+  {
+    id: MLP,
+    title: 'MLP 784-128-10, batch 64: gradient of the loss with respect to the parameters',
+    unit: H.msPer('step'),
+    rows: [{ name: POINT_FREE }, { name: DIRECT }],
+    reference: POINT_FREE,
+    baselines: [POINT_FREE],
+    check
+  },
+  {
+    id: MILLION,
+    title: 'A for loop of 1,000,000 applies of Scalar.sin: value and gradient (peak memory of the process)',
+    unit: H.nsPer('apply'),
+    rows: [{ name: DIRECT, settleMs: 300 }],
+    reference: DIRECT,
+    baselines: [DIRECT],
+    check,
+    sampling: { samples: 3, minSampleMs: 0, warmupMs: 0 }
   }
-  return a.length !== b.length ? Infinity : scale === 0 ? diff : diff / scale
-}
+]
 
-// -------------------------------------------------------------------------------------
-// 3. peak memory of a loop of 1,000,000 applies (in a child process)
-// -------------------------------------------------------------------------------------
-
-const memoryChild = (): void => {
-  const M = 1_000_000
-  const loop = Direct.lens(function* loop(x: V) {
-    for (let i = 0; i < M; i++) x = yield* Direct.apply(Scalar.sin, x)
-    return x
+const build = (group: string, row: string): Subject => {
+  if (group === CHAIN) {
+    const lens = chainLens(row)
+    return subject({
+      run: () => Lens.backPropagateConst(lens, 1, X),
+      output: (d: number) => ({ scalars: [Lens.evaluate(lens, X), d], arrays: [] }),
+      units: N
+    })
+  }
+  if (group === MLP) {
+    const { x, labels, params } = mlpProblem()
+    const lens = mlpLens(row, x, labels)
+    const one = Tensor.scalar(1)
+    return subject({
+      run: () => Lens.valueAndGrad(lens, params, one),
+      output: ([loss, [[[dW1, db1], dW2], db2]]: readonly [T, Params]) => ({
+        scalars: [loss.data[0] as number],
+        arrays: [dW1.data, db1.data, dW2.data, db2.data]
+      })
+    })
+  }
+  return subject({
+    // A collection first (timed too, small beside the call), so that the peak resident set is
+    // one run's: otherwise the previous call's trace may still wait for the collector.
+    run: () => {
+      H.gc()
+      return Lens.valueAndGrad(millionLoop, X)
+    },
+    output: ([y, d]: readonly [number, number]) => ({ scalars: [y, d], arrays: [] }),
+    units: M
   })
-  const [y, dx] = Lens.valueAndGrad(loop, X)
-  console.log(JSON.stringify({ y, dx, maxRssMb: process.resourceUsage().maxRSS / 1024 }))
-}
-
-const measureMemory = (): { readonly maxRssMb: number } | { readonly error: string } => {
-  const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), MEMORY_CHILD], { encoding: 'utf8' })
-  const line = child.stdout.trim().split('\n').pop() ?? ''
-  try {
-    return { maxRssMb: (JSON.parse(line) as { maxRssMb: number }).maxRssMb }
-  } catch {
-    return { error: `child failed (${child.status}): ${child.stderr.trim().split('\n').slice(-3).join(' ')}` }
-  }
 }
 
 // -------------------------------------------------------------------------------------
-// running
+// targets
 // -------------------------------------------------------------------------------------
 
-export const run = async (options: H.BenchOptions = { quick: false }): Promise<void> => {
-  const measureOptions = H.measureOptionsFor(options)
-  const failures: Array<string> = []
-
-  console.log(`### Scalar chain, N = ${N} (sin, x², exp(−x), …), gradient at x = ${X}\n`)
-  const chains = chainCases()
-  const [refY, refD] = Lens.valueAndGrad(chains[0]!.lens, X)
-  for (const c of chains.slice(1)) {
-    const [y, d] = Lens.valueAndGrad(c.lens, X)
-    const ok = Math.abs(y - refY) <= 1e-12 * Math.abs(refY) && Math.abs(d - refD) <= 1e-12 * Math.abs(refD)
-    console.log(`check: ${c.name}: value ${y}, gradient ${d} (point-free ${refY}, ${refD}) ${ok ? 'ok' : 'MISMATCH'}`)
-    if (!ok) failures.push(c.name)
-  }
-  const chainResults = H.measure(
-    chains.map((c) => ({ name: c.name, units: N, fn: () => Lens.backPropagateConst(c.lens, 1, X) })),
-    measureOptions
-  )
-  console.log()
-  console.log(H.resultTable(chainResults, chains[0]!.name, H.nsPer('op')))
-
-  console.log('\n### MLP 784-128-10, batch 64: gradient of the loss with respect to the parameters\n')
-  const { x, labels, params } = mlpProblem()
-  const nets = mlpCases(x, labels)
-  const one = Tensor.scalar(1)
-  const [refLoss, refGrad] = Lens.valueAndGrad(nets[0]!.lens, params, one)
-  for (const c of nets.slice(1)) {
-    const [loss, grad] = Lens.valueAndGrad(c.lens, params, one)
-    const worst = Math.max(relError(loss.data, refLoss.data), ...flatten(grad).map((g, i) => relError(g, flatten(refGrad)[i] as Float64Array)))
-    const ok = worst <= 1e-12
-    console.log(`check: ${c.name}: loss ${loss.data[0]}, worst relative difference of the gradients ${worst} ${ok ? 'ok' : 'MISMATCH'}`)
-    if (!ok) failures.push(c.name)
-  }
-  const mlpResults = H.measure(
-    nets.map((c) => ({ name: c.name, fn: () => Lens.backPropagateConst(c.lens, one, params) })),
-    measureOptions
-  )
-  console.log()
-  console.log(H.resultTable(mlpResults, nets[0]!.name, H.msPer('step')))
-
-  console.log('\n### Peak memory: a for loop of 1,000,000 applies of Scalar.sin, value and gradient (child process)\n')
-  const memory = measureMemory()
-  console.log('error' in memory ? memory.error : `maximum resident set: ${H.fmt(memory.maxRssMb)} MB`)
-
-  const chainRatio = H.ratio(chainResults[1], chainResults[0])
-  const mlpRatio = H.ratio(mlpResults[1], mlpResults[0])
-  const rss = 'error' in memory ? NaN : memory.maxRssMb
+const summarise = (tables: ReadonlyArray<TableRecord>): void => {
+  const rowOf = (id: string, name: string) => tables.find((t) => t.id === id)?.rows.find((r) => r.name === name)
+  const ratio = (id: string): number => rowOf(id, DIRECT)?.ratios[POINT_FREE] ?? NaN
+  const chain = ratio(CHAIN)
+  const mlp = ratio(MLP)
+  const rss = rowOf(MILLION, DIRECT)?.rssPeakMiB ?? NaN
   console.log('\n### Targets (issue 9; ratios of medians in this run)\n')
   console.log(
     H.markdownTable(
       ['target', 'measured', 'verdict'],
       [
-        ['scalar chain N = 1000: direct ≤ 4× point-free', `${H.fmt(chainRatio)}×`, H.verdict(chainRatio, 4)],
-        ['stretch: direct ≤ 2.5× point-free', `${H.fmt(chainRatio)}×`, H.verdict(chainRatio, 2.5)],
-        ['MLP 784-128-10 b64 gradient: direct ≤ 1.10× point-free', `${H.fmt(mlpRatio)}×`, H.verdict(mlpRatio, 1.1)],
-        ['loop of 1,000,000 applies: peak memory ≤ 300 MB', `${H.fmt(rss)} MB`, H.verdict(rss, 300)]
+        ['scalar chain N = 1000: direct ≤ 4× point-free', `${H.fmt(chain)}×`, H.verdict(chain, 4)],
+        ['stretch: direct ≤ 2.5× point-free', `${H.fmt(chain)}×`, H.verdict(chain, 2.5)],
+        ['MLP 784-128-10 b64 gradient: direct ≤ 1.10× point-free', `${H.fmt(mlp)}×`, H.verdict(mlp, 1.1)],
+        ['loop of 1,000,000 applies: peak resident set ≤ 300 MB', `${H.fmt(rss * 1.048576)} MB`, H.verdict(rss * 1.048576, 300)]
       ]
     )
   )
-  if (failures.length > 0) {
-    console.log(`\nMISMATCH: ${failures.join(', ')}`)
-    process.exitCode = 1
-  }
 }
 
-if (process.argv.includes(MEMORY_CHILD)) memoryChild()
-else if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  run({ quick: process.argv.includes('--quick') }).catch((e: unknown) => {
-    console.error(e)
-    process.exitCode = 1
-  })
-}
+export const benchmark: Benchmark = { name: 'direct', groups, build, summarise }
