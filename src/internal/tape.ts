@@ -188,6 +188,9 @@ const captureStep = (raw: Plan, op: string): Plan => {
     const vjp: Vjp = (a) => captureVjp(lens, a, op)
     // a VJP step that keeps the hand-written lens in `raw` (so higher order can name it)
     step = new Plan(VJP, op, (a) => vjp(a)[0], null, vjp, lens, null, null, null, null)
+    // a lens with a reverse of its own (a direct-style program) keeps it as a captured step
+    const rev = raw.rev
+    if (rev !== null) step.rev = rev
     raw.code = [...steps, step]
   }
   return step
