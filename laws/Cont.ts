@@ -14,7 +14,7 @@ import fc from 'fast-check'
 import type { Eq } from 'fp-ts/lib/Eq.js'
 import type { Monad2 } from 'fp-ts/lib/Monad.js'
 import * as Cont from '../src/Cont.js'
-import { exact } from './eq.js'
+import { exact } from './Eq.js'
 
 
 // -------------------------------------------------------------------------------------

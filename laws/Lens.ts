@@ -16,8 +16,8 @@ import fc from 'fast-check'
 import type { Eq } from 'fp-ts/lib/Eq.js'
 import * as Cont from '../src/Cont.js'
 import * as Lens from '../src/Lens.js'
-import type { Reference } from './arbitraries.js'
-import { exact } from './eq.js'
+import type { Reference } from './arbitraries/lenses.js'
+import { exact } from './Eq.js'
 
 const fwd = <A, B>(lens: Lens.Lens<A, B>, a: A): B => Lens.evaluate(lens, a)
 const bwd = <A, B>(lens: Lens.Lens<A, B>, a: A, db: B): A => Lens.backPropagateConst(lens, db, a)

@@ -13,11 +13,11 @@
  *
  * @module backprop-lens/laws
  */
-export * from './arbitraries.js'
-export * from './eq.js'
+export * from './arbitraries/lenses.js'
+export * from './Eq.js'
 export * as ContLaws from './Cont.js'
-export * from './para.js'
-export * from './gradient.js'
-export * from './cartesian.js'
+export * from './Para.js'
+export * from './Gradient.js'
+export * from './Cartesian.js'
 export * as LensLaws from './Lens.js'
-export * from './tensor.js'
+export * from './arbitraries/tensors.js'

@@ -8,10 +8,10 @@
 import fc from 'fast-check'
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import { Gradcheck, Lens, Tensor, VectorSpace, ops } from '../../src/index.js'
-import * as LT from '../../laws/tensor.js'
+import * as LT from '../../laws/arbitraries/tensors.js'
 import * as K from '../../src/kernels/index.js'
 import { matmulNNPlain } from '../support/reference-kernels.js'
-import { checkCotangentLinearity, checkGradient } from '../../laws/gradient.js'
+import { checkCotangentLinearity, checkGradient } from '../../laws/Gradient.js'
 
 type T = Tensor.Tensor
 type Pair = readonly [T, T]

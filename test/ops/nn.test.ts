@@ -7,8 +7,8 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { Gradcheck, Lens, Tensor, VectorSpace, ops } from '../../src/index.js'
-import * as LT from '../../laws/tensor.js'
-import { lattice } from '../../laws/arbitraries.js'
+import * as LT from '../../laws/arbitraries/tensors.js'
+import { lattice } from '../../laws/arbitraries/lenses.js'
 
 type T = Tensor.Tensor
 

@@ -7,7 +7,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { Gradcheck, Lens, Tensor, VectorSpace, ops } from '../../src/index.js'
-import * as LT from '../../laws/tensor.js'
+import * as LT from '../../laws/arbitraries/tensors.js'
 import * as K from '../../src/kernels/index.js'
 
 type T = Tensor.Tensor

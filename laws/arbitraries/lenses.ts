@@ -10,9 +10,9 @@
  * @module arbitraries
  */
 import fc from 'fast-check'
-import * as Cont from '../src/Cont.js'
-import * as Lens from '../src/Lens.js'
-import * as Scalar from '../src/Scalar.js'
+import * as Cont from '../../src/Cont.js'
+import * as Lens from '../../src/Lens.js'
+import * as Scalar from '../../src/Scalar.js'
 
 // -------------------------------------------------------------------------------------
 // doubles

@@ -15,7 +15,7 @@
 import fc from 'fast-check'
 import type { Eq } from 'fp-ts/lib/Eq.js'
 import { Cont, Lens, Scalar, VectorSpace } from '../src/index.js'
-import { scalarLens, type ScalarLensOptions } from './arbitraries.js'
+import { scalarLens, type ScalarLensOptions } from './arbitraries/lenses.js'
 
 type Pair<A, B> = readonly [A, B]
 type Endo<A> = Lens.Lens<A, A>

@@ -32,7 +32,7 @@ import fc from 'fast-check'
 import * as Gradcheck from '../src/Gradcheck.js'
 import * as Lens from '../src/Lens.js'
 import * as VectorSpace from '../src/VectorSpace.js'
-import { describeLens } from './arbitraries.js'
+import { describeLens } from './arbitraries/lenses.js'
 
 // -------------------------------------------------------------------------------------
 // model

@@ -9,7 +9,7 @@
  * @module tensor
  */
 import fc from 'fast-check'
-import * as Tensor from '../src/Tensor.js'
+import * as Tensor from '../../src/Tensor.js'
 
 // -------------------------------------------------------------------------------------
 // shapes
