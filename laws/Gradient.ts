@@ -1,38 +1,34 @@
 /**
- * The numeric laws of reverse derivatives (LAWS.md 14, 15 and "Gradient against finite
- * differences"), as predicates and as one-call fast-check runners.
+ * The numeric laws of reverse derivatives (law G and laws 14–15 of `docs/laws.md`), as
+ * predicates over a {@link Tolerance} and as fast-check runners:
  *
- * - gradient law: `⟨bwd(L)(x, v), u⟩` matches the central difference of `fwd(L)` along `u`
- *   (the dot-product test of `Gradcheck.check`); kinks are discarded;
- * - linearity in the cotangent: `bwd(L)(a, s·u + v) = s·bwd(L)(a, u) + bwd(L)(a, v)` and
- *   `bwd(L)(a, 0) = 0`, up to re-association (`|x − y| ≤ 1e-12·(1 + Σ|terms|)`);
- * - symmetric second derivative: for a scalar-valued `ℓ` with `g(x) = bwd(ℓ)(x, 1)`,
- *   `⟨u, ∂g/∂w⟩ ≈ ⟨w, ∂g/∂u⟩` by central differences (rtol `1e-4`): a backward pass that
- *   is not the gradient of any function fails it. (For one input coordinate it holds
- *   trivially: every function of one variable has an antiderivative.)
+ * - G, the gradient law: `⟨bwd(L)(x, v), u⟩` matches the central difference of `fwd(L)` along
+ *   `u` (the dot-product test of `Gradcheck.check`); kinks are discarded;
+ * - 14, linearity in the cotangent: `bwd(L)(a, s·u + v) = s·bwd(L)(a, u) + bwd(L)(a, v)` and
+ *   `bwd(L)(a, 0) = 0`, up to re-association;
+ * - 15, symmetric second derivative: with `g(x) = bwd(L)(x, c)` for a fixed cotangent `c`
+ *   (`c = 1` for a number output), `⟨u, ∂g/∂w⟩ ≈ ⟨w, ∂g/∂u⟩` by central differences: a
+ *   backward pass that is not the gradient of any function (here of `x ↦ ⟨c, fwd(L)(x)⟩`)
+ *   fails it. (For one input coordinate it holds trivially: every function of one variable
+ *   has an antiderivative.)
  *
- * The runners take your lens and an arbitrary of inputs, run at least 200 cases, and throw
- * fast-check's report (with the seed and the counterexample) plus a readable account of
- * the failing case. They work in any test runner:
+ * The runners take arbitraries of lenses and inputs, run 200 cases by default, and throw a
+ * report with fast-check's seed and counterexample and the law's account of the failing
+ * case. They work in any test runner.
  *
- * ```ts
- * import fc from 'fast-check'
- * import { it } from 'vitest'
- * import { checkGradient } from 'backprop-lens/laws'
+ * Inputs and outputs are any types with a `VectorSpace` instance (the arbitraries' `spaces`);
+ * numbers, tuples and records of numbers, and tensors, are inferred.
  *
- * it('cube matches finite differences', () => checkGradient(cube, fc.double({ min: -3, max: 3, noNaN: true })))
- * ```
- *
- * Inputs and outputs are any types with a `VectorSpace` instance (option `input`,
- * `output`); numbers, tuples and records of numbers are inferred.
- *
- * @module gradient
+ * @module GradientLaws
  */
 import fc from 'fast-check'
 import * as Gradcheck from '../src/Gradcheck.js'
 import * as Lens from '../src/Lens.js'
 import * as VectorSpace from '../src/VectorSpace.js'
 import { describeLens } from './arbitraries/lenses.js'
+import { label } from './internal/names.js'
+import { fd, reassoc, type Tolerance } from './Eq.js'
+import { lawsOf, runLaw, type RunOptions, type Verdict } from './internal/run.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -40,139 +36,138 @@ import { describeLens } from './arbitraries/lenses.js'
 
 /**
  * The vector spaces of a lens's input and output; each defaults to the instance inferred
- * from the value (numbers, tuples and records of numbers).
+ * from the value (numbers, tuples and records of numbers, tensors).
  *
  * @example
  * import { VectorSpace } from 'backprop-lens'
- * import type { Spaces } from 'backprop-lens/laws'
+ * import type { GradientLaws } from 'backprop-lens/laws'
  *
- * const spaces: Spaces<readonly [number, number], number> = { input: VectorSpace.tuple(VectorSpace.number, VectorSpace.number) }
+ * const spaces: GradientLaws.Spaces<readonly [number, number], number> = { input: VectorSpace.tuple(VectorSpace.number, VectorSpace.number) }
  * console.log(spaces.input?.size([0, 0])) // 2
  *
  * @category model
  */
 export interface Spaces<A, B> {
+  /** The vector space of the input. */
   readonly input?: VectorSpace.VectorSpace<A>
+  /** The vector space of the output. */
   readonly output?: VectorSpace.VectorSpace<B>
 }
 
 /**
- * Options of the second-derivative law: the input space, the step `h` (default
- * `1e-5·max(1, ‖x‖∞)`), the tolerances (defaults `atol = 1e-7`, `rtol = 1e-4`) and the
- * kink guard (default `1e-3`, as in `Gradcheck`).
+ * The tolerances of the three laws, for {@link checkAll}; {@link tolerances} holds those of
+ * `docs/laws.md`.
  *
  * @example
- * import type { SecondDerivativeOptions } from 'backprop-lens/laws'
+ * import { GradientLaws, fd, reassoc } from 'backprop-lens/laws'
  *
- * const options: SecondDerivativeOptions<number> = { rtol: 1e-3 }
- * console.log(options) // { rtol: 0.001 }
+ * const looser: GradientLaws.Tolerances = { gradient: { atol: 1e-6, rtol: 1e-4 }, linearity: reassoc, secondDerivative: { atol: 1e-6, rtol: 1e-3 } }
+ * console.log(looser.gradient.rtol > fd.rtol) // true
  *
  * @category model
  */
-export interface SecondDerivativeOptions<A> {
-  readonly input?: VectorSpace.VectorSpace<A>
-  readonly h?: number
-  readonly atol?: number
-  readonly rtol?: number
-  readonly kinkTolerance?: number
+export interface Tolerances {
+  /** Law G: `|a − n| ≤ atol + rtol·max(|a|, |n|)`. */
+  readonly gradient: Tolerance
+  /** Law 14: `|x − y| ≤ atol + rtol·Σ|terms|` coordinate by coordinate; `|bwd(a, 0)| ≤ atol`. */
+  readonly linearity: Tolerance
+  /** Law 15: `|lhs − rhs| ≤ atol + rtol·max(|lhs|, |rhs|)`. */
+  readonly secondDerivative: Tolerance
 }
 
 /**
- * The fast-check parameters the runners pass through (`seed` and `path` replay a failure;
- * `numRuns` is a separate option).
+ * The tolerances of `docs/laws.md`: `fd` for the gradient law, `reassoc` for linearity in
+ * the cotangent, and `atol = 1e-7`, `rtol = 1e-4` for the second derivative (a finite
+ * difference of gradients is less accurate than one of values).
  *
  * @example
- * import type { RunnerParameters } from 'backprop-lens/laws'
+ * import { GradientLaws } from 'backprop-lens/laws'
  *
- * const replay: RunnerParameters = { seed: 42, path: '0:1', endOnFailure: true }
- * console.log(replay.seed) // 42
+ * console.log(GradientLaws.tolerances.secondDerivative) // { atol: 1e-7, rtol: 0.0001 }
  *
  * @category model
  */
-export type RunnerParameters = Pick<
-  fc.Parameters<unknown>,
-  | 'seed'
-  | 'path'
-  | 'verbose'
-  | 'endOnFailure'
-  | 'maxSkipsPerRun'
-  | 'timeout'
-  | 'interruptAfterTimeLimit'
-  | 'markInterruptAsFailure'
-  | 'skipAllAfterTimeLimit'
->
+export const tolerances: Tolerances = { gradient: fd, linearity: reassoc, secondDerivative: { atol: 1e-7, rtol: 1e-4 } }
 
 /**
- * How many cases a runner tries (default 200) and fast-check's other parameters.
+ * What the runners draw: lenses and inputs, and for law 14 the scalars `s` and the
+ * coordinates of the cotangents `u`, `v` (default for both: doubles in `[-10, 10]`); and the
+ * vector spaces, when they cannot be inferred.
  *
  * @example
- * import type { RunOptions } from 'backprop-lens/laws'
+ * import fc from 'fast-check'
+ * import { Lens } from 'backprop-lens'
+ * import { GradientLaws, doubleIn } from 'backprop-lens/laws'
  *
- * const options: RunOptions = { numRuns: 500, parameters: { seed: 1 } }
- * console.log(options.numRuns) // 500
+ * const cube = Lens.make<number, number>({ forward: (x) => x ** 3, backward: (x, dy) => 3 * x * x * dy })
+ * const arbitraries: GradientLaws.Arbitraries<number, number> = { lens: fc.constant(cube), input: doubleIn(-3, 3) }
+ * GradientLaws.checkAll(GradientLaws.tolerances, arbitraries, { name: 'cube' })
+ * console.log('ok') // ok
  *
  * @category model
  */
-export interface RunOptions {
-  readonly numRuns?: number
-  readonly parameters?: RunnerParameters
+export interface Arbitraries<A, B> {
+  /** The lenses under test. */
+  readonly lens: fc.Arbitrary<Lens.Lens<A, B>>
+  /** Their inputs. */
+  readonly input: fc.Arbitrary<A>
+  /** The scalars `s` of law 14 (default: doubles in `[-10, 10]`). */
+  readonly scalar?: fc.Arbitrary<number>
+  /** The coordinates of the cotangents `u`, `v` of law 14 (default: doubles in `[-10, 10]`). */
+  readonly coordinate?: fc.Arbitrary<number>
+  /** The vector spaces of the input and the output (default: inferred). */
+  readonly spaces?: Spaces<A, B>
 }
 
 /**
- * Options of {@link checkGradient}: those of `Gradcheck.check` except the directions,
- * which are drawn by fast-check for each case, plus {@link RunOptions}.
+ * Options of the runners: {@link RunOptions}, a name for the reports (default: the drawn
+ * lens's description, see `describeLens`), the finite-difference step `h` (default
+ * `1e-5·max(1, ‖x‖∞)`) and the kink guard (default `1e-3`, as in `Gradcheck`).
  *
  * @example
- * import type { GradientRunOptions } from 'backprop-lens/laws'
+ * import type { GradientLaws } from 'backprop-lens/laws'
  *
- * const options: GradientRunOptions<number, number> = { name: 'cube', numRuns: 300, rtol: 1e-6 }
+ * const options: GradientLaws.Options = { name: 'cube', numRuns: 300, parameters: { seed: 1 } }
  * console.log(options.name) // cube
  *
  * @category model
  */
-export interface GradientRunOptions<A, B> extends Omit<Gradcheck.Options<A, B>, 'seed' | 'u' | 'v' | 'localize'>, RunOptions {}
-
-/**
- * Options of {@link checkCotangentLinearity}: the spaces, the scalars `s` and the
- * cotangent coordinates to draw (defaults: doubles in `[-10, 10]`), a name for messages,
- * plus {@link RunOptions}.
- *
- * @example
- * import fc from 'fast-check'
- * import { dyadic, type LinearityRunOptions } from 'backprop-lens/laws'
- *
- * const options: LinearityRunOptions<number, number> = { scalars: dyadic(-4, 4), coordinates: fc.constant(1) }
- * console.log(Object.keys(options)) // [ 'scalars', 'coordinates' ]
- *
- * @category model
- */
-export interface LinearityRunOptions<A, B> extends Spaces<A, B>, RunOptions {
+export interface Options extends RunOptions {
+  /** How reports call the lens (default: its description, or `'lens'`). */
   readonly name?: string
-  readonly scalars?: fc.Arbitrary<number>
-  readonly coordinates?: fc.Arbitrary<number>
+  /** The finite-difference step (default `1e-5·max(1, ‖x‖∞)`). */
+  readonly h?: number
+  /** One-sided slopes further apart than this (relative) mark a kink (default `1e-3`). */
+  readonly kinkTolerance?: number
 }
 
 /**
- * Options of {@link checkSymmetricSecondDerivative}: {@link SecondDerivativeOptions}, a
- * name for messages, plus {@link RunOptions}.
+ * Options of the second-derivative law at one point: the cotangent `c` (required unless the
+ * output is a number, where it is 1), the input space, the step and the kink guard.
  *
  * @example
- * import type { SecondDerivativeRunOptions } from 'backprop-lens/laws'
+ * import { Tensor } from 'backprop-lens'
+ * import type { GradientLaws } from 'backprop-lens/laws'
  *
- * const options: SecondDerivativeRunOptions<readonly [number, number]> = { name: 'mul', numRuns: 300 }
- * console.log(options.numRuns) // 300
+ * const options: GradientLaws.SecondDerivativeOptions<Tensor.Tensor, Tensor.Tensor> = { cotangent: Tensor.fromNested([1, -1]) }
+ * console.log(options.cotangent?.shape) // [ 2 ]
  *
  * @category model
  */
-export interface SecondDerivativeRunOptions<A> extends SecondDerivativeOptions<A>, RunOptions {
-  readonly name?: string
+export interface SecondDerivativeOptions<A, B> {
+  /** The cotangent `c` of `g(x) = bwd(L)(x, c)` (default 1, for a number output). */
+  readonly cotangent?: B
+  /** The vector space of the input (default: inferred). */
+  readonly input?: VectorSpace.VectorSpace<A>
+  /** The finite-difference step (default `1e-5·max(1, ‖x‖∞)`). */
+  readonly h?: number
+  /** One-sided slopes further apart than this (relative) mark a kink (default `1e-3`). */
+  readonly kinkTolerance?: number
 }
 
 // -------------------------------------------------------------------------------------
 // internal helpers
 // -------------------------------------------------------------------------------------
-
-const REASSOC = 1e-12
 
 const bwd = <A, B>(lens: Lens.Lens<A, B>, a: A, db: B): A => Lens.backPropagateConst(lens, db, a)
 
@@ -185,9 +180,22 @@ const nameOf = <A, B>(lens: Lens.Lens<A, B>, name: string | undefined): string =
 const show = (xs: ArrayLike<number>): string => `[${Array.from(xs).map(String).join(', ')}]`
 
 /**
- * Linearity in the cotangent at `a`: `null` if it holds, otherwise what differs.
+ * The drawn lenses, each in a box that reports print as its name (a lens is a function, which
+ * fast-check would print as its source); the lens itself is neither changed nor wrapped.
  */
-const linearityMismatch = <A, B>(lens: Lens.Lens<A, B>, a: A, s: number, u: B, v: B, spaces: Spaces<A, B>): string | null => {
+const boxed = <A, B>(lenses: fc.Arbitrary<Lens.Lens<A, B>>, name: string | undefined): fc.Arbitrary<{ readonly lens: Lens.Lens<A, B> }> =>
+  lenses.map((lens) => label({ lens }, nameOf(lens, name)))
+
+/** Law G at one case. */
+const gradientCase = <A, B>(tolerance: Tolerance, lens: Lens.Lens<A, B>, x: A, options: Gradcheck.Options<A, B>): Verdict => {
+  const report = Gradcheck.check(lens, x, { ...options, atol: tolerance.atol, rtol: tolerance.rtol })
+  if (report.status === 'kink') return 'discard'
+  if (report.status === 'pass') return null
+  return { account: Gradcheck.format(report), ratio: report.absError / report.tolerance }
+}
+
+/** Law 14 at one case. */
+const linearityCase = <A, B>(tolerance: Tolerance, lens: Lens.Lens<A, B>, a: A, s: number, u: B, v: B, spaces: Spaces<A, B>, name: string): Verdict => {
   const b = Lens.evaluate(lens, a)
   const X = spaces.input ?? VectorSpace.infer(a)
   const Y = spaces.output ?? VectorSpace.infer(b)
@@ -195,28 +203,28 @@ const linearityMismatch = <A, B>(lens: Lens.Lens<A, B>, a: A, s: number, u: B, v
   const du = X.flatten(bwd(lens, a, u))
   const dv = X.flatten(bwd(lens, a, v))
   const dz = X.flatten(bwd(lens, a, Y.zero(b)))
+  const op = `cotangent linearity failed for ${name}`
   for (let i = 0; i < lhs.length; i++) {
     const l = lhs[i] as number
     const su = s * (du[i] as number)
     const r = su + (dv[i] as number)
-    const terms = Math.abs(l) + Math.abs(su) + Math.abs(dv[i] as number)
-    if (!(Math.abs(l - r) <= REASSOC * (1 + terms))) {
-      return (
-        `bwd(a, s·u + v) ≠ s·bwd(a, u) + bwd(a, v) at coordinate ${i}: ${l} vs ${r} ` +
-        `(s = ${s}, u = ${show(Y.flatten(u))}, v = ${show(Y.flatten(v))}, a = ${show(X.flatten(a))})`
-      )
+    const bound = tolerance.atol + tolerance.rtol * (Math.abs(l) + Math.abs(su) + Math.abs(dv[i] as number))
+    if (!(Math.abs(l - r) <= bound)) {
+      return {
+        account:
+          `${op}: bwd(a, s·u + v) ≠ s·bwd(a, u) + bwd(a, v) at coordinate ${i}: ${l} vs ${r} ` +
+          `(s = ${s}, u = ${show(Y.flatten(u))}, v = ${show(Y.flatten(v))}, a = ${show(X.flatten(a))})`,
+        ratio: Math.abs(l - r) / bound
+      }
     }
   }
   for (let i = 0; i < dz.length; i++) {
     const z = dz[i] as number
-    if (!(Math.abs(z) <= REASSOC)) return `bwd(a, 0) ≠ 0 at coordinate ${i}: ${z} (a = ${show(X.flatten(a))})`
+    if (!(Math.abs(z) <= tolerance.atol)) {
+      return { account: `${op}: bwd(a, 0) ≠ 0 at coordinate ${i}: ${z} (a = ${show(X.flatten(a))})`, ratio: Math.abs(z) / tolerance.atol }
+    }
   }
   return null
-}
-
-interface SecondDerivativeCase {
-  readonly status: Gradcheck.Status
-  readonly message: string
 }
 
 /** `xs / ‖xs‖₂` (scaled by the largest coordinate first, so tiny vectors do not underflow). */
@@ -229,21 +237,6 @@ const unit = (xs: Float64Array): Float64Array => {
   for (let i = 0; i < scaled.length; i++) n += (scaled[i] as number) ** 2
   n = Math.sqrt(n)
   return scaled.map((c) => c / n)
-}
-
-/**
- * `fc.assert`, with the message of the error that failed the property appended to
- * fast-check's report (which otherwise keeps it only as the `cause`).
- */
-const assertProperty = <Ts>(property: fc.IProperty<Ts>, parameters: fc.Parameters<Ts>): void => {
-  try {
-    fc.assert(property, parameters)
-  } catch (e) {
-    if (e instanceof Error && e.cause instanceof Error && !e.message.includes(e.cause.message)) {
-      throw new Error(`${e.message}\n\n${e.cause.message}`, { cause: e.cause })
-    }
-    throw e
-  }
 }
 
 /** ⟨u, g(x + h·w) − g(x − h·w)⟩ / 2h, with the one-sided slopes of the kink guard. */
@@ -269,31 +262,36 @@ const directional = (
   return [central / (2 * h), forward / h, backward / h]
 }
 
-const secondDerivativeCase = <A>(
-  lens: Lens.Lens<A, number>,
+/** Law 15 at one case. */
+const secondDerivativeCase = <A, B>(
+  tolerance: Tolerance,
+  lens: Lens.Lens<A, B>,
   x: A,
   uIn: A,
   wIn: A,
-  options: SecondDerivativeOptions<A>,
+  options: SecondDerivativeOptions<A, B>,
   name: string
-): SecondDerivativeCase => {
+): Verdict => {
   const op = `symmetricSecondDerivative(${name})`
   const X = options.input ?? VectorSpace.infer(x)
   const xs = X.flatten(x)
-  const y = Lens.evaluate(lens, x)
-  if (typeof y !== 'number') throw new TypeError(`${op}: the lens must have a number output, got ${typeof y}`)
+  let c = options.cotangent
+  if (c === undefined) {
+    const y = Lens.evaluate(lens, x)
+    if (typeof y !== 'number') throw new TypeError(`${op}: give a cotangent for a lens whose output is not a number (got ${typeof y})`)
+    c = 1 as B
+  }
+  const dc = c
   const g = (zs: Float64Array): Float64Array => {
-    const out = X.flatten(bwd(lens, X.unflatten(x, zs), 1))
-    out.forEach((c, i) => {
-      if (!Number.isFinite(c)) throw new RangeError(`${op}: gradient coordinate ${i} is ${String(c)} at ${show(zs)}`)
+    const out = X.flatten(bwd(lens, X.unflatten(x, zs), dc))
+    out.forEach((v, i) => {
+      if (!Number.isFinite(v)) throw new RangeError(`${op}: gradient coordinate ${i} is ${String(v)} at ${show(zs)}`)
     })
     return out
   }
   let norm = 0
-  xs.forEach((c) => (norm = Math.max(norm, Math.abs(c))))
+  xs.forEach((v) => (norm = Math.max(norm, Math.abs(v))))
   const h = options.h ?? 1e-5 * Math.max(1, norm)
-  const atol = options.atol ?? 1e-7
-  const rtol = options.rtol ?? 1e-4
   const kinkTolerance = options.kinkTolerance ?? 1e-3
   const u = unit(X.flatten(uIn))
   const w = unit(X.flatten(wIn))
@@ -301,17 +299,16 @@ const secondDerivativeCase = <A>(
   const [lhs, lp, lm] = directional(g, xs, g0, u, w, h)
   const [rhs, rp, rm] = directional(g, xs, g0, w, u, h)
   const kink = (p: number, m: number): boolean => Math.abs(p - m) > kinkTolerance * (1 + Math.abs(p) + Math.abs(m))
-  if (kink(lp, lm) || kink(rp, rm)) {
-    return { status: 'kink', message: `${op}: kink in the gradient at ${show(xs)}, case discarded` }
-  }
-  const tolerance = atol + rtol * Math.max(Math.abs(lhs), Math.abs(rhs))
+  if (kink(lp, lm) || kink(rp, rm)) return 'discard'
+  const bound = tolerance.atol + tolerance.rtol * Math.max(Math.abs(lhs), Math.abs(rhs))
   const error = Math.abs(lhs - rhs)
+  if (error <= bound) return null
   return {
-    status: error <= tolerance ? 'pass' : 'fail',
-    message:
+    account:
       `${op}: ⟨u, ∂g/∂w⟩ = ${lhs} vs ⟨w, ∂g/∂u⟩ = ${rhs} (abs err ${error.toExponential(1)}, tolerance ` +
-      `${tolerance.toExponential(1)}) at x = ${show(xs)}, u = ${show(u)}, w = ${show(w)}, h = ${h}: ` +
-      `the backward pass is not the gradient of any function`
+      `${bound.toExponential(1)}) at x = ${show(xs)}, u = ${show(u)}, w = ${show(w)}, h = ${h}: ` +
+      `the backward pass is not the gradient of any function`,
+    ratio: error / bound
   }
 }
 
@@ -329,183 +326,232 @@ const DIRECTION_COORDINATES = fc.double({ min: -1, max: 1, noNaN: true, noDefaul
 // -------------------------------------------------------------------------------------
 
 /**
- * The gradient law at one input: `Gradcheck.check` does not fail (a kink counts as
- * holding, since finite differences say nothing there). Throws on a non-finite input,
- * output or gradient.
+ * Law G, the gradient law at one input: `Gradcheck.check` with the tolerance's `atol` and
+ * `rtol` does not fail (a kink counts as holding, since finite differences say nothing there).
+ * Throws on a non-finite input, output or gradient.
  *
  * @example
  * import { Lens, Scalar } from 'backprop-lens'
- * import { gradientLaw } from 'backprop-lens/laws'
+ * import { GradientLaws, fd } from 'backprop-lens/laws'
  *
  * const wrong = Lens.make<number, number>({ forward: Math.sin, backward: (x, dy) => Math.sin(x) * dy })
- * console.log(gradientLaw(Scalar.sin, 0.5), gradientLaw(wrong, 0.5), gradientLaw(Scalar.relu, 0)) // true false true
+ * const law = GradientLaws.gradient(fd)
+ * console.log(law(Scalar.sin, 0.5), law(wrong, 0.5), law(Scalar.relu, 0)) // true false true
  *
  * @category predicates
  */
-export const gradientLaw = <A, B>(lens: Lens.Lens<A, B>, x: A, options: Gradcheck.Options<A, B> = {}): boolean =>
-  Gradcheck.check(lens, x, options).status !== 'fail'
+export const gradient =
+  (tolerance: Tolerance) =>
+  <A, B>(lens: Lens.Lens<A, B>, x: A, options: Omit<Gradcheck.Options<A, B>, 'atol' | 'rtol'> = {}): boolean => {
+    const verdict = gradientCase(tolerance, lens, x, options)
+    return verdict === null || verdict === 'discard'
+  }
 
 /**
- * Linearity in the cotangent (LAWS 14) at `a`: `bwd(L)(a, s·u + v) = s·bwd(L)(a, u) +
- * bwd(L)(a, v)` coordinate by coordinate up to re-association, `|x − y| ≤ 1e-12·(1 +
- * Σ|terms|)`, and `bwd(L)(a, 0) = 0` (`|x| ≤ 1e-12`).
+ * Law 14, linearity in the cotangent at `a`: `bwd(L)(a, s·u + v) = s·bwd(L)(a, u) +
+ * bwd(L)(a, v)` coordinate by coordinate within `atol + rtol·Σ|terms|`, and `bwd(L)(a, 0) = 0`
+ * within `atol` (with `reassoc`, re-association: `1e-12·(1 + Σ|terms|)`).
  *
  * @example
  * import { Lens, Scalar } from 'backprop-lens'
- * import { cotangentLinearity } from 'backprop-lens/laws'
+ * import { GradientLaws, reassoc } from 'backprop-lens/laws'
  *
  * // A backward pass that squares the cotangent is not linear in it.
  * const wrong = Lens.make<number, number>({ forward: Math.sin, backward: (x, dy) => Math.cos(x) * dy * dy })
- * console.log(cotangentLinearity(Scalar.sin, 0.5, 3, 0.25, -2), cotangentLinearity(wrong, 0.5, 3, 0.25, -2)) // true false
+ * const law = GradientLaws.cotangentLinearity(reassoc)
+ * console.log(law(Scalar.sin, 0.5, 3, 0.25, -2), law(wrong, 0.5, 3, 0.25, -2)) // true false
  *
  * @category predicates
  */
-export const cotangentLinearity = <A, B>(
-  lens: Lens.Lens<A, B>,
-  a: A,
-  s: number,
-  u: NoInfer<B>,
-  v: NoInfer<B>,
-  spaces: Spaces<A, B> = {}
-): boolean =>
-  linearityMismatch(lens, a, s, u, v, spaces) === null
+export const cotangentLinearity =
+  (tolerance: Tolerance) =>
+  <A, B>(lens: Lens.Lens<A, B>, a: A, s: number, u: NoInfer<B>, v: NoInfer<B>, spaces: Spaces<A, B> = {}): boolean =>
+    linearityCase(tolerance, lens, a, s, u, v, spaces, 'lens') === null
 
 /**
- * The symmetric second derivative (LAWS 15) at `x` for a scalar-valued lens, with
- * `g(x) = bwd(ℓ)(x, 1)` and `u`, `w` normalised to unit length:
+ * Law 15, the symmetric second derivative at `x`, with `g(x) = bwd(L)(x, c)` (`c` from the
+ * options, 1 for a number output) and `u`, `w` normalised to unit length:
  * `⟨u, (g(x+hw) − g(x−hw))/2h⟩ ≈ ⟨w, (g(x+hu) − g(x−hu))/2h⟩` within
  * `atol + rtol·max(|lhs|, |rhs|)`. A kink in the gradient counts as holding.
  *
  * @example
  * import { Lens, Scalar } from 'backprop-lens'
- * import { symmetricSecondDerivative } from 'backprop-lens/laws'
+ * import { GradientLaws } from 'backprop-lens/laws'
  *
  * // (a, b) ↦ (b, 0) is not the gradient of anything: ∂/∂b of the first is 1, ∂/∂a of the second 0.
  * const curl = Lens.make<readonly [number, number], number>({ forward: ([a, b]) => a * b, backward: ([, b], dy) => [b * dy, 0] })
- * console.log(symmetricSecondDerivative(Scalar.mul, [1, 2], [1, 0], [0, 1])) // true
- * console.log(symmetricSecondDerivative(curl, [1, 2], [1, 0], [0, 1])) // false
+ * const law = GradientLaws.symmetricSecondDerivative(GradientLaws.tolerances.secondDerivative)
+ * console.log(law(Scalar.mul, [1, 2], [1, 0], [0, 1])) // true
+ * console.log(law(curl, [1, 2], [1, 0], [0, 1])) // false
  *
  * @category predicates
  */
-export const symmetricSecondDerivative = <A>(
-  lens: Lens.Lens<A, number>,
-  x: A,
-  u: NoInfer<A>,
-  w: NoInfer<A>,
-  options: SecondDerivativeOptions<A> = {}
-): boolean => secondDerivativeCase(lens, x, u, w, options, 'lens').status !== 'fail'
+export const symmetricSecondDerivative =
+  (tolerance: Tolerance) =>
+  <A, B>(lens: Lens.Lens<A, B>, x: A, u: NoInfer<A>, w: NoInfer<A>, options: SecondDerivativeOptions<A, B> = {}): boolean => {
+    const verdict = secondDerivativeCase(tolerance, lens, x, u, w, options, 'lens')
+    return verdict === null || verdict === 'discard'
+  }
 
 // -------------------------------------------------------------------------------------
 // runners
 // -------------------------------------------------------------------------------------
 
+const law = lawsOf('GradientLaws')
+
 /**
- * The one call that checks your own lens against finite differences: for at least 200
- * inputs drawn from `inputs` (and random directions), runs the dot-product test of
- * `Gradcheck.check`, discards kinks (`fc.pre`), and on failure throws fast-check's report
- * (seed, counterexample) with the formatted gradient-check report. Works in any test
- * runner (`it('…', () => checkGradient(myLens, fc.double(…)))`).
+ * Checks law G ({@link gradient}) on the drawn lenses and inputs, with directions drawn for
+ * each case; kinks are discarded. On failure, throws fast-check's report (seed,
+ * counterexample `[lens, input, directions seed]`) with the formatted gradient-check report.
  *
  * @example
  * import fc from 'fast-check'
  * import { Lens } from 'backprop-lens'
- * import { checkGradient } from 'backprop-lens/laws'
+ * import { GradientLaws, doubleIn, fd } from 'backprop-lens/laws'
  *
  * const cube = Lens.make<number, number>({ forward: (x) => x ** 3, backward: (x, dy) => 3 * x * x * dy })
- * checkGradient(cube, fc.double({ min: -3, max: 3, noNaN: true }), { name: 'cube' })
+ * GradientLaws.checkGradient(fd, { lens: fc.constant(cube), input: doubleIn(-3, 3) }, { name: 'cube' })
  *
  * const wrong = Lens.make<number, number>({ forward: (x) => x ** 3, backward: (x, dy) => 3 * x * dy })
  * try {
- *   checkGradient(wrong, fc.double({ min: -3, max: 3, noNaN: true }), { name: 'cube' })
+ *   GradientLaws.checkGradient(fd, { lens: fc.constant(wrong), input: doubleIn(-3, 3) }, { name: 'cube' })
  * } catch (e) {
  *   console.log((e as Error).message.includes('gradient check failed for cube')) // true
  * }
  *
  * @category runners
  */
-export const checkGradient = <A, B>(lens: Lens.Lens<A, B>, inputs: fc.Arbitrary<A>, options: GradientRunOptions<A, B> = {}): void => {
-  const { numRuns = 200, parameters = {}, name, ...check } = options
-  const label = nameOf(lens, name)
-  assertProperty(
-    fc.property(inputs, fc.integer({ min: 0, max: 0x7fffffff }), (x, seed) => {
-      const report = Gradcheck.check(lens, x, { ...check, name: label, seed })
-      fc.pre(report.status !== 'kink')
-      if (report.status === 'fail') throw new Error(Gradcheck.format(report))
-    }),
-    { ...parameters, numRuns }
+export const checkGradient = <A, B>(tolerance: Tolerance, arbitraries: Arbitraries<A, B>, options: Options = {}): void => {
+  const { name, h, kinkTolerance, ...run } = options
+  const { lens, input, spaces = {} } = arbitraries
+  const check: Gradcheck.Options<A, B> = {
+    ...(spaces.input === undefined ? {} : { input: spaces.input }),
+    ...(spaces.output === undefined ? {} : { output: spaces.output }),
+    ...(h === undefined ? {} : { h }),
+    ...(kinkTolerance === undefined ? {} : { kinkTolerance })
+  }
+  runLaw(
+    law('checkGradient', 'G', 'gradient against finite differences'),
+    [boxed(lens, name), input, fc.integer({ min: 0, max: 0x7fffffff })],
+    ({ lens: f }, x, seed) => gradientCase(tolerance, f, x, { ...check, name: nameOf(f, name), seed }),
+    run
   )
 }
 
 /**
- * Checks linearity in the cotangent (LAWS 14) for at least 200 inputs drawn from
- * `inputs`, with scalars and cotangents drawn by fast-check (doubles in `[-10, 10]` by
- * default); throws fast-check's report with what differed.
+ * Checks law 14 ({@link cotangentLinearity}) on the drawn lenses and inputs, with scalars
+ * and cotangents drawn from `scalar` and `coordinate`; throws fast-check's report with what
+ * differed.
  *
  * @example
  * import fc from 'fast-check'
  * import { Scalar } from 'backprop-lens'
- * import { checkCotangentLinearity } from 'backprop-lens/laws'
+ * import { GradientLaws, doubleIn, reassoc } from 'backprop-lens/laws'
  *
- * checkCotangentLinearity(Scalar.mul, fc.tuple(fc.double({ min: -5, max: 5, noNaN: true }), fc.double({ min: -5, max: 5, noNaN: true })))
+ * GradientLaws.checkCotangentLinearity(reassoc, { lens: fc.constant(Scalar.mul), input: fc.tuple(doubleIn(-5, 5), doubleIn(-5, 5)) })
  * console.log('mul is linear in its cotangent') // mul is linear in its cotangent
  *
  * @category runners
  */
-export const checkCotangentLinearity = <A, B>(lens: Lens.Lens<A, B>, inputs: fc.Arbitrary<A>, options: LinearityRunOptions<A, B> = {}): void => {
-  const { numRuns = 200, parameters = {}, name, scalars = DEFAULT_COORDINATES, coordinates = DEFAULT_COORDINATES, ...spaces } = options
-  const label = nameOf(lens, name)
-  const cases = inputs.chain((a) => {
-    const b = Lens.evaluate(lens, a)
+export const checkCotangentLinearity = <A, B>(tolerance: Tolerance, arbitraries: Arbitraries<A, B>, options: Options = {}): void => {
+  const { name, h: _h, kinkTolerance: _k, ...run } = options
+  const { lens, input, scalar = DEFAULT_COORDINATES, coordinate = DEFAULT_COORDINATES, spaces = {} } = arbitraries
+  const cases = fc.tuple(boxed(lens, name), input).chain(([f, a]) => {
+    const b = Lens.evaluate(f.lens, a)
     const Y = spaces.output ?? VectorSpace.infer(b)
-    return fc.tuple(fc.constant(a), scalars, valueLike(Y, b, coordinates), valueLike(Y, b, coordinates))
+    return fc.tuple(fc.constant(f), fc.constant(a), scalar, valueLike(Y, b, coordinate), valueLike(Y, b, coordinate))
   })
-  assertProperty(
-    fc.property(cases, ([a, s, u, v]) => {
-      const mismatch = linearityMismatch(lens, a, s, u, v, spaces)
-      if (mismatch !== null) throw new Error(`cotangent linearity failed for ${label}: ${mismatch}`)
-    }),
-    { ...parameters, numRuns }
+  runLaw(
+    law('checkCotangentLinearity', '14', 'linearity in the cotangent'),
+    [cases],
+    ([{ lens: f }, a, s, u, v]) => linearityCase(tolerance, f, a, s, u, v, spaces, nameOf(f, name)),
+    run
   )
 }
 
 /**
- * Checks the symmetric second derivative (LAWS 15) of a scalar-valued lens for at least
- * 200 inputs drawn from `inputs` and random directions `u`, `w`; kinks are discarded.
- * Throws fast-check's report with both directional second derivatives.
+ * Checks law 15 ({@link symmetricSecondDerivative}) on the drawn lenses and inputs, with
+ * random directions `u`, `w` (and, for an output that is not a number, a random unit
+ * cotangent `c`); kinks are discarded. Throws fast-check's report with both directional
+ * second derivatives.
  *
  * @example
  * import fc from 'fast-check'
  * import { Lens, Scalar } from 'backprop-lens'
- * import { checkSymmetricSecondDerivative } from 'backprop-lens/laws'
+ * import { GradientLaws, doubleIn } from 'backprop-lens/laws'
  *
- * const pairs = fc.tuple(fc.double({ min: -3, max: 3, noNaN: true }), fc.double({ min: -3, max: 3, noNaN: true }))
- * checkSymmetricSecondDerivative(Lens.pipe(Scalar.mul, Scalar.sin), pairs)
+ * const pairs = fc.tuple(doubleIn(-3, 3), doubleIn(-3, 3))
+ * const tolerance = GradientLaws.tolerances.secondDerivative
+ * GradientLaws.checkSymmetricSecondDerivative(tolerance, { lens: fc.constant(Lens.pipe(Scalar.mul, Scalar.sin)), input: pairs })
  * const curl = Lens.make<readonly [number, number], number>({ forward: ([a, b]) => a * b, backward: ([, b], dy) => [b * dy, 0] })
  * try {
- *   checkSymmetricSecondDerivative(curl, pairs, { name: 'curl' })
+ *   GradientLaws.checkSymmetricSecondDerivative(tolerance, { lens: fc.constant(curl), input: pairs }, { name: 'curl' })
  * } catch (e) {
  *   console.log((e as Error).message.includes('not the gradient of any function')) // true
  * }
  *
  * @category runners
  */
-export const checkSymmetricSecondDerivative = <A>(
-  lens: Lens.Lens<A, number>,
-  inputs: fc.Arbitrary<A>,
-  options: SecondDerivativeRunOptions<A> = {}
-): void => {
-  const { numRuns = 200, parameters = {}, name, ...rest } = options
-  const label = nameOf(lens, name)
-  const cases = inputs.chain((x) => {
-    const X = rest.input ?? VectorSpace.infer(x)
-    return fc.tuple(fc.constant(x), valueLike(X, x, DIRECTION_COORDINATES), valueLike(X, x, DIRECTION_COORDINATES))
+export const checkSymmetricSecondDerivative = <A, B>(tolerance: Tolerance, arbitraries: Arbitraries<A, B>, options: Options = {}): void => {
+  const { name, h, kinkTolerance, ...run } = options
+  const { lens, input, spaces = {} } = arbitraries
+  const cases = fc.tuple(boxed(lens, name), input).chain(([f, x]) => {
+    const X = spaces.input ?? VectorSpace.infer(x)
+    const y = Lens.evaluate(f.lens, x)
+    const Y = spaces.output ?? VectorSpace.infer(y)
+    // A unit cotangent (not 0, which would make the law hold vacuously); 1 for a number output.
+    const c: fc.Arbitrary<B | undefined> =
+      typeof y === 'number'
+        ? fc.constant(undefined)
+        : Y.size(y) === 0
+          ? fc.constant(y)
+          : valueLike(Y, y, DIRECTION_COORDINATES)
+            .filter((v) => Y.flatten(v).some((z) => z !== 0))
+            .map((v) => Y.unflatten(v, unit(Y.flatten(v))))
+    return fc.tuple(fc.constant(f), fc.constant(x), valueLike(X, x, DIRECTION_COORDINATES), valueLike(X, x, DIRECTION_COORDINATES), c)
   })
-  assertProperty(
-    fc.property(cases, ([x, u, w]) => {
-      const result = secondDerivativeCase(lens, x, u, w, rest, label)
-      fc.pre(result.status !== 'kink')
-      if (result.status === 'fail') throw new Error(result.message)
-    }),
-    { ...parameters, numRuns }
+  runLaw(
+    law('checkSymmetricSecondDerivative', '15', 'symmetric second derivative'),
+    [cases],
+    ([{ lens: f }, x, u, w, c]) =>
+      secondDerivativeCase(
+        tolerance,
+        f,
+        x,
+        u,
+        w,
+        {
+          ...(c === undefined ? {} : { cotangent: c }),
+          ...(spaces.input === undefined ? {} : { input: spaces.input }),
+          ...(h === undefined ? {} : { h }),
+          ...(kinkTolerance === undefined ? {} : { kinkTolerance })
+        },
+        nameOf(f, name)
+      ),
+    run
   )
+}
+
+/**
+ * Every law of this module, each with its tolerance: {@link checkGradient} (G),
+ * {@link checkCotangentLinearity} (14) and {@link checkSymmetricSecondDerivative} (15).
+ *
+ * @example
+ * import fc from 'fast-check'
+ * import { Lens } from 'backprop-lens'
+ * import { GradientLaws, doubleIn } from 'backprop-lens/laws'
+ *
+ * const hypot = Lens.make<readonly [number, number], number>({
+ *   forward: ([a, b]) => Math.hypot(a, b),
+ *   backward: ([a, b], dr, r) => [(a / r) * dr, (b / r) * dr]
+ * })
+ * GradientLaws.checkAll(GradientLaws.tolerances, { lens: fc.constant(hypot), input: fc.tuple(doubleIn(0.5, 3), doubleIn(0.5, 3)) }, { name: 'hypot' })
+ * console.log('ok') // ok
+ *
+ * @category runners
+ */
+export const checkAll = <A, B>(tolerances: Tolerances, arbitraries: Arbitraries<A, B>, options: Options = {}): void => {
+  checkGradient(tolerances.gradient, arbitraries, options)
+  checkCotangentLinearity(tolerances.linearity, arbitraries, options)
+  checkSymmetricSecondDerivative(tolerances.secondDerivative, arbitraries, options)
 }

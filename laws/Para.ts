@@ -1,35 +1,38 @@
 /**
- * The laws of parametric lenses (`Para`), LAWS.md 16–17: sequential composition is
- * associative up to re-pairing the parameters, `Para.pipe` agrees with nested `Para.seq`,
- * and reparametrisation composes and has the identity as unit. Each law compares outputs,
- * input cotangents and parameter cotangents (after re-pairing) with an `Eq`.
+ * The laws of parametric lenses (`Para`, laws 16–17 of `docs/laws.md`): sequential
+ * composition is associative up to re-pairing the parameters, `Para.pipe` agrees with nested
+ * `Para.seq`, and reparametrisation composes and has the identity as unit. Each law compares
+ * outputs, input cotangents and parameter cotangents (after re-pairing) with an `Eq`. Law 18
+ * (one optimiser step) is checked by the library's own suite (`test/Optimizer.test.ts`).
  *
- * @module para
+ * @module ParaLaws
  */
 import fc from 'fast-check'
 import type { Eq } from 'fp-ts/lib/Eq.js'
-import { Lens, Para } from '../src/index.js'
-
+import * as Lens from '../src/Lens.js'
+import * as Para from '../src/Para.js'
+import { holds, lawsOf, runLaw, type RunOptions } from './internal/run.js'
 
 // -------------------------------------------------------------------------------------
 // predicates
 // -------------------------------------------------------------------------------------
 
 /**
- * `seq(seq(f, g), h)` at `[[[p, q], r], a]` and `seq(f, seq(g, h))` at `[[p, [q, r]], a]`
- * agree on the output and on every cotangent, once `[[dp, dq], dr]` is re-paired as
- * `[dp, [dq, dr]]`; and `Para.pipe(f, g, h)` at `[[p, q, r], a]` agrees with both.
+ * Law 16, associativity up to re-pairing: `seq(seq(f, g), h)` at `[[[p, q], r], a]` and
+ * `seq(f, seq(g, h))` at `[[p, [q, r]], a]` agree on the output and on every cotangent, once
+ * `[[dp, dq], dr]` is re-paired as `[dp, [dq, dr]]`; and `Para.pipe(f, g, h)` at
+ * `[[p, q, r], a]` agrees with both.
  *
  * @example
  * import { Lens, Scalar } from 'backprop-lens'
- * import { exact, paraAssociativity } from 'backprop-lens/laws'
+ * import { ParaLaws, exact } from 'backprop-lens/laws'
  *
  * const f = Lens.pipe(Scalar.mul, Scalar.sin)
- * console.log(paraAssociativity(exact)(f, f, f, [1, 2, 3], 0.5, 1)) // true
+ * console.log(ParaLaws.associativity(exact)(f, f, f, [1, 2, 3], 0.5, 1)) // true
  *
  * @category predicates
  */
-export const paraAssociativity =
+export const associativity =
   (E: Eq<unknown>) =>
   <P, A>(
     f: Para.Para<P, A, A>,
@@ -54,14 +57,14 @@ export const paraAssociativity =
   }
 
 /**
- * `reparam(reparam(f, α), β) ≡ reparam(f, pipe(β, α))` at `[r, a]` with output cotangent
- * `db`: same output, same input and parameter cotangents.
+ * Law 17.1, reparametrisation composes: `reparam(reparam(f, α), β) ≡ reparam(f, pipe(β, α))`
+ * at `[r, a]` with output cotangent `db`: same output, same input and parameter cotangents.
  *
  * @example
  * import { Lens, Scalar } from 'backprop-lens'
- * import { exact, reparamComposition } from 'backprop-lens/laws'
+ * import { ParaLaws, exact } from 'backprop-lens/laws'
  *
- * console.log(reparamComposition(exact)(Scalar.mul, Scalar.exp, Scalar.sin, 0.5, 2, 1)) // true
+ * console.log(ParaLaws.reparamComposition(exact)(Scalar.mul, Scalar.exp, Scalar.sin, 0.5, 2, 1)) // true
  *
  * @category predicates
  */
@@ -81,13 +84,14 @@ export const reparamComposition =
     )
 
 /**
- * `reparam(f, id()) ≡ f` at `[p, a]` with output cotangent `db`.
+ * Law 17.2, reparametrisation by the identity: `reparam(f, id()) ≡ f` at `[p, a]` with output
+ * cotangent `db`.
  *
  * @example
  * import { Scalar } from 'backprop-lens'
- * import { exact, reparamIdentity } from 'backprop-lens/laws'
+ * import { ParaLaws, exact } from 'backprop-lens/laws'
  *
- * console.log(reparamIdentity(exact)(Scalar.mul, 3, 2, 1)) // true
+ * console.log(ParaLaws.reparamIdentity(exact)(Scalar.mul, 3, 2, 1)) // true
  *
  * @category predicates
  */
@@ -104,29 +108,115 @@ export const reparamIdentity =
 // -------------------------------------------------------------------------------------
 
 /**
- * What the `Para` law runners draw from: layers from `A` to `A` with parameters `P`,
- * parameters, inputs and cotangents, and (for reparametrisation) lenses from `P` to `P`.
- *
- * @category runners
- */
-export interface ParaArbitraries<P, A> {
-  readonly layer: fc.Arbitrary<Para.Para<P, A, A>>
-  readonly param: fc.Arbitrary<P>
-  readonly input: fc.Arbitrary<A>
-  readonly cotangent: fc.Arbitrary<A>
-  readonly reparametrisation: fc.Arbitrary<Lens.Lens<P, P>>
-}
-
-/**
- * Checks {@link paraAssociativity}, {@link reparamComposition} and {@link reparamIdentity}
- * with fast-check (throws with the counterexample and seed on failure).
+ * What the runners draw: layers from `A` to `A` with parameters `P`, parameters, inputs and
+ * cotangents, and (for reparametrisation) lenses from `P` to `P`.
  *
  * @example
  * import fc from 'fast-check'
  * import { Lens, Scalar } from 'backprop-lens'
- * import { checkParaLaws, dyadic, exact } from 'backprop-lens/laws'
+ * import { ParaLaws, dyadic, exact } from 'backprop-lens/laws'
  *
- * checkParaLaws(exact, {
+ * const arbitraries: ParaLaws.Arbitraries<number, number> = {
+ *   layer: fc.constantFrom(Lens.pipe(Scalar.mul, Scalar.tanh), Scalar.add),
+ *   param: dyadic(-2, 2),
+ *   input: dyadic(-2, 2),
+ *   cotangent: dyadic(-2, 2),
+ *   reparametrisation: fc.constantFrom(Scalar.sin, Scalar.scale(0.5))
+ * }
+ * ParaLaws.checkAll(exact, arbitraries, { numRuns: 50 })
+ * console.log('ok') // ok
+ *
+ * @category runners
+ */
+export interface Arbitraries<P, A> {
+  /** The layers `f`, `g`, `h` of the laws. */
+  readonly layer: fc.Arbitrary<Para.Para<P, A, A>>
+  /** Their parameters. */
+  readonly param: fc.Arbitrary<P>
+  /** Their inputs. */
+  readonly input: fc.Arbitrary<A>
+  /** Cotangents of their outputs. */
+  readonly cotangent: fc.Arbitrary<A>
+  /** The reparametrisations `α`, `β` of law 17. */
+  readonly reparametrisation: fc.Arbitrary<Lens.Lens<P, P>>
+}
+
+const law = lawsOf('ParaLaws')
+
+/**
+ * Checks law 16 ({@link associativity}); throws a report with the counterexample and the
+ * seed on failure.
+ *
+ * @example
+ * import fc from 'fast-check'
+ * import { Lens, Scalar } from 'backprop-lens'
+ * import { ParaLaws, dyadic, exact } from 'backprop-lens/laws'
+ *
+ * const layer = fc.constant(Lens.pipe(Scalar.mul, Scalar.sin))
+ * ParaLaws.checkAssociativity(exact, { layer, param: dyadic(-2, 2), input: dyadic(-2, 2), cotangent: dyadic(-2, 2) }, { numRuns: 50 })
+ * console.log('ok') // ok
+ *
+ * @category runners
+ */
+export const checkAssociativity = <P, A>(
+  eq: Eq<unknown>,
+  arbitraries: Omit<Arbitraries<P, A>, 'reparametrisation'>,
+  options: RunOptions = {}
+): void => {
+  const { layer, param, input, cotangent } = arbitraries
+  runLaw(
+    law('checkAssociativity', '16', 'associativity up to re-pairing'),
+    [layer, layer, layer, fc.tuple(param, param, param), input, cotangent],
+    (f, g, h, ps, a, da) => holds(associativity(eq)(f, g, h, ps, a, da)),
+    options
+  )
+}
+
+/**
+ * Checks law 17: {@link reparamComposition} (17.1) and {@link reparamIdentity} (17.2).
+ *
+ * @example
+ * import fc from 'fast-check'
+ * import { Scalar } from 'backprop-lens'
+ * import { ParaLaws, dyadic, exact } from 'backprop-lens/laws'
+ *
+ * ParaLaws.checkReparametrisation(exact, {
+ *   layer: fc.constant(Scalar.mul),
+ *   param: dyadic(-2, 2),
+ *   input: dyadic(-2, 2),
+ *   cotangent: dyadic(-2, 2),
+ *   reparametrisation: fc.constantFrom(Scalar.exp, Scalar.scale(0.5))
+ * }, { numRuns: 50 })
+ * console.log('ok') // ok
+ *
+ * @category runners
+ */
+export const checkReparametrisation = <P, A>(eq: Eq<unknown>, arbitraries: Arbitraries<P, A>, options: RunOptions = {}): void => {
+  const { layer, param, input, cotangent, reparametrisation } = arbitraries
+  runLaw(
+    law('checkReparametrisation', '17.1', 'reparametrisation composes'),
+    [layer, reparametrisation, reparametrisation, param, input, cotangent],
+    (f, alpha, beta, r, a, db) => holds(reparamComposition(eq)(f, alpha, beta, r, a, db)),
+    options
+  )
+  runLaw(
+    law('checkReparametrisation', '17.2', 'reparametrisation by the identity'),
+    [layer, param, input, cotangent],
+    (f, p, a, db) => holds(reparamIdentity(eq)(f, p, a, db)),
+    options
+  )
+}
+
+/**
+ * Every law of this module: {@link checkAssociativity} and {@link checkReparametrisation}
+ * (laws 16–17).
+ *
+ * @example
+ * import fc from 'fast-check'
+ * import { Lens, Scalar } from 'backprop-lens'
+ * import { ParaLaws, dyadic, exact } from 'backprop-lens/laws'
+ *
+ * ParaLaws.checkAll(exact, {
  *   layer: fc.constantFrom(Lens.pipe(Scalar.mul, Scalar.tanh), Scalar.add),
  *   param: dyadic(-2, 2),
  *   input: dyadic(-2, 2),
@@ -137,38 +227,7 @@ export interface ParaArbitraries<P, A> {
  *
  * @category runners
  */
-export const checkParaLaws = <P, A>(
-  E: Eq<unknown>,
-  arbs: ParaArbitraries<P, A>,
-  options: { readonly numRuns?: number } = {}
-): void => {
-  const numRuns = options.numRuns ?? 200
-  fc.assert(
-    fc.property(
-      arbs.layer,
-      arbs.layer,
-      arbs.layer,
-      fc.tuple(arbs.param, arbs.param, arbs.param),
-      arbs.input,
-      arbs.cotangent,
-      (f, g, h, ps, a, da) => paraAssociativity(E)(f, g, h, ps, a, da)
-    ),
-    { numRuns }
-  )
-  fc.assert(
-    fc.property(
-      arbs.layer,
-      arbs.reparametrisation,
-      arbs.reparametrisation,
-      arbs.param,
-      arbs.input,
-      arbs.cotangent,
-      (f, alpha, beta, r, a, db) => reparamComposition(E)(f, alpha, beta, r, a, db)
-    ),
-    { numRuns }
-  )
-  fc.assert(
-    fc.property(arbs.layer, arbs.param, arbs.input, arbs.cotangent, (f, p, a, db) => reparamIdentity(E)(f, p, a, db)),
-    { numRuns }
-  )
+export const checkAll = <P, A>(eq: Eq<unknown>, arbitraries: Arbitraries<P, A>, options: RunOptions = {}): void => {
+  checkAssociativity(eq, arbitraries, options)
+  checkReparametrisation(eq, arbitraries, options)
 }

@@ -3,7 +3,7 @@
  * spaces (numbers, tuples and records of numbers out of the box; any type with a
  * `VectorSpace` instance, such as tensors, by passing the instances).
  *
- * Two modes, both with the tolerances of `LAWS.md`:
+ * Two modes, both with the tolerances of `docs/laws.md` (law G):
  * - {@link check}, the dot-product test (as JAX `check_vjp` and PyTorch `gradcheck`'s fast
  *   mode): draw unit directions `u` (input) and `v` (output) from a seeded generator and
  *   compare the analytic `⟨bwd(L)(x, v), u⟩` with the central difference
@@ -394,7 +394,7 @@ const isKink = (kinkTolerance: number, sPlus: number, sMinus: number): boolean =
 // -------------------------------------------------------------------------------------
 
 /**
- * The dot-product test at `x` (LAWS.md, "Gradient against finite differences"): unit
+ * The dot-product test at `x` (law G of `docs/laws.md`, the gradient law): unit
  * directions `u` and `v`, analytic `⟨bwd(L)(x, v), u⟩` against the central difference
  * `⟨v, fwd(x + h·u) − fwd(x − h·u)⟩ / 2h`, with a kink guard on the one-sided differences.
  * Throws (naming the coordinate) if the input, an output at `x` or `x ± h·u`, or the

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import * as Lens from '../../src/Lens.js'
 import * as Tensor from '../../src/Tensor.js'
 import { ops } from '../../src/index.js'
-import { broadcastPair, checkCotangentLinearity, checkGradient, doubleIn, dyadic, lattice, tensorOfShape } from '../../laws/index.js'
+import { GradientLaws, broadcastPair, doubleIn, dyadic, fd, lattice, reassoc, tensorOfShape } from '../../laws/index.js'
 
 type Pair = readonly [Tensor.Tensor, Tensor.Tensor]
 type Binary = Lens.Lens<Pair, Tensor.Tensor>
@@ -99,16 +99,15 @@ const cases: ReadonlyArray<{
 
 describe('binary ops: gradient against finite differences on broadcast pairs (ranks 0–4, dims 1–5)', () => {
   it.each(cases)('$name', ({ name, op, values, second }) => {
-    checkGradient(op, broadcastPair(second === undefined ? { values } : { values, second }), { name: `ops.${name}`, numRuns: 250 })
+    const input = broadcastPair(second === undefined ? { values } : { values, second })
+    GradientLaws.checkGradient(fd, { lens: fc.constant(op), input }, { name: `ops.${name}`, numRuns: 250 })
   })
 })
 
 describe('binary ops: the backward pass is linear in the cotangent', () => {
   it.each(cases)('$name', ({ name, op, values, second }) => {
-    checkCotangentLinearity(op, broadcastPair(second === undefined ? { values, maxDim: 3 } : { values, second, maxDim: 3 }), {
-      name: `ops.${name}`,
-      numRuns: 200
-    })
+    const input = broadcastPair(second === undefined ? { values, maxDim: 3 } : { values, second, maxDim: 3 })
+    GradientLaws.checkCotangentLinearity(reassoc, { lens: fc.constant(op), input }, { name: `ops.${name}`, numRuns: 200 })
   })
 })
 
@@ -327,7 +326,7 @@ describe('composition', () => {
       .chain(([n, k]) =>
         fc.tuple(tensorOfShape([n, k], doubleIn(-2, 2)), tensorOfShape([k], doubleIn(-2, 2)), tensorOfShape([1, k], doubleIn(-2, 2)))
       )
-    checkGradient(layer, inputs, { name: 'tanh(x·w + b)', numRuns: 200 })
+    GradientLaws.checkGradient(fd, { lens: fc.constant(layer), input: inputs }, { name: 'tanh(x·w + b)', numRuns: 200 })
   })
 })
 

@@ -8,7 +8,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { Gradcheck, Lens, Tensor, VectorSpace, ops } from '../../src/index.js'
 import * as LT from '../../laws/arbitraries/tensors.js'
-import { lattice } from '../../laws/arbitraries/lenses.js'
+import { lattice } from '../../laws/index.js'
 
 type T = Tensor.Tensor
 
@@ -366,7 +366,7 @@ const network = (x: T, labels: ReadonlyArray<number>): Lens.Lens<Params, T> => {
   )
 }
 
-/** Values on the lattice (i + 0.5)/1000 in (-1, 1): never 0, so relu's kink is rarely near (LAWS.md). */
+/** Values on the lattice (i + 0.5)/1000 in (-1, 1): never 0, so relu's kink is rarely near (docs/laws.md). */
 const latticeOf = (shape: ReadonlyArray<number>): fc.Arbitrary<T> => LT.tensorOfShape(shape, lattice(-1, 1))
 
 const networks = fc

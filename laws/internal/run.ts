@@ -1,0 +1,144 @@
+/**
+ * What every runner of the law kit shares: a law becomes one fast-check property, and a
+ * failure becomes one report: which law failed, fast-check's seed and path to replay it, and
+ * the law's own account of the first failing case and of the shrunk one.
+ *
+ * Shrinking keeps a smaller case only if it fails the way the first failing case did (see
+ * {@link runLaw}), so that the shrunk case still shows the bug.
+ *
+ * @module internal/run
+ */
+import fc from 'fast-check'
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+/**
+ * The fast-check parameters a runner passes through: `seed` and `path` (both printed in a
+ * failure report) replay a failing case; `numRuns` is an option of its own.
+ *
+ * @example
+ * import type { RunnerParameters } from 'backprop-lens/laws'
+ *
+ * const replay: RunnerParameters = { seed: 42, path: '0:1', endOnFailure: true }
+ * console.log(replay.seed) // 42
+ *
+ * @category model
+ */
+export type RunnerParameters = Pick<
+  fc.Parameters<unknown>,
+  | 'seed'
+  | 'path'
+  | 'verbose'
+  | 'endOnFailure'
+  | 'maxSkipsPerRun'
+  | 'timeout'
+  | 'interruptAfterTimeLimit'
+  | 'markInterruptAsFailure'
+  | 'skipAllAfterTimeLimit'
+>
+
+/**
+ * The options every runner takes (its third argument): how many cases to try per law
+ * (default 200; 1000 for the cheap laws of `Cont`) and fast-check's other parameters.
+ *
+ * @example
+ * import { LensLaws, doubleIn, exact, scalarLens, type RunOptions } from 'backprop-lens/laws'
+ *
+ * const options: RunOptions = { numRuns: 50, parameters: { seed: 7 } }
+ * LensLaws.checkIdentity(exact, { lens: scalarLens(), input: doubleIn(-1, 1), cotangent: doubleIn(-1, 1) }, options)
+ * console.log('ok') // ok
+ *
+ * @category model
+ */
+export interface RunOptions {
+  /** Cases per law. */
+  readonly numRuns?: number
+  /** fast-check's parameters; `{ seed, path }` from a report replays its case. */
+  readonly parameters?: RunnerParameters
+}
+
+/**
+ * A law, as the reports name it: the runner, the law's number in `docs/laws.md` and its
+ * name.
+ *
+ * @internal
+ */
+export interface Law {
+  readonly runner: string
+  readonly number: string
+  readonly name: string
+}
+
+/**
+ * Names the laws of one namespace: `law('checkChainRule', '7', 'chain rule')`.
+ *
+ * @internal
+ */
+export const lawsOf =
+  (namespace: string) =>
+  (runner: string, number: string, name: string): Law => ({ runner: `${namespace}.${runner}`, number, name })
+
+/**
+ * What a law found in one case: `null` when it holds, `'discard'` when the case says
+ * nothing (a kink, for the numeric laws), otherwise a violation.
+ *
+ * @internal
+ */
+export type Verdict = null | 'discard' | Violation
+
+/**
+ * A case where a law does not hold: the law's account of it (empty for the exact laws,
+ * whose counterexample says it all) and, for the numeric laws, the error divided by its
+ * tolerance.
+ *
+ * @internal
+ */
+export interface Violation {
+  readonly account: string
+  readonly ratio?: number
+}
+
+/**
+ * The verdict of a law that is a boolean predicate.
+ *
+ * @internal
+ */
+export const holds = (ok: boolean): Verdict => (ok ? null : { account: '' })
+
+// -------------------------------------------------------------------------------------
+// running
+// -------------------------------------------------------------------------------------
+
+/**
+ * Runs one law: draws cases from `arbitraries`, asks `check` for a verdict on each, and on
+ * failure throws fast-check's report, headed by the law's name and number and followed by
+ * the law's account of the shrunk case.
+ *
+ * @internal
+ */
+export const runLaw = <Ts extends [unknown, ...Array<unknown>]>(
+  law: Law,
+  arbitraries: { [K in keyof Ts]: fc.Arbitrary<Ts[K]> },
+  check: (...args: Ts) => Verdict,
+  options: RunOptions,
+  defaultRuns = 200
+): void => {
+  const predicate = (...args: Ts): boolean => {
+    const verdict = check(...args)
+    if (verdict === null) return true
+    fc.pre(verdict !== 'discard')
+    if (verdict.account !== '') throw new Error(verdict.account)
+    return false
+  }
+  const parameters: fc.Parameters<Ts> = { ...options.parameters, numRuns: options.numRuns ?? defaultRuns }
+  const title = `${law.runner}: law ${law.number} (${law.name}) of docs/laws.md does not hold`
+  try {
+    fc.assert(fc.property(...arbitraries, predicate), parameters)
+  } catch (e) {
+    if (!(e instanceof Error)) throw e
+    const account = e.cause instanceof Error && !e.message.includes(e.cause.message) ? `\n\n${e.cause.message}` : ''
+    throw new Error(`${title}\n${e.message}${account}`, { cause: e.cause })
+  }
+}
