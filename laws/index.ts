@@ -1,8 +1,8 @@
 /**
  * The law kit of backprop-lens: the laws of `docs/laws.md` as predicates (plain functions
  * over an `Eq`, or a `Tolerance` for the numeric laws) and as fast-check runners, one
- * namespace per module (`ContLaws`, `LensLaws`, `CartesianLaws`, `ParaLaws`, `GradientLaws`),
- * plus the arbitraries and equalities they use, so the library's tests and your own suites
+ * namespace per module (`ContLaws`, `LensLaws`, `CartesianLaws`, `ParaLaws`, `TensorLaws`,
+ * `GradientLaws`), plus the arbitraries and equalities they use, so the library's tests and your own suites
  * check the same laws (import from `'backprop-lens/laws'`; it needs `fast-check` installed).
  *
  * Every runner has the same shape, `XLaws.checkLaw(eq, arbitraries, options)`, and every
@@ -51,6 +51,13 @@ export * as CartesianLaws from './Cartesian.js'
  * @category laws
  */
 export * as ParaLaws from './Para.js'
+/**
+ * Laws T.1–T.4: tensors form a vector space with row-major coordinates, and binary ops
+ * broadcast as if their operands were expanded first.
+ *
+ * @category laws
+ */
+export * as TensorLaws from './Tensor.js'
 /**
  * Law G and laws 14–15: gradients match finite differences, are linear in the cotangent and
  * have symmetric second derivatives.

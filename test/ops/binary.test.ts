@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import * as Lens from '../../src/Lens.js'
 import * as Tensor from '../../src/Tensor.js'
 import { ops } from '../../src/index.js'
-import { GradientLaws, broadcastPair, doubleIn, dyadic, fd, lattice, reassoc, tensorOfShape } from '../../laws/index.js'
+import { GradientLaws, TensorLaws, broadcastPair, doubleIn, dyadic, exact, fd, lattice, reassoc, tensorOfShape } from '../../laws/index.js'
 
 type Pair = readonly [Tensor.Tensor, Tensor.Tensor]
 type Binary = Lens.Lens<Pair, Tensor.Tensor>
@@ -218,6 +218,25 @@ describe('un-broadcasting: each operand receives the sum over its broadcast axes
     const [dt, du] = Lens.backPropagateConst(ops.add, Tensor.onesLike(y), [t, u])
     expect(Array.from(dt.data)).toEqual([3, 3, 3, 3])
     expect(Array.from(du.data)).toEqual([4, 4, 4])
+  })
+})
+
+describe('T.4: every op broadcasts as if its operands were expanded first (exact on dyadic values)', () => {
+  // Denominators that are powers of two, so that division does not round either.
+  const powersOfTwo = fc.constantFrom(-4, -2, -1, -0.5, 0.5, 1, 2, 4)
+  const values = dyadic(-4, 4)
+  it.each(cases.filter(({ name }) => name !== 'power' && name !== 'div'))('$name', ({ op }) =>
+    TensorLaws.checkBroadcasting(exact, { values, scalar: values, op: fc.constant(op) }, { numRuns: 300 })
+  )
+  it('div', () => TensorLaws.checkBroadcasting(exact, { values, scalar: values, second: powersOfTwo, op: fc.constant(ops.div) }, { numRuns: 300 }))
+  it('the law catches a backward pass that does not sum the broadcast operand', () => {
+    const firstRow = Lens.make<Pair, Tensor.Tensor>({
+      forward: (p) => Lens.evaluate(ops.add, p),
+      backward: ([, b], dy) => [dy, Tensor.make(b.shape, dy.data.slice(0, b.size))]
+    })
+    expect(() =>
+      TensorLaws.checkBroadcasting(exact, { values, scalar: values, shapes: { minRank: 2, maxRank: 2, minDim: 2 }, op: fc.constant(firstRow) })
+    ).toThrow(/TensorLaws\.checkBroadcasting: law T\.4 \(broadcasting\)/)
   })
 })
 

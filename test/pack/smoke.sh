@@ -67,7 +67,7 @@ assert.equal(Lens.backPropagateConst(f, 1, 0.5), 3.297442541400256)
 assert.equal(Lens.evaluate(Lens.pipe(Scalar.square, Scalar.sin), 1), Math.sin(1))
 assert.equal(LensModule.pipe, Lens.pipe, 'backprop-lens/Lens is the same module as the Lens namespace')
 // The law kit: one namespace per module, each with a checkAll runner; arbitraries as plain exports.
-for (const ns of ['ContLaws', 'LensLaws', 'CartesianLaws', 'ParaLaws', 'GradientLaws']) {
+for (const ns of ['ContLaws', 'LensLaws', 'CartesianLaws', 'ParaLaws', 'TensorLaws', 'GradientLaws']) {
   assert.equal(typeof laws[ns]?.checkAll, 'function', `backprop-lens/laws exports ${ns}.checkAll`)
 }
 for (const arb of ['doubleIn', 'scalarLens', 'pairLens', 'tensor', 'cont']) assert.equal(typeof laws[arb], 'function', `backprop-lens/laws exports ${arb}`)
