@@ -4,15 +4,7 @@ import { describe, expect, expectTypeOf, it } from 'vitest'
 import * as Tensor from '../src/Tensor.js'
 import * as VectorSpace from '../src/VectorSpace.js'
 import { TensorLaws, broadcastableShapes, dyadic, exact, shape, tensor } from '../laws/index.js'
-
-const message = (f: () => unknown): string => {
-  try {
-    f()
-  } catch (e) {
-    return (e as Error).message
-  }
-  throw new Error('expected an error')
-}
+import { message } from './support/errors.js'
 
 /** numpy's rule, written independently: pad with 1s on the left, then compare axis by axis. */
 const referenceBroadcast = (a: ReadonlyArray<number>, b: ReadonlyArray<number>): Array<number> | null => {

@@ -4,18 +4,10 @@ import * as Lens from '../../src/Lens.js'
 import * as Tensor from '../../src/Tensor.js'
 import { ops } from '../../src/index.js'
 import { GradientLaws, TensorLaws, broadcastPair, doubleIn, dyadic, exact, fd, lattice, reassoc, tensorOfShape } from '../../laws/index.js'
+import { message } from '../support/errors.js'
 
 type Pair = readonly [Tensor.Tensor, Tensor.Tensor]
 type Binary = Lens.Lens<Pair, Tensor.Tensor>
-
-const message = (f: () => unknown): string => {
-  try {
-    f()
-  } catch (e) {
-    return (e as Error).message
-  }
-  throw new Error('expected an error')
-}
 
 // -------------------------------------------------------------------------------------
 // an independent reference: index arithmetic, one output element at a time

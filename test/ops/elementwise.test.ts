@@ -5,17 +5,9 @@ import * as Scalar from '../../src/Scalar.js'
 import * as Tensor from '../../src/Tensor.js'
 import { ops } from '../../src/index.js'
 import { GradientLaws, doubleIn, fd, lattice, reassoc, tensor } from '../../laws/index.js'
+import { message } from '../support/errors.js'
 
 type Unary = Lens.Lens<Tensor.Tensor, Tensor.Tensor>
-
-const message = (f: () => unknown): string => {
-  try {
-    f()
-  } catch (e) {
-    return (e as Error).message
-  }
-  throw new Error('expected an error')
-}
 
 const bwd = (lens: Unary, x: Tensor.Tensor, dy: Tensor.Tensor): Tensor.Tensor => Lens.backPropagateConst(lens, dy, x)
 
