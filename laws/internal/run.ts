@@ -111,10 +111,23 @@ export const holds = (ok: boolean): Verdict => (ok ? null : { account: '' })
 // running
 // -------------------------------------------------------------------------------------
 
+interface Failure {
+  /** The case, as fast-check prints it. */
+  readonly args: string
+  readonly kind: 'violation' | 'error'
+  readonly account: string
+  readonly ratio: number | undefined
+  readonly error: unknown
+}
+
+const describeError = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : String(e))
+
 /**
- * Runs one law: draws cases from `arbitraries`, asks `check` for a verdict on each, and on
- * failure throws fast-check's report, headed by the law's name and number and followed by
- * the law's account of the shrunk case.
+ * Runs one law: draws cases from `arbitraries`, asks `check` for a verdict on each, and
+ * throws one report if the law fails: the law, fast-check's seed, path and counterexample,
+ * and the law's account of the first failing case and of the shrunk one. The report is the
+ * error's message only (no `cause`, which test runners print a second time), except that an
+ * error thrown by the code under test stays the `cause`, for its stack.
  *
  * @internal
  */
@@ -125,20 +138,52 @@ export const runLaw = <Ts extends [unknown, ...Array<unknown>]>(
   options: RunOptions,
   defaultRuns = 200
 ): void => {
+  let first: Failure | null = null
+  let last: Failure | null = null
   const predicate = (...args: Ts): boolean => {
-    const verdict = check(...args)
-    if (verdict === null) return true
-    fc.pre(verdict !== 'discard')
-    if (verdict.account !== '') throw new Error(verdict.account)
+    let failure: Failure
+    try {
+      const verdict = check(...args)
+      if (verdict === null) return true
+      fc.pre(verdict !== 'discard')
+      failure = { args: fc.stringify(args), kind: 'violation', account: verdict.account, ratio: verdict.ratio, error: undefined }
+    } catch (e) {
+      if (fc.PreconditionFailure.isFailure(e)) throw e
+      failure = { args: fc.stringify(args), kind: 'error', account: `threw ${describeError(e)}`, ratio: undefined, error: e }
+    }
+    if (first === null) first = failure
+    last = failure
     return false
   }
   const parameters: fc.Parameters<Ts> = { ...options.parameters, numRuns: options.numRuns ?? defaultRuns }
-  const title = `${law.runner}: law ${law.number} (${law.name}) of docs/laws.md does not hold`
-  try {
-    fc.assert(fc.property(...arbitraries, predicate), parameters)
-  } catch (e) {
-    if (!(e instanceof Error)) throw e
-    const account = e.cause instanceof Error && !e.message.includes(e.cause.message) ? `\n\n${e.cause.message}` : ''
-    throw new Error(`${title}\n${e.message}${account}`, { cause: e.cause })
+  const details = fc.check(fc.property(...arbitraries, predicate), parameters)
+  if (details.failed) throw failureReport(law, details, first, last)
+}
+
+const section = (title: string, account: string): string => (account === '' ? title : `${title}\n${account}`)
+
+const failureReport = <Ts>(law: Law, details: fc.RunDetails<Ts>, first: Failure | null, last: Failure | null): Error => {
+  const title = `${law.runner}: law ${law.number} (${law.name}) of docs/laws.md`
+  if (details.counterexamplePath === null || first === null || last === null) {
+    // Too many discarded cases, or interrupted: nothing failed, the law could not be checked.
+    return new Error(`${title} could not be checked\n${fc.defaultReportMessage(details) ?? ''}`)
   }
+  const lines = [
+    `${title} does not hold`,
+    `Property failed after ${details.numRuns} tests`,
+    `{ seed: ${details.seed}, path: "${details.counterexamplePath}", endOnFailure: true }`,
+    `Counterexample: ${last.args}`,
+    `Shrunk ${details.numShrinks} time(s)`
+  ]
+  const parts = [lines.join('\n')]
+  if (details.numShrinks === 0) parts.push(section('The failing case (no smaller one fails):', last.account))
+  else {
+    parts.push(section(`First failing case: ${first.args}`, first.account))
+    parts.push(section('Shrunk case, the counterexample:', last.account))
+  }
+  if (details.verbose >= 1 && details.failures.length > 0) {
+    parts.push(`Encountered failures were:\n- ${details.failures.map((f) => fc.stringify(f)).join('\n- ')}`)
+  }
+  const message = parts.join('\n\n')
+  return last.kind === 'error' ? new Error(message, { cause: last.error }) : new Error(message)
 }
