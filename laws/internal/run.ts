@@ -107,6 +107,14 @@ export interface Violation {
  */
 export const holds = (ok: boolean): Verdict => (ok ? null : { account: '' })
 
+/**
+ * While shrinking, a numeric law's case counts as failing only if its error is at least this
+ * many times its tolerance (or as many as the first failing case's, if that is fewer).
+ *
+ * @internal
+ */
+export const SIGNIFICANT = 10
+
 // -------------------------------------------------------------------------------------
 // running
 // -------------------------------------------------------------------------------------
@@ -123,11 +131,25 @@ interface Failure {
 const describeError = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : String(e))
 
 /**
+ * Whether a case found while shrinking fails the way the first failing case did: by throwing
+ * if that threw, by violating the law otherwise; and for the numeric laws with an error at
+ * least `min(SIGNIFICANT, r₀)` times its tolerance, `r₀` being the first case's. Without the
+ * last rule a numeric law shrinks towards inputs near 0, where a real bug can hide under the
+ * absolute tolerance and reads like rounding noise.
+ */
+const keeps = (first: Failure, candidate: Failure): boolean => {
+  if (candidate.kind !== first.kind) return false
+  if (first.ratio === undefined || candidate.ratio === undefined) return true
+  return candidate.ratio >= Math.min(SIGNIFICANT, first.ratio)
+}
+
+/**
  * Runs one law: draws cases from `arbitraries`, asks `check` for a verdict on each, and
  * throws one report if the law fails: the law, fast-check's seed, path and counterexample,
- * and the law's account of the first failing case and of the shrunk one. The report is the
- * error's message only (no `cause`, which test runners print a second time), except that an
- * error thrown by the code under test stays the `cause`, for its stack.
+ * and the law's account of the first failing case and of the shrunk one (`keeps` says what
+ * shrinking keeps). The report is the error's message only (no `cause`, which test runners
+ * print a second time), except that an error thrown by the code under test stays the
+ * `cause`, for its stack.
  *
  * @internal
  */
@@ -152,6 +174,7 @@ export const runLaw = <Ts extends [unknown, ...Array<unknown>]>(
       failure = { args: fc.stringify(args), kind: 'error', account: `threw ${describeError(e)}`, ratio: undefined, error: e }
     }
     if (first === null) first = failure
+    else if (!keeps(first, failure)) return true
     last = failure
     return false
   }
@@ -179,7 +202,11 @@ const failureReport = <Ts>(law: Law, details: fc.RunDetails<Ts>, first: Failure 
   if (details.numShrinks === 0) parts.push(section('The failing case (no smaller one fails):', last.account))
   else {
     parts.push(section(`First failing case: ${first.args}`, first.account))
-    parts.push(section('Shrunk case, the counterexample:', last.account))
+    const rule =
+      first.ratio === undefined
+        ? ''
+        : ` (shrinking kept only cases whose error is at least ${Number(Math.min(SIGNIFICANT, first.ratio).toPrecision(2))}× its tolerance)`
+    parts.push(section(`Shrunk case, the counterexample${rule}:`, last.account))
   }
   if (details.verbose >= 1 && details.failures.length > 0) {
     parts.push(`Encountered failures were:\n- ${details.failures.map((f) => fc.stringify(f)).join('\n- ')}`)

@@ -83,3 +83,32 @@ describe('a report is printed once', () => {
     expect(report.message).toContain('threw TypeError: Gradcheck.check(throws): the lens threw in the backward pass')
   })
 })
+
+describe('shrinking keeps the error significant: at least 10 times its tolerance', () => {
+  /** abs err and tolerance of the first line of a gradient report. */
+  const errors = (account: string): readonly [number, number] => {
+    const m = /abs err ([-\d.e+]+), rel err [-\d.e+]+, tolerance ([-\d.e+]+)/.exec(account)
+    if (m === null) throw new Error(`no errors in ${account}`)
+    return [Number(m[1]), Number(m[2])]
+  }
+
+  it.each(seeds)('a sign error in softplus, seed %i, shrinks to a case that still shows it', (seed) => {
+    const report = thrown(() => GradientLaws.checkGradient(fd, { lens: fc.constant(signError), input: inputs }, { parameters: { seed } }))
+    const shrunk = sections(report)[2] ?? ''
+    expect(shrunk).toContain('shrinking kept only cases whose error is at least 10× its tolerance')
+    const [abs, tolerance] = errors(shrunk)
+    // The report prints both to two significant digits: 10× may read as 9.8×.
+    expect(abs / tolerance).toBeGreaterThanOrEqual(9.5)
+  })
+
+  it('a first failing case barely beyond its tolerance shrinks only to cases as far beyond it', () => {
+    // A relative error of 2e-5 in a derivative near 0.5: fails everywhere, by a little.
+    const slightly = softplus((x, dy) => (1.00002 * dy) / (1 + Math.exp(-x)))
+    const report = thrown(() => GradientLaws.checkGradient(fd, { lens: fc.constant(slightly), input: doubleIn(-1, 1) }, { parameters: { seed: 3 } }))
+    const [first, shrunk] = [sections(report)[1] ?? '', sections(report)[2] ?? '']
+    const [a0, t0] = errors(first)
+    const [a1, t1] = errors(shrunk)
+    expect(a0 / t0).toBeLessThan(10)
+    expect(a1 / t1).toBeGreaterThanOrEqual((a0 / t0) * 0.95)
+  })
+})
