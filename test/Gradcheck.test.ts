@@ -24,9 +24,9 @@ describe('Gradcheck.check (dot-product test)', () => {
     expect(Math.abs(report.analytic)).toBeCloseTo(1.01 * Math.cos(1), 12)
     expect(Math.abs(report.numeric)).toBeCloseTo(Math.cos(1), 9)
     expect(report.absError).toBeGreaterThan(report.tolerance)
-    expect(report.worst).toMatchObject({ row: 0, col: 0 })
-    expect(report.worst?.analytic).toBeCloseTo(1.01 * Math.cos(1), 12)
-    expect(report.worst?.numeric).toBeCloseTo(Math.cos(1), 9)
+    // One coordinate: the worst term is the dot product itself.
+    expect(report.worst).toMatchObject({ row: 0, col: 0, analytic: report.analytic })
+    expect(report.worst?.numeric).toBeCloseTo(report.numeric, 9)
   })
 
   it('fails the backward pass of sin computed with sin', () => {
@@ -45,8 +45,34 @@ describe('Gradcheck.check (dot-product test)', () => {
   it('localises a wrong entry of a tuple lens to its [output, input] coordinate', () => {
     const report = Gradcheck.check(f3wrong, [0.3, -1.2, 2], { name: 'f3' })
     expect(report.status).toBe('fail')
-    expect(report.worst).toMatchObject({ row: 1, col: 2, analytic: 2, numeric: expect.closeTo(4, 6) })
+    // The term v₁·u₂·∂f₁/∂c: analytic c = 2, numeric 2c = 4.
+    const vu = (report.v[1] as number) * (report.u[2] as number)
+    expect(report.worst).toMatchObject({ row: 1, col: 2, analytic: expect.closeTo(2 * vu, 12), numeric: expect.closeTo(4 * vu, 6) })
     expect(Gradcheck.format(report)).toContain('worst coordinate [1, 2]')
+  })
+
+  it('names the worst coordinate with the directions of the headline, so the two agree', () => {
+    // A backward pass that forgot its cotangent is right for dy = 1 only: the Jacobian (basis
+    // cotangents) looks right, the dot-product test (cotangent v) does not.
+    const forgotDy = Lens.make<number, number>({ forward: Math.sin, backward: (x) => Math.cos(x) })
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const report = Gradcheck.check(forgotDy, 0.3, { seed })
+      if (report.v[0] === 1) {
+        expect(report.status).toBe('pass')
+        continue
+      }
+      expect(report.status).toBe('fail')
+      const worst = report.worst
+      expect(worst).toMatchObject({ row: 0, col: 0, analytic: report.analytic })
+      expect(worst?.numeric).toBeCloseTo(report.numeric, 9)
+      expect(worst?.absError).toBeGreaterThan(worst?.tolerance ?? Infinity)
+    }
+    // Several coordinates: each term is vᵢ·uⱼ·∂fᵢ/∂xⱼ, analytic from the backward pass of vᵢ·eᵢ.
+    const report = Gradcheck.check(f3wrong, [0.3, -1.2, 2], { seed: 3 })
+    const [u2, v1] = [report.u[2] as number, report.v[1] as number]
+    expect(report.worst).toMatchObject({ row: 1, col: 2 })
+    expect(report.worst?.analytic).toBeCloseTo(2 * v1 * u2, 12)
+    expect(report.worst?.numeric).toBeCloseTo(4 * v1 * u2, 6)
   })
 
   it('does not localise when told not to, or when the Jacobian is too big', () => {

@@ -34,6 +34,8 @@ const softplus = (backward: (x: number, dy: number) => number): Lens.Lens<number
   named('softplus', Lens.make<number, number>({ forward: (x) => Math.log1p(Math.exp(x)), backward }))
 /** A sign error: σ(−x) for σ(x). */
 const signError = softplus((x, dy) => dy / (1 + Math.exp(x)))
+/** Forgot the cotangent: σ(x) whatever dy is. */
+const forgotDy = softplus((x) => 1 / (1 + Math.exp(-x)))
 
 const inputs = doubleIn(-5, 5)
 const seeds = [1, 2, 3, 42, 2024]
@@ -110,5 +112,14 @@ describe('shrinking keeps the error significant: at least 10 times its tolerance
     const [a1, t1] = errors(shrunk)
     expect(a0 / t0).toBeLessThan(10)
     expect(a1 / t1).toBeGreaterThanOrEqual((a0 / t0) * 0.95)
+  })
+
+  it('a backward pass that forgot dy: the report and its worst coordinate agree', () => {
+    const report = thrown(() => GradientLaws.checkGradient(fd, { lens: fc.constant(forgotDy), input: inputs }, { parameters: { seed: 1 } }))
+    const shrunk = sections(report)[2] ?? ''
+    const worst = /worst coordinate \[0, 0\] \(output 0, input 0\)[^:]*: analytic ([-\d.e]+) vs numeric ([-\d.e]+)/.exec(shrunk)
+    const headline = /: analytic ([-\d.e]+) vs numeric ([-\d.e]+)/.exec(shrunk)
+    expect(worst).not.toBeNull()
+    expect([worst?.[1], worst?.[2]]).toEqual([headline?.[1], headline?.[2]])
   })
 })
