@@ -84,7 +84,8 @@ export const tolerances: Tolerances = { gradient: fd, linearity: reassoc, second
 
 /**
  * What the runners draw: lenses and inputs, and for law 14 the scalars `s` and the
- * coordinates of the cotangents `u`, `v` (default for both: doubles in `[-10, 10]`); and the
+ * coordinates of the cotangents `u`, `v` (default for both: doubles in `[-10, 10]`, half of
+ * them eighths, since `fc.double` alone draws mostly tiny values); and the
  * vector spaces, when they cannot be inferred.
  *
  * @example
@@ -104,9 +105,9 @@ export interface Arbitraries<A, B> {
   readonly lens: fc.Arbitrary<Lens.Lens<A, B>>
   /** Their inputs. */
   readonly input: fc.Arbitrary<A>
-  /** The scalars `s` of law 14 (default: doubles in `[-10, 10]`). */
+  /** The scalars `s` of law 14 (default: doubles in `[-10, 10]`, half of them eighths). */
   readonly scalar?: fc.Arbitrary<number>
-  /** The coordinates of the cotangents `u`, `v` of law 14 (default: doubles in `[-10, 10]`). */
+  /** The coordinates of the cotangents `u`, `v` of law 14 (default: as `scalar`'s). */
   readonly coordinate?: fc.Arbitrary<number>
   /** The vector spaces of the input and the output (default: inferred). */
   readonly spaces?: Spaces<A, B>

@@ -220,11 +220,17 @@ export const valueLike = <V>(V: VectorSpace.VectorSpace<V>, like: V, coordinates
 }
 
 /**
- * The default scalars and cotangent coordinates of law 14.
+ * The default scalars and cotangent coordinates of law 14: doubles in `[-10, 10]`, half of
+ * them eighths. `fc.double` alone is uniform over the representable doubles, so most of its
+ * values are tiny, and a backward pass that is not linear in its cotangent (one that squares
+ * it) looks linear at tiny cotangents: with doubles alone, one seed in twenty or so missed it.
  *
  * @internal
  */
-export const DEFAULT_COORDINATES = fc.double({ min: -10, max: 10, noNaN: true, noDefaultInfinity: true })
+export const DEFAULT_COORDINATES = fc.oneof(
+  fc.double({ min: -10, max: 10, noNaN: true, noDefaultInfinity: true }),
+  fc.integer({ min: -80, max: 80 }).map((k) => k / 8)
+)
 /**
  * The coordinates of the directions of law 15, before normalisation.
  *

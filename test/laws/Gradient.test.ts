@@ -97,6 +97,17 @@ describe('14: linearity in the cotangent', () => {
   })
 })
 
+describe('14: linearity in the cotangent, whatever the seed', () => {
+  it('catches a backward pass that squares its cotangent with every seed (its default cotangents are not all near 0)', () => {
+    const squaresCotangent = Lens.make<number, number>({ forward: Math.sin, backward: (x, dy) => Math.cos(x) * dy * dy })
+    for (let seed = 0; seed < 60; seed++) {
+      expect(() => GradientLaws.checkCotangentLinearity(reassoc, one(squaresCotangent, doubleIn(-3, 3)), { parameters: { seed } }), `seed ${seed}`).toThrow(
+        /cotangent linearity failed/
+      )
+    }
+  })
+})
+
 describe('15: the symmetric second derivative', () => {
   const pairs = fc.tuple(doubleIn(-3, 3), doubleIn(-3, 3))
   // (a, b) ↦ (b, 0) has ∂/∂b of its first coordinate 1 but ∂/∂a of its second 0.
