@@ -1,12 +1,16 @@
 /**
- * The laws of `Cont` as a Functor, Applicative and Monad: predicates (plain functions over
- * an `Eq`, as in fp-ts-laws) and fast-check runners.
+ * The laws of `Cont` as a Functor, Applicative and Monad (laws 1–3 of `docs/laws.md`):
+ * predicates (plain functions over an `Eq`, as in fp-ts-laws) and fast-check runners.
  *
  * Equality of computations is extensional: two `Cont`s are equal when running both with
  * the same continuation gives equal answers ({@link runEq}). The runners draw the
- * continuation with `fc.func`, and draw computations of every kind ({@link cont}): pure,
- * aborting (the continuation is never called), multi-shot (called twice, the answers
- * combined in order), escaping through `callCC`, and deferred.
+ * continuation with `fc.func`, and draw computations of every kind (the arbitrary `cont`):
+ * pure, aborting (the continuation is never called), multi-shot (called twice, the answers
+ * combined in order), escaping through `callCC`, and deferred. Law 4 (stack safety) is
+ * checked by the library's own suite (`test/stack.test.ts`).
+ *
+ * One piece, past 400 lines: the file is the namespace `ContLaws`, and half of it is the
+ * runnable examples of its doc comments.
  *
  * @module ContLaws
  */
@@ -14,8 +18,8 @@ import fc from 'fast-check'
 import type { Eq } from 'fp-ts/lib/Eq.js'
 import type { Monad2 } from 'fp-ts/lib/Monad.js'
 import * as Cont from '../src/Cont.js'
-import { exact } from './eq.js'
-
+import { cont } from './arbitraries/cont.js'
+import { holds, lawsOf, runLaw, type RunOptions } from './internal/run.js'
 
 // -------------------------------------------------------------------------------------
 // equality
@@ -43,7 +47,7 @@ export const runEq = <R, A>(E: Eq<R>, k: (a: A) => R): Eq<Cont.Cont<R, A>> => ({
 // -------------------------------------------------------------------------------------
 
 /**
- * Functor identity: `map(fa, a => a) ≡ fa`.
+ * Law 1.1, functor identity: `map(fa, a => a) ≡ fa`.
  *
  * @example
  * import { Cont } from 'backprop-lens'
@@ -62,7 +66,7 @@ export const functorIdentity =
     )
 
 /**
- * Functor composition: `map(fa, a => bc(ab(a))) ≡ map(map(fa, ab), bc)`.
+ * Law 1.2, functor composition: `map(fa, a => bc(ab(a))) ≡ map(map(fa, ab), bc)`.
  *
  * @example
  * import { Cont } from 'backprop-lens'
@@ -82,7 +86,7 @@ export const functorComposition =
     )
 
 /**
- * Applicative identity: `ap(of(a => a), fa) ≡ fa`.
+ * Law 2.1, applicative identity: `ap(of(a => a), fa) ≡ fa`.
  *
  * @example
  * import { Cont } from 'backprop-lens'
@@ -104,7 +108,7 @@ export const applicativeIdentity =
     )
 
 /**
- * Applicative homomorphism: `ap(of(ab), of(a)) ≡ of(ab(a))`.
+ * Law 2.2, applicative homomorphism: `ap(of(ab), of(a)) ≡ of(ab(a))`.
  *
  * @example
  * import { ContLaws, exact } from 'backprop-lens/laws'
@@ -119,7 +123,7 @@ export const applicativeHomomorphism =
     S.equals(M.ap(M.of<R, (a: A) => B>(ab), M.of<R, A>(a)), M.of<R, B>(ab(a)))
 
 /**
- * Applicative interchange: `ap(fab, of(a)) ≡ ap(of(f => f(a)), fab)`.
+ * Law 2.3, applicative interchange: `ap(fab, of(a)) ≡ ap(of(f => f(a)), fab)`.
  *
  * @example
  * import { Cont } from 'backprop-lens'
@@ -142,7 +146,7 @@ export const applicativeInterchange =
     )
 
 /**
- * Applicative (Apply) composition:
+ * Law 2.4, applicative (Apply) composition:
  * `ap(ap(map(fbc, bc => ab => a => bc(ab(a))), fab), fa) ≡ ap(fbc, ap(fab, fa))`.
  *
  * @example
@@ -169,7 +173,7 @@ export const applicativeComposition =
     )
 
 /**
- * Monad left identity: `flatMap(of(a), afb) ≡ afb(a)`.
+ * Law 3.1, monad left identity: `flatMap(of(a), afb) ≡ afb(a)`.
  *
  * @example
  * import { Cont } from 'backprop-lens'
@@ -186,7 +190,7 @@ export const monadLeftIdentity =
     S.equals(M.chain(M.of<R, A>(a), afb), afb(a))
 
 /**
- * Monad right identity: `flatMap(fa, of) ≡ fa`.
+ * Law 3.2, monad right identity: `flatMap(fa, of) ≡ fa`.
  *
  * @example
  * import { Cont } from 'backprop-lens'
@@ -205,7 +209,7 @@ export const monadRightIdentity =
     )
 
 /**
- * Monad associativity: `flatMap(flatMap(fa, afb), bfc) ≡ flatMap(fa, a => flatMap(afb(a), bfc))`.
+ * Law 3.3, monad associativity: `flatMap(flatMap(fa, afb), bfc) ≡ flatMap(fa, a => flatMap(afb(a), bfc))`.
  *
  * @example
  * import { Cont } from 'backprop-lens'
@@ -225,7 +229,7 @@ export const monadAssociativity =
     )
 
 /**
- * `map` agrees with `flatMap`: `map(fa, ab) ≡ flatMap(fa, a => of(ab(a)))`.
+ * Law 3.4, `map` agrees with `flatMap`: `map(fa, ab) ≡ flatMap(fa, a => of(ab(a)))`.
  *
  * @example
  * import { Cont } from 'backprop-lens'
@@ -244,7 +248,7 @@ export const mapAgreesWithFlatMap =
     )
 
 /**
- * `ap` agrees with `flatMap`: `ap(fab, fa) ≡ flatMap(fab, f => map(fa, f))`.
+ * Law 3.5, `ap` agrees with `flatMap`: `ap(fab, fa) ≡ flatMap(fab, f => map(fa, f))`.
  *
  * @example
  * import { Cont } from 'backprop-lens'
@@ -264,222 +268,210 @@ export const apAgreesWithFlatMap =
     )
 
 // -------------------------------------------------------------------------------------
-// arbitraries
-// -------------------------------------------------------------------------------------
-
-/** Names a computation the caller has just built, for fast-check's failure report. */
-const named = <R, A>(fa: Cont.Cont<R, A>, name: string): Cont.Cont<R, A> => {
-  Object.defineProperty(fa, fc.toStringMethod, { value: () => name })
-  return fa
-}
-
-/**
- * Computations of every kind, yielding values drawn from `value` with answers of type `R`:
- * pure (`of(a)`, `make(k => k(a))`, `defer(() => of(a))`), aborting (`make(() => r)`),
- * multi-shot (`make(k => combine(k(a1), k(a2)))`) and escaping
- * (`callCC(exit => flatMap(exit(a), () => of(a2)))`, which yields `a`). Each prints as its
- * description in failure reports.
- *
- * @example
- * import fc from 'fast-check'
- * import { Cont } from 'backprop-lens'
- * import { ContLaws } from 'backprop-lens/laws'
- *
- * const arb = ContLaws.cont(fc.integer(), fc.string(), (x, y) => x + y)
- * const answers = fc.sample(arb, { numRuns: 20, seed: 1 }).map((fa) => Cont.run(fa, (n) => `<${n}>`))
- * console.log(answers.every((s) => typeof s === 'string')) // true
- *
- * @category arbitraries
- */
-export const cont = <R, A>(
-  value: fc.Arbitrary<A>,
-  answer: fc.Arbitrary<R>,
-  combine: (x: R, y: R) => R
-): fc.Arbitrary<Cont.Cont<R, A>> => {
-  const show = (u: unknown): string => fc.stringify(u)
-  return fc.oneof(
-    value.map((a) => named(Cont.of<R, A>(a), `of(${show(a)})`)),
-    value.map((a) => named(Cont.make<R, A>((k) => k(a)), `make(k => k(${show(a)}))`)),
-    value.map((a) => named(Cont.defer(() => Cont.of<R, A>(a)), `defer(() => of(${show(a)}))`)),
-    answer.map((r) => named(Cont.make<R, A>(() => r), `make(() => ${show(r)})`)),
-    fc
-      .tuple(value, value)
-      .map(([a1, a2]) =>
-        named(Cont.make<R, A>((k) => combine(k(a1), k(a2))), `make(k => combine(k(${show(a1)}), k(${show(a2)})))`)
-      ),
-    fc
-      .tuple(value, value)
-      .map(([a1, a2]) =>
-        named(
-          Cont.callCC<R, A, A>((exit) => Cont.flatMap(exit(a1), () => Cont.of<R, A>(a2))),
-          `callCC(exit => flatMap(exit(${show(a1)}), () => of(${show(a2)})))`
-        )
-      )
-  )
-}
-
-// -------------------------------------------------------------------------------------
 // runners
 // -------------------------------------------------------------------------------------
 
 /**
- * Options of the runners.
+ * What the runners draw from besides their own values (numbers, strings and functions
+ * between them): the answers of type `R` that aborting computations and continuations give
+ * (`fc.func(answer)`), and how multi-shot computations combine the answers of their two
+ * calls. Choose a `combine` in which order and multiplicity show (a concatenation with a
+ * separator does; an addition does not see the order).
  *
  * @example
- * import { ContLaws } from 'backprop-lens/laws'
+ * import fc from 'fast-check'
+ * import { ContLaws, exact } from 'backprop-lens/laws'
  *
- * const options: ContLaws.RunnerOptions = { numRuns: 300, seed: 42 }
- * ContLaws.checkMonad(options)
+ * const strings: ContLaws.Arbitraries<string> = { answer: fc.string({ maxLength: 4 }), combine: (x, y) => `${x}|${y}` }
+ * ContLaws.checkAll(exact, strings, { numRuns: 100 })
  * console.log('ok') // ok
  *
  * @category runners
  */
-export interface RunnerOptions {
-  /** fast-check runs per law (default 1000: the Cont laws are cheap). */
-  readonly numRuns?: number
-  /** A fixed fast-check seed, to replay a failure. */
-  readonly seed?: number
-  /** The instance under test (default the library's `Cont.Monad`). */
+export interface Arbitraries<R> {
+  /** Answers of aborting computations and of continuations. */
+  readonly answer: fc.Arbitrary<R>
+  /** How a multi-shot computation combines the answers of its two calls. */
+  readonly combine: (x: R, y: R) => R
+}
+
+/**
+ * Options of the runners: {@link RunOptions} (default 1000 runs per law: the Cont laws are
+ * cheap) and the instance under test (default the library's `Cont.Monad`).
+ *
+ * @example
+ * import fc from 'fast-check'
+ * import { Cont } from 'backprop-lens'
+ * import { ContLaws, exact } from 'backprop-lens/laws'
+ *
+ * const options: ContLaws.Options = { numRuns: 300, parameters: { seed: 42 }, instance: Cont.Monad }
+ * ContLaws.checkMonad(exact, { answer: fc.string(), combine: (x, y) => `${x}|${y}` }, options)
+ * console.log('ok') // ok
+ *
+ * @category runners
+ */
+export interface Options extends RunOptions {
+  /** The instance under test (default `Cont.Monad`). */
   readonly instance?: Monad2<Cont.URI>
 }
 
-/**
- * The answer type of the runners is `string` and multi-shot computations concatenate their
- * answers with a separator, so that order and multiplicity show in the answer.
- */
-type R = string
-const combine = (x: R, y: R): R => `${x}|${y}`
-const answers: fc.Arbitrary<R> = fc.string({ maxLength: 4 })
+const RUNS = 1000
 const numbers = fc.integer({ min: -1000, max: 1000 })
 const strings = fc.string({ maxLength: 3 })
-const contOf = <A>(value: fc.Arbitrary<A>): fc.Arbitrary<Cont.Cont<R, A>> => cont(value, answers, combine)
-const continuation = fc.func(answers)
 
-const assert = <Ts extends [unknown, ...Array<unknown>]>(
-  arbs: { [K in keyof Ts]: fc.Arbitrary<Ts[K]> },
-  predicate: (...args: Ts) => boolean,
-  options: RunnerOptions
-): void => {
-  const params: fc.Parameters<Ts> = { numRuns: options.numRuns ?? 1000 }
-  fc.assert(fc.property(...arbs, predicate), options.seed === undefined ? params : { ...params, seed: options.seed })
-}
+const law = lawsOf('ContLaws')
+
+/** Runs one law of this module; `k` is always the last drawn argument, the continuation. */
+const run = <Ts extends [unknown, ...Array<unknown>]>(
+  runner: string,
+  number: string,
+  name: string,
+  arbitraries: { [K in keyof Ts]: fc.Arbitrary<Ts[K]> },
+  check: (...args: Ts) => boolean,
+  options: Options
+): void => runLaw(law(runner, number, name), arbitraries, (...args: Ts) => holds(check(...args)), options, RUNS)
 
 /**
- * Checks the Functor laws (identity, composition) with fast-check; throws with the
- * counterexample and the seed on failure.
+ * Law 1, Functor: identity (1.1) and composition (1.2), each with its own fast-check run;
+ * throws a report with the counterexample and the seed on failure.
  *
  * @example
- * import { ContLaws } from 'backprop-lens/laws'
+ * import fc from 'fast-check'
+ * import { ContLaws, exact } from 'backprop-lens/laws'
  *
- * ContLaws.checkFunctor({ numRuns: 200 })
+ * ContLaws.checkFunctor(exact, { answer: fc.string(), combine: (x, y) => `${x}|${y}` }, { numRuns: 200 })
  * console.log('ok') // ok
  *
  * @category runners
  */
-export const checkFunctor = (options: RunnerOptions = {}): void => {
+export const checkFunctor = <R>(eq: Eq<R>, arbitraries: Arbitraries<R>, options: Options = {}): void => {
   const M = options.instance ?? Cont.Monad
-  assert(
-    [contOf(numbers), continuation],
-    (fa, k) => functorIdentity(runEq(exact, k), M)(fa),
-    options
-  )
-  assert(
-    [contOf(numbers), fc.func(strings), fc.func(numbers), continuation],
-    (fa, ab, bc, k) => functorComposition<R, number>(runEq(exact, k), M)(fa, ab, bc),
+  const { answer, combine } = arbitraries
+  const continuation = fc.func(answer)
+  run('checkFunctor', '1.1', 'functor identity', [cont(numbers, answer, combine), continuation], (fa, k) => functorIdentity(runEq(eq, k), M)(fa), options)
+  run(
+    'checkFunctor',
+    '1.2',
+    'functor composition',
+    [cont(numbers, answer, combine), fc.func(strings), fc.func(numbers), continuation],
+    (fa, ab, bc, k) => functorComposition<R, number>(runEq(eq, k), M)(fa, ab, bc),
     options
   )
 }
 
 /**
- * Checks the Applicative laws (identity, homomorphism, interchange, composition).
+ * Law 2, Applicative: identity (2.1), homomorphism (2.2), interchange (2.3) and composition
+ * (2.4).
  *
  * @example
- * import { ContLaws } from 'backprop-lens/laws'
+ * import fc from 'fast-check'
+ * import { ContLaws, exact } from 'backprop-lens/laws'
  *
- * ContLaws.checkApplicative({ numRuns: 200 })
+ * ContLaws.checkApplicative(exact, { answer: fc.string(), combine: (x, y) => `${x}|${y}` }, { numRuns: 200 })
  * console.log('ok') // ok
  *
  * @category runners
  */
-export const checkApplicative = (options: RunnerOptions = {}): void => {
+export const checkApplicative = <R>(eq: Eq<R>, arbitraries: Arbitraries<R>, options: Options = {}): void => {
   const M = options.instance ?? Cont.Monad
-  assert(
-    [contOf(numbers), continuation],
-    (fa, k) => applicativeIdentity(runEq(exact, k), M)(fa),
-    options
-  )
-  assert(
+  const { answer, combine } = arbitraries
+  const continuation = fc.func(answer)
+  const of = <A>(value: fc.Arbitrary<A>): fc.Arbitrary<Cont.Cont<R, A>> => cont(value, answer, combine)
+  run('checkApplicative', '2.1', 'applicative identity', [of(numbers), continuation], (fa, k) => applicativeIdentity(runEq(eq, k), M)(fa), options)
+  run(
+    'checkApplicative',
+    '2.2',
+    'applicative homomorphism',
     [numbers, fc.func(strings), continuation],
-    (a, ab, k) => applicativeHomomorphism<R, string>(runEq(exact, k), M)(a, ab),
+    (a, ab, k) => applicativeHomomorphism<R, string>(runEq(eq, k), M)(a, ab),
     options
   )
-  assert(
-    [numbers, contOf(fc.func(strings)), continuation],
-    (a, fab, k) => applicativeInterchange<R, string>(runEq(exact, k), M)(a, fab),
+  run(
+    'checkApplicative',
+    '2.3',
+    'applicative interchange',
+    [numbers, of(fc.func(strings)), continuation],
+    (a, fab, k) => applicativeInterchange<R, string>(runEq(eq, k), M)(a, fab),
     options
   )
-  assert(
-    [contOf(numbers), contOf(fc.func(strings)), contOf(fc.func(numbers)), continuation],
-    (fa, fab, fbc, k) => applicativeComposition<R, number>(runEq(exact, k), M)(fa, fab, fbc),
+  run(
+    'checkApplicative',
+    '2.4',
+    'applicative composition',
+    [of(numbers), of(fc.func(strings)), of(fc.func(numbers)), continuation],
+    (fa, fab, fbc, k) => applicativeComposition<R, number>(runEq(eq, k), M)(fa, fab, fbc),
     options
   )
 }
 
 /**
- * Checks the Monad laws (left and right identity, associativity) and that `map` and `ap`
- * agree with `flatMap`.
+ * Law 3, Monad: left identity (3.1), right identity (3.2), associativity (3.3), and `map`
+ * (3.4) and `ap` (3.5) agree with `flatMap`.
  *
  * @example
- * import { ContLaws } from 'backprop-lens/laws'
+ * import fc from 'fast-check'
+ * import { ContLaws, exact } from 'backprop-lens/laws'
  *
- * ContLaws.checkMonad({ numRuns: 200 })
+ * ContLaws.checkMonad(exact, { answer: fc.string(), combine: (x, y) => `${x}|${y}` }, { numRuns: 200 })
  * console.log('ok') // ok
  *
  * @category runners
  */
-export const checkMonad = (options: RunnerOptions = {}): void => {
+export const checkMonad = <R>(eq: Eq<R>, arbitraries: Arbitraries<R>, options: Options = {}): void => {
   const M = options.instance ?? Cont.Monad
-  assert(
-    [numbers, fc.func(contOf(strings)), continuation],
-    (a, afb, k) => monadLeftIdentity<R, string>(runEq(exact, k), M)(a, afb),
+  const { answer, combine } = arbitraries
+  const continuation = fc.func(answer)
+  const of = <A>(value: fc.Arbitrary<A>): fc.Arbitrary<Cont.Cont<R, A>> => cont(value, answer, combine)
+  run(
+    'checkMonad',
+    '3.1',
+    'monad left identity',
+    [numbers, fc.func(of(strings)), continuation],
+    (a, afb, k) => monadLeftIdentity<R, string>(runEq(eq, k), M)(a, afb),
     options
   )
-  assert(
-    [contOf(numbers), continuation],
-    (fa, k) => monadRightIdentity(runEq(exact, k), M)(fa),
+  run('checkMonad', '3.2', 'monad right identity', [of(numbers), continuation], (fa, k) => monadRightIdentity(runEq(eq, k), M)(fa), options)
+  run(
+    'checkMonad',
+    '3.3',
+    'monad associativity',
+    [of(numbers), fc.func(of(strings)), fc.func(of(numbers)), continuation],
+    (fa, afb, bfc, k) => monadAssociativity<R, number>(runEq(eq, k), M)(fa, afb, bfc),
     options
   )
-  assert(
-    [contOf(numbers), fc.func(contOf(strings)), fc.func(contOf(numbers)), continuation],
-    (fa, afb, bfc, k) => monadAssociativity<R, number>(runEq(exact, k), M)(fa, afb, bfc),
+  run(
+    'checkMonad',
+    '3.4',
+    'map agrees with flatMap',
+    [of(numbers), fc.func(strings), continuation],
+    (fa, ab, k) => mapAgreesWithFlatMap<R, string>(runEq(eq, k), M)(fa, ab),
     options
   )
-  assert(
-    [contOf(numbers), fc.func(strings), continuation],
-    (fa, ab, k) => mapAgreesWithFlatMap<R, string>(runEq(exact, k), M)(fa, ab),
-    options
-  )
-  assert(
-    [contOf(fc.func(strings)), contOf(numbers), continuation],
-    (fab, fa, k) => apAgreesWithFlatMap<R, string>(runEq(exact, k), M)(fab, fa),
+  run(
+    'checkMonad',
+    '3.5',
+    'ap agrees with flatMap',
+    [of(fc.func(strings)), of(numbers), continuation],
+    (fab, fa, k) => apAgreesWithFlatMap<R, string>(runEq(eq, k), M)(fab, fa),
     options
   )
 }
 
 /**
- * Checks every law of this module: {@link checkFunctor}, {@link checkApplicative},
- * {@link checkMonad}.
+ * Every law of this module: {@link checkFunctor}, {@link checkApplicative},
+ * {@link checkMonad} (laws 1–3).
  *
  * @example
- * import { ContLaws } from 'backprop-lens/laws'
+ * import fc from 'fast-check'
+ * import { ContLaws, exact } from 'backprop-lens/laws'
  *
- * ContLaws.checkAll({ numRuns: 100 })
+ * ContLaws.checkAll(exact, { answer: fc.string(), combine: (x, y) => `${x}|${y}` }, { numRuns: 100 })
  * console.log('ok') // ok
  *
  * @category runners
  */
-export const checkAll = (options: RunnerOptions = {}): void => {
-  checkFunctor(options)
-  checkApplicative(options)
-  checkMonad(options)
+export const checkAll = <R>(eq: Eq<R>, arbitraries: Arbitraries<R>, options: Options = {}): void => {
+  checkFunctor(eq, arbitraries, options)
+  checkApplicative(eq, arbitraries, options)
+  checkMonad(eq, arbitraries, options)
 }

@@ -27,12 +27,13 @@ import fc from 'fast-check'
 import type { Eq } from 'fp-ts/lib/Eq.js'
 import * as Direct from '../src/Direct.js'
 import * as Lens from '../src/Lens.js'
-import { doubleIn, lattice, scalarLens } from './arbitraries.js'
-import { controlFlow, controlFlowProgram, directProgram, pointFreeProgram, straightLine, usedTimes, type Primitive, type StraightLine } from './direct-programs.js'
-import { exact } from './eq.js'
-import { cotangentLinearity, gradientLaw } from './gradient.js'
+import { doubleIn, lattice } from './arbitraries/numbers.js'
+import { scalarLens } from './arbitraries/lenses.js'
+import { controlFlow, controlFlowProgram, directProgram, pointFreeProgram, straightLine, usedTimes, type Primitive, type StraightLine } from './arbitraries/programs.js'
+import { exact, fd, reassoc } from './Eq.js'
+import * as GradientLaws from './Gradient.js'
 
-export * from './direct-programs.js'
+export * from './arbitraries/programs.js'
 
 const fwd = <A, B>(lens: Lens.Lens<A, B>, a: A): B => Lens.evaluate(lens, a)
 const bwd = <A, B>(lens: Lens.Lens<A, B>, a: A, db: B): A => Lens.backPropagateConst(lens, db, a)
@@ -141,7 +142,7 @@ export const sumOfUses =
  *
  * @category predicates
  */
-export const gradient = (lens: Lens.Lens<number, number>, x: number): boolean => gradientLaw(lens, x)
+export const gradient = (lens: Lens.Lens<number, number>, x: number): boolean => GradientLaws.gradient(fd)(lens, x)
 
 // -------------------------------------------------------------------------------------
 // runners
@@ -338,7 +339,7 @@ export const checkLinearity = (_eq: Eq<unknown> = exact, arbitraries: DirectArbi
   fc.assert(
     fc.property(lineCases(arbitraries), scalar, ([p, xs, u], s) => {
       const v = u.map((d, i) => (i % 2 === 0 ? -d : d / 2))
-      return cotangentLinearity(directProgram(p), xs, s, u, v)
+      return GradientLaws.cotangentLinearity(reassoc)(directProgram(p), xs, s, u, v)
     }),
     parameters(options)
   )
@@ -346,7 +347,7 @@ export const checkLinearity = (_eq: Eq<unknown> = exact, arbitraries: DirectArbi
     fc.property(controlFlow(arbitraries.unary, arbitraries.binary), inputOf(arbitraries), scalar, cotangentOf(arbitraries), cotangentOf(arbitraries), (p, x, s, u, v) => {
       const program = controlFlowProgram(p).lens
       fc.pre(Number.isFinite(finiteValue(program, x)))
-      return cotangentLinearity(program, x, s, u, v)
+      return GradientLaws.cotangentLinearity(reassoc)(program, x, s, u, v)
     }),
     parameters(options)
   )

@@ -3,7 +3,7 @@
  * spaces (numbers, tuples and records of numbers out of the box; any type with a
  * `VectorSpace` instance, such as tensors, by passing the instances).
  *
- * Two modes, both with the tolerances of `LAWS.md`:
+ * Two modes, both with the tolerances of `docs/laws.md` (law G):
  * - {@link check}, the dot-product test (as JAX `check_vjp` and PyTorch `gradcheck`'s fast
  *   mode): draw unit directions `u` (input) and `v` (output) from a seeded generator and
  *   compare the analytic `⟨bwd(L)(x, v), u⟩` with the central difference
@@ -54,8 +54,8 @@ export type Status = 'pass' | 'fail' | 'kink'
  *   `kinkTolerance·(1 + |s₊| + |s₋|)` mark a kink (default `1e-3`);
  * - `seed`: the seed of the directions of {@link check} (default `1`);
  * - `u`, `v`: explicit directions for {@link check} (normalised to unit length);
- * - `localize`: whether a failing {@link check} also compares the full Jacobian to name
- *   the worst coordinate, when it has at most 10,000 entries (default `true`).
+ * - `localize`: whether a failing {@link check} also names its worst coordinate, when the
+ *   Jacobian has at most 10,000 entries (default `true`).
  *
  * @example
  * import { Gradcheck, Scalar } from 'backprop-lens'
@@ -107,8 +107,16 @@ export interface Entry {
 /**
  * What {@link check} found. `analytic` is `⟨bwd(L)(x, v), u⟩`, `numeric` its central
  * difference, `slopes` the one-sided differences `[s₊, s₋]` of the kink guard, `input`
- * the coordinates of `x`. On failure, `worst` is the worst entry of the full Jacobian
- * (when `localize` allows it), otherwise `null`.
+ * the coordinates of `x`, `u` and `v` the unit directions (flattened; pass them back as
+ * explicit directions to repeat the test). On failure, `worst` names the coordinate that
+ * explains it (when `localize` allows it), otherwise it is `null`: of the terms
+ * `vᵢ·uⱼ·∂fᵢ/∂xⱼ` of the dot product, the one with the largest error, computed with the
+ * same directions (analytic from the backward pass of the cotangent `vᵢ·eᵢ`, numeric from
+ * central differences along `eⱼ`; kinks left out). Its `row` is the output coordinate `i`,
+ * its `col` the input coordinate `j`; the analytic terms add up to `analytic` when the
+ * backward pass is linear in its cotangent, the numeric ones to `numeric` up to the step's
+ * error, so a worst term never contradicts the verdict (as an entry of the Jacobian does for a
+ * backward pass that ignores its cotangent: it is right for the basis cotangents).
  *
  * @example
  * import { Gradcheck, Scalar } from 'backprop-lens'
@@ -132,6 +140,8 @@ export interface DotReport {
   readonly atol: number
   readonly rtol: number
   readonly seed: number | null
+  readonly u: ReadonlyArray<number>
+  readonly v: ReadonlyArray<number>
   readonly input: ReadonlyArray<number>
   readonly inputSize: number
   readonly outputSize: number
@@ -394,7 +404,7 @@ const isKink = (kinkTolerance: number, sPlus: number, sMinus: number): boolean =
 // -------------------------------------------------------------------------------------
 
 /**
- * The dot-product test at `x` (LAWS.md, "Gradient against finite differences"): unit
+ * The dot-product test at `x` (law G of `docs/laws.md`, the gradient law): unit
  * directions `u` and `v`, analytic `⟨bwd(L)(x, v), u⟩` against the central difference
  * `⟨v, fwd(x + h·u) − fwd(x − h·u)⟩ / 2h`, with a kink guard on the one-sided differences.
  * Throws (naming the coordinate) if the input, an output at `x` or `x ± h·u`, or the
@@ -463,22 +473,78 @@ export const check = <A, B>(lens: Lens.Lens<A, B>, x: A, options: Options<A, B> 
     atol: s.atol,
     rtol: s.rtol,
     seed: explicit ? null : options.seed ?? DEFAULTS.seed,
+    u: Array.from(u),
+    v: Array.from(v),
     input: Array.from(s.xs),
     inputSize: n,
     outputSize: m,
-    worst: localize ? localizeFailure(s, lens) : null
+    worst: localize ? localizeFailure(s, lens, u, v) : null
   }
 }
 
-/** The worst Jacobian entry of a failing check, or `null` if the comparison itself fails. */
-const localizeFailure = <A, B>(s: Setup<A, B>, lens: Lens.Lens<A, B>): Entry | null => {
+/**
+ * Central differences along the input coordinate `j`: for each output coordinate `i`, the
+ * derivative `∂fᵢ/∂xⱼ` and whether its one-sided differences disagree (a kink).
+ */
+const alongBasis = <A, B>(s: Setup<A, B>, lens: Lens.Lens<A, B>, j: number) => {
+  const xj = s.xs[j] as number
+  const xPlus = Float64Array.from(s.xs)
+  const xMinus = Float64Array.from(s.xs)
+  xPlus[j] = xj + s.h
+  xMinus[j] = xj - s.h
+  // The steps actually taken, after rounding x ± h.
+  const hPlus = (xPlus[j] as number) - xj
+  const hMinus = xj - (xMinus[j] as number)
+  const yPlus = forwardAt(s, lens, xPlus, `x + h·e${j}`)
+  const yMinus = forwardAt(s, lens, xMinus, `x − h·e${j}`)
+  return {
+    derivative: (i: number): number => ((yPlus[i] as number) - (yMinus[i] as number)) / (hPlus + hMinus),
+    kink: (i: number): boolean => {
+      const yi = s.ys[i] as number
+      return isKink(s.kinkTolerance, ((yPlus[i] as number) - yi) / hPlus, (yi - (yMinus[i] as number)) / hMinus)
+    }
+  }
+}
+
+/** The worst term of a failing check (see {@link DotReport}), or `null` if the comparison itself fails. */
+const localizeFailure = <A, B>(s: Setup<A, B>, lens: Lens.Lens<A, B>, u: Float64Array, v: Float64Array): Entry | null => {
   try {
-    return compareJacobians(s, lens).worst
+    return worstTerm(s, lens, u, v)
   } catch {
     // E.g. the lens leaves its domain at x ± h·eⱼ although not at x ± h·u: the dot-product
     // verdict stands, without a coordinate.
     return null
   }
+}
+
+/**
+ * The term `vᵢ·uⱼ·∂fᵢ/∂xⱼ` of the dot product with the largest error. The Jacobian's entries
+ * would be checked with the basis cotangents instead of `v`, and a backward pass that is
+ * wrong only for some cotangents (one that ignores its cotangent is right for `eᵢ`) would
+ * fail the test while its worst entry passed.
+ */
+const worstTerm = <A, B>(s: Setup<A, B>, lens: Lens.Lens<A, B>, u: Float64Array, v: Float64Array): Entry | null => {
+  const n = s.xs.length
+  const m = s.ys.length
+  // analytic[i][j] = (bwd(x, vᵢ·eᵢ))ⱼ
+  const analytic: Array<Float64Array> = []
+  const cotangent = new Float64Array(m)
+  for (let i = 0; i < m; i++) {
+    cotangent.fill(0)
+    cotangent[i] = v[i] as number
+    analytic.push(backwardAt(s, cotangent, `v${i}·e${i}`))
+  }
+  let worst: Entry | null = null
+  for (let j = 0; j < n; j++) {
+    const column = alongBasis(s, lens, j)
+    const uj = u[j] as number
+    for (let i = 0; i < m; i++) {
+      if (column.kink(i)) continue
+      const e = compare(s.atol, s.rtol, i, j, ((analytic[i] as Float64Array)[j] as number) * uj, (v[i] as number) * uj * column.derivative(i))
+      if (worst === null || e.absError > worst.absError) worst = e
+    }
+  }
+  return worst
 }
 
 const compareJacobians = <A, B>(s: Setup<A, B>, lens: Lens.Lens<A, B>): Omit<JacobianReport, 'mode' | 'name' | 'h' | 'atol' | 'rtol' | 'input'> => {
@@ -494,25 +560,10 @@ const compareJacobians = <A, B>(s: Setup<A, B>, lens: Lens.Lens<A, B>): Omit<Jac
   const numeric: Array<Array<number>> = Array.from({ length: m }, () => new Array<number>(n).fill(0))
   const kink: Array<Array<boolean>> = Array.from({ length: m }, () => new Array<boolean>(n).fill(false))
   for (let j = 0; j < n; j++) {
-    const xj = s.xs[j] as number
-    const xPlus = Float64Array.from(s.xs)
-    const xMinus = Float64Array.from(s.xs)
-    xPlus[j] = xj + s.h
-    xMinus[j] = xj - s.h
-    // The steps actually taken, after rounding x ± h.
-    const hPlus = (xPlus[j] as number) - xj
-    const hMinus = xj - (xMinus[j] as number)
-    const yPlus = forwardAt(s, lens, xPlus, `x + h·e${j}`)
-    const yMinus = forwardAt(s, lens, xMinus, `x − h·e${j}`)
+    const column = alongBasis(s, lens, j)
     for (let i = 0; i < m; i++) {
-      const yi = s.ys[i] as number
-      const row = numeric[i] as Array<number>
-      row[j] = ((yPlus[i] as number) - (yMinus[i] as number)) / (hPlus + hMinus)
-      ;(kink[i] as Array<boolean>)[j] = isKink(
-        s.kinkTolerance,
-        ((yPlus[i] as number) - yi) / hPlus,
-        (yi - (yMinus[i] as number)) / hMinus
-      )
+      ;(numeric[i] as Array<number>)[j] = column.derivative(i)
+      ;(kink[i] as Array<boolean>)[j] = column.kink(i)
     }
   }
   let worst: Entry | null = null

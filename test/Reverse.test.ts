@@ -6,7 +6,7 @@
 import fc from 'fast-check'
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import { Cont, Lens, Para, Scalar, Tensor } from '../src/index.js'
-import { checkGradient, doubleIn } from '../laws/index.js'
+import { GradientLaws, doubleIn, fd } from '../laws/index.js'
 
 type L = Lens.Lens<number, number>
 
@@ -54,7 +54,7 @@ describe('Lens.reverse', () => {
   it('is differentiable again: reverse(f) passes the finite-difference gradient check (second order)', () => {
     fc.assert(
       fc.property(smooth, (f) => {
-        checkGradient(Lens.reverse(f), fc.tuple(x, x), { numRuns: 5 })
+        GradientLaws.checkGradient(fd, { lens: fc.constant(Lens.reverse(f)), input: fc.tuple(x, x) }, { numRuns: 5 })
       }),
       { numRuns: 60 }
     )
@@ -80,7 +80,8 @@ describe('Lens.reverse', () => {
     // d/da of R[f]([a, c], [db, dc]) = [−sin(a)·db, 2·dc]; d/d[db, dc] = [cos(a), 2c]
     const [[da, dc], [ddb, ddc]] = Lens.backPropagateConst(r, [1, 1], [[1, 2], [10, 100]])
     expect([da, dc, ddb, ddc]).toEqual([-Math.sin(1) * 10, 200, Math.cos(1), 4])
-    checkGradient(Lens.reverse(Lens.pipe(Lens.fanout(Scalar.sin, Scalar.exp), Scalar.mul)), fc.tuple(x, x))
+    const reversed = Lens.reverse(Lens.pipe(Lens.fanout(Scalar.sin, Scalar.exp), Scalar.mul))
+    GradientLaws.checkGradient(fd, { lens: fc.constant(reversed), input: fc.tuple(x, x) })
   })
 
   it('names a primitive that is differentiable once only, and its place', () => {
@@ -134,7 +135,7 @@ describe('Lens.grad', () => {
     fc.assert(fc.property(smooth, x, (f, a) => Object.is(Lens.evaluate(Lens.grad(f), a), Lens.backPropagateConst(f, 1, a))), { numRuns: 300 })
     fc.assert(
       fc.property(smooth, (f) => {
-        checkGradient(Lens.grad(f), x, { numRuns: 5 })
+        GradientLaws.checkGradient(fd, { lens: fc.constant(Lens.grad(f)), input: x }, { numRuns: 5 })
       }),
       { numRuns: 100 }
     )
@@ -162,7 +163,8 @@ describe('Lens.grad', () => {
     expect(Lens.evaluate(Lens.grad(Lens.grad(loss)), 0.4)).toBeCloseTo((g(0.4 + h) - g(0.4 - h)) / (2 * h), 8)
     // …and in the parameters themselves
     const inParams = Lens.pipe(Para.reparam(model, Lens.id()), Scalar.square)
-    checkGradient(Lens.grad(inParams), fc.tuple(fc.tuple(fc.tuple(x, fc.constant([] as const)), fc.tuple(x, fc.constant([] as const))), x))
+    const params = fc.tuple(fc.tuple(x, fc.constant([] as const)), fc.tuple(x, fc.constant([] as const)))
+    GradientLaws.checkGradient(fd, { lens: fc.constant(Lens.grad(inParams)), input: fc.tuple(params, x) })
   })
 })
 

@@ -3,16 +3,8 @@ import fc from 'fast-check'
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import * as Tensor from '../src/Tensor.js'
 import * as VectorSpace from '../src/VectorSpace.js'
-import { broadcastableShapes, dyadic, shape, tensor, tensors } from '../laws/index.js'
-
-const message = (f: () => unknown): string => {
-  try {
-    f()
-  } catch (e) {
-    return (e as Error).message
-  }
-  throw new Error('expected an error')
-}
+import { TensorLaws, broadcastableShapes, dyadic, exact, shape, tensor } from '../laws/index.js'
+import { message } from './support/errors.js'
 
 /** numpy's rule, written independently: pad with 1s on the left, then compare axis by axis. */
 const referenceBroadcast = (a: ReadonlyArray<number>, b: ReadonlyArray<number>): Array<number> | null => {
@@ -322,52 +314,24 @@ describe('printing', () => {
 
 describe('VectorSpace.tensor', () => {
   const V = VectorSpace.tensor
-  const exactly = (x: Tensor.Tensor, y: Tensor.Tensor): void => {
-    expect(x.shape).toEqual(y.shape)
-    expect(Array.from(x.data).map((v) => v + 0)).toEqual(Array.from(y.data).map((v) => v + 0))
-  }
-  const three = tensors(3, { values: dyadic(-8, 8) })
-  const scalars = dyadic(-4, 4)
+  const dyadicTensors: TensorLaws.Arbitraries = { values: dyadic(-8, 8), scalar: dyadic(-4, 4) }
 
-  it('add is associative and commutative with zero as unit (dyadic values: exact)', () => {
-    fc.assert(
-      fc.property(three, ([x, y, z]) => {
-        const [a, b, c] = [x as Tensor.Tensor, y as Tensor.Tensor, z as Tensor.Tensor]
-        exactly(V.add(V.add(a, b), c), V.add(a, V.add(b, c)))
-        exactly(V.add(a, b), V.add(b, a))
-        exactly(V.add(a, V.zero(a)), a)
-      }),
-      { numRuns: 300 }
-    )
-  })
+  it('T.1: add is associative and commutative with zero as unit (dyadic values: exact)', () =>
+    TensorLaws.checkAddition(exact, dyadicTensors, { numRuns: 300 }))
 
-  it('scale distributes and scale(1) is the identity', () => {
-    fc.assert(
-      fc.property(three, scalars, scalars, ([x, y], s, t) => {
-        const [a, b] = [x as Tensor.Tensor, y as Tensor.Tensor]
-        exactly(V.scale(s, V.add(a, b)), V.add(V.scale(s, a), V.scale(s, b)))
-        exactly(V.scale(s + t, a), V.add(V.scale(s, a), V.scale(t, a)))
-        exactly(V.scale(1, a), a)
-      }),
-      { numRuns: 300 }
-    )
-  })
+  it('T.2: scale distributes and scale(1) is the identity', () => TensorLaws.checkScaling(exact, dyadicTensors, { numRuns: 300 }))
 
-  it('dot is the sum of products of the flattened coordinates; flatten and unflatten are inverse', () => {
-    fc.assert(
-      fc.property(three, ([x, y, z]) => {
-        const [a, b, c] = [x as Tensor.Tensor, y as Tensor.Tensor, z as Tensor.Tensor]
-        const fa = V.flatten(a)
-        const fb = V.flatten(b)
-        let s = 0
-        for (let i = 0; i < fa.length; i++) s += (fa[i] as number) * (fb[i] as number)
-        expect(V.dot(a, b)).toBe(s)
-        expect(V.size(a)).toBe(a.size)
-        exactly(V.unflatten(a, V.flatten(a)), a)
-        expect(Array.from(V.flatten(V.unflatten(a, c.data)))).toEqual(Array.from(c.data))
-      }),
-      { numRuns: 300 }
-    )
+  it('T.3: dot is the sum of products of the flattened coordinates; flatten and unflatten are inverse', () =>
+    TensorLaws.checkCoordinates(exact, dyadicTensors, { numRuns: 300 }))
+
+  it('the laws can fail: a space whose add drops the last coordinate, whose scale ignores 1', () => {
+    const dropsLast: VectorSpace.VectorSpace<Tensor.Tensor> = {
+      ...V,
+      add: (x, y) => Tensor.make(x.shape, V.add(x, y).data.map((v, i, all) => (i === all.length - 1 ? x.data[i] ?? v : v)))
+    }
+    expect(() => TensorLaws.checkAddition(exact, { ...dyadicTensors, space: dropsLast })).toThrow(/TensorLaws\.checkAddition: law T\.1 \(addition\)/)
+    const scaledTwice: VectorSpace.VectorSpace<Tensor.Tensor> = { ...V, scale: (s, x) => V.scale(s === 1 ? 2 : s, x) }
+    expect(TensorLaws.scaling(exact)(Tensor.fromNested([1]), Tensor.fromNested([1]), 1, 0, scaledTwice)).toBe(false)
   })
 
   it('never mutates or aliases its arguments', () => {

@@ -3,19 +3,11 @@ import { describe, expect, it } from 'vitest'
 import * as Lens from '../../src/Lens.js'
 import * as Tensor from '../../src/Tensor.js'
 import { ops } from '../../src/index.js'
-import { broadcastPair, checkCotangentLinearity, checkGradient, doubleIn, dyadic, lattice, tensorOfShape } from '../../laws/index.js'
+import { GradientLaws, TensorLaws, broadcastPair, doubleIn, dyadic, exact, fd, lattice, reassoc, tensorOfShape } from '../../laws/index.js'
+import { message } from '../support/errors.js'
 
 type Pair = readonly [Tensor.Tensor, Tensor.Tensor]
 type Binary = Lens.Lens<Pair, Tensor.Tensor>
-
-const message = (f: () => unknown): string => {
-  try {
-    f()
-  } catch (e) {
-    return (e as Error).message
-  }
-  throw new Error('expected an error')
-}
 
 // -------------------------------------------------------------------------------------
 // an independent reference: index arithmetic, one output element at a time
@@ -99,16 +91,15 @@ const cases: ReadonlyArray<{
 
 describe('binary ops: gradient against finite differences on broadcast pairs (ranks 0–4, dims 1–5)', () => {
   it.each(cases)('$name', ({ name, op, values, second }) => {
-    checkGradient(op, broadcastPair(second === undefined ? { values } : { values, second }), { name: `ops.${name}`, numRuns: 250 })
+    const input = broadcastPair(second === undefined ? { values } : { values, second })
+    GradientLaws.checkGradient(fd, { lens: fc.constant(op), input }, { name: `ops.${name}`, numRuns: 250 })
   })
 })
 
 describe('binary ops: the backward pass is linear in the cotangent', () => {
   it.each(cases)('$name', ({ name, op, values, second }) => {
-    checkCotangentLinearity(op, broadcastPair(second === undefined ? { values, maxDim: 3 } : { values, second, maxDim: 3 }), {
-      name: `ops.${name}`,
-      numRuns: 200
-    })
+    const input = broadcastPair(second === undefined ? { values, maxDim: 3 } : { values, second, maxDim: 3 })
+    GradientLaws.checkCotangentLinearity(reassoc, { lens: fc.constant(op), input }, { name: `ops.${name}`, numRuns: 200 })
   })
 })
 
@@ -222,6 +213,25 @@ describe('un-broadcasting: each operand receives the sum over its broadcast axes
   })
 })
 
+describe('T.4: every op broadcasts as if its operands were expanded first (exact on dyadic values)', () => {
+  // Denominators that are powers of two, so that division does not round either.
+  const powersOfTwo = fc.constantFrom(-4, -2, -1, -0.5, 0.5, 1, 2, 4)
+  const values = dyadic(-4, 4)
+  it.each(cases.filter(({ name }) => name !== 'power' && name !== 'div'))('$name', ({ op }) =>
+    TensorLaws.checkBroadcasting(exact, { values, scalar: values, op: fc.constant(op) }, { numRuns: 300 })
+  )
+  it('div', () => TensorLaws.checkBroadcasting(exact, { values, scalar: values, second: powersOfTwo, op: fc.constant(ops.div) }, { numRuns: 300 }))
+  it('the law catches a backward pass that does not sum the broadcast operand', () => {
+    const firstRow = Lens.make<Pair, Tensor.Tensor>({
+      forward: (p) => Lens.evaluate(ops.add, p),
+      backward: ([, b], dy) => [dy, Tensor.make(b.shape, dy.data.slice(0, b.size))]
+    })
+    expect(() =>
+      TensorLaws.checkBroadcasting(exact, { values, scalar: values, shapes: { minRank: 2, maxRank: 2, minDim: 2 }, op: fc.constant(firstRow) })
+    ).toThrow(/TensorLaws\.checkBroadcasting: law T\.4 \(broadcasting\)/)
+  })
+})
+
 describe('maximum and minimum at ties split the cotangent equally', () => {
   it('maximum', () => {
     const a = Tensor.fromNested([1, 2, 3])
@@ -327,7 +337,7 @@ describe('composition', () => {
       .chain(([n, k]) =>
         fc.tuple(tensorOfShape([n, k], doubleIn(-2, 2)), tensorOfShape([k], doubleIn(-2, 2)), tensorOfShape([1, k], doubleIn(-2, 2)))
       )
-    checkGradient(layer, inputs, { name: 'tanh(x·w + b)', numRuns: 200 })
+    GradientLaws.checkGradient(fd, { lens: fc.constant(layer), input: inputs }, { name: 'tanh(x·w + b)', numRuns: 200 })
   })
 })
 

@@ -4,18 +4,10 @@ import * as Lens from '../../src/Lens.js'
 import * as Scalar from '../../src/Scalar.js'
 import * as Tensor from '../../src/Tensor.js'
 import { ops } from '../../src/index.js'
-import { checkCotangentLinearity, checkGradient, doubleIn, lattice, tensor } from '../../laws/index.js'
+import { GradientLaws, doubleIn, fd, lattice, reassoc, tensor } from '../../laws/index.js'
+import { message } from '../support/errors.js'
 
 type Unary = Lens.Lens<Tensor.Tensor, Tensor.Tensor>
-
-const message = (f: () => unknown): string => {
-  try {
-    f()
-  } catch (e) {
-    return (e as Error).message
-  }
-  throw new Error('expected an error')
-}
 
 const bwd = (lens: Unary, x: Tensor.Tensor, dy: Tensor.Tensor): Tensor.Tensor => Lens.backPropagateConst(lens, dy, x)
 
@@ -55,13 +47,13 @@ const cases: ReadonlyArray<{
 
 describe('elementwise ops: gradient against finite differences (ranks 0–4, dims 1–5)', () => {
   it.each(cases)('$name', ({ name, op, values }) => {
-    checkGradient(op, tensor({ values }), { name: `ops.${name}`, numRuns: 200 })
+    GradientLaws.checkGradient(fd, { lens: fc.constant(op), input: tensor({ values }) }, { name: `ops.${name}`, numRuns: 200 })
   })
 })
 
 describe('elementwise ops: the backward pass is linear in the cotangent', () => {
   it.each(cases)('$name', ({ name, op, values }) => {
-    checkCotangentLinearity(op, tensor({ values, maxDim: 3 }), { name: `ops.${name}`, numRuns: 200 })
+    GradientLaws.checkCotangentLinearity(reassoc, { lens: fc.constant(op), input: tensor({ values, maxDim: 3 }) }, { name: `ops.${name}`, numRuns: 200 })
   })
 })
 
@@ -181,7 +173,7 @@ describe('immutability', () => {
 describe('composition', () => {
   it('ops compose with Lens.pipe and differentiate through the chain', () => {
     const f = Lens.pipe(ops.square, ops.shift(1), ops.log, ops.tanh)
-    checkGradient(f, tensor({ values: doubleIn(-3, 3) }), { name: 'pipe(square, shift(1), log, tanh)', numRuns: 200 })
+    GradientLaws.checkGradient(fd, { lens: fc.constant(f), input: tensor({ values: doubleIn(-3, 3) }) }, { name: 'pipe(square, shift(1), log, tanh)', numRuns: 200 })
   })
 })
 

@@ -8,10 +8,11 @@
 import fc from 'fast-check'
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import { Gradcheck, Lens, Tensor, VectorSpace, ops } from '../../src/index.js'
-import * as LT from '../../laws/tensor.js'
 import * as K from '../../src/kernels/index.js'
+import { GradientLaws, fd, reassoc } from '../../laws/index.js'
+import { message } from '../support/errors.js'
 import { matmulNNPlain } from '../support/reference-kernels.js'
-import { checkCotangentLinearity, checkGradient } from '../../laws/gradient.js'
+import { close, indicesOf, shapeArb, tensorOf } from '../support/tensors.js'
 
 type T = Tensor.Tensor
 type Pair = readonly [T, T]
@@ -23,43 +24,13 @@ type Pair = readonly [T, T]
 const TS: VectorSpace.VectorSpace<T> = VectorSpace.tensor
 const PS = VectorSpace.tuple(TS, TS)
 
-const shapeArb = (minRank: number, maxRank: number, minDim = 1, maxDim = 5): fc.Arbitrary<Array<number>> =>
-  LT.shape({ minRank, maxRank, minDim, maxDim }).map((s) => s.slice())
-
-const tensorOf = (shape: ReadonlyArray<number>, lo = -2, hi = 2): fc.Arbitrary<T> =>
-  LT.tensorOfShape(shape, fc.double({ min: lo, max: hi, noNaN: true, noDefaultInfinity: true }))
-
 const tensorArb = (minRank: number, maxRank: number): fc.Arbitrary<T> => shapeArb(minRank, maxRank).chain((s) => tensorOf(s))
-
-/** Every multi-index of a shape, in row-major order. */
-const indicesOf = (shape: ReadonlyArray<number>): Array<Array<number>> => {
-  let out: Array<Array<number>> = [[]]
-  for (const d of shape) out = out.flatMap((idx) => Array.from({ length: d }, (_, i) => [...idx, i]))
-  return Tensor.shapeSize(shape) === 0 ? [] : out
-}
 
 const build = (shape: ReadonlyArray<number>, f: (idx: Array<number>) => number): T =>
   Tensor.make(
     shape,
     indicesOf(shape).map((idx) => f(idx))
   )
-
-const close = (a: T, b: T, tol = 1e-12): void => {
-  expect(a.shape).toEqual(b.shape)
-  a.data.forEach((v, i) => {
-    const w = b.data[i] as number
-    expect(Math.abs(v - w)).toBeLessThanOrEqual(tol * (1 + Math.abs(v) + Math.abs(w)))
-  })
-}
-
-const messageOf = (f: () => unknown): string => {
-  try {
-    f()
-  } catch (e) {
-    return (e as Error).message
-  }
-  throw new Error('expected an error')
-}
 
 /** Runs forward and backward and checks that no input's data changed. */
 const untouched = <A>(lens: Lens.Lens<A, T>, x: A, tensors: ReadonlyArray<T>): void => {
@@ -176,11 +147,11 @@ describe('ops.matmul', () => {
   })
 
   it('passes the finite-difference gradient check on ≥ 300 random shape pairs', () => {
-    checkGradient(ops.matmul, matmulPairs, { name: 'ops.matmul', input: PS, output: TS, numRuns: 300 })
+    GradientLaws.checkGradient(fd, { lens: fc.constant(ops.matmul), input: matmulPairs, spaces: { input: PS, output: TS } }, { name: 'ops.matmul', numRuns: 300 })
   })
 
-  it('is linear in the cotangent (LAWS 14)', () => {
-    checkCotangentLinearity(ops.matmul, matmulPairs, { name: 'ops.matmul', input: PS, output: TS, numRuns: 200 })
+  it('is linear in the cotangent (law 14)', () => {
+    GradientLaws.checkCotangentLinearity(reassoc, { lens: fc.constant(ops.matmul), input: matmulPairs, spaces: { input: PS, output: TS } }, { name: 'ops.matmul', numRuns: 200 })
   })
 
   it('sums the gradient of a broadcast operand over its broadcast axes', () => {
@@ -229,26 +200,26 @@ describe('ops.matmul', () => {
 
   it('names the op and both shapes in its errors', () => {
     const z = (...s: Array<number>) => Tensor.zeros(s)
-    expect(messageOf(() => Lens.evaluate(ops.matmul, [z(2, 3), z(4, 5)]))).toBe(
+    expect(message(() => Lens.evaluate(ops.matmul, [z(2, 3), z(4, 5)]))).toBe(
       'ops.matmul: shapes [2,3] and [4,5]: inner dimensions 3 and 4 differ'
     )
-    expect(messageOf(() => Lens.evaluate(ops.matmul, [z(2, 2, 3), z(5, 3, 4)]))).toBe(
+    expect(message(() => Lens.evaluate(ops.matmul, [z(2, 2, 3), z(5, 3, 4)]))).toBe(
       'ops.matmul: shapes [2,2,3] and [5,3,4]: batch dimensions [2] and [5] do not broadcast'
     )
-    expect(messageOf(() => Lens.evaluate(ops.matmul, [z(), z(3, 4)]))).toBe(
+    expect(message(() => Lens.evaluate(ops.matmul, [z(), z(3, 4)]))).toBe(
       'ops.matmul: shapes [] and [3,4]: operands must have rank at least 1 (use ops.mul to scale by a scalar)'
     )
-    expect(messageOf(() => Lens.evaluate(ops.matmul, [z(3), z(4)]))).toBe('ops.matmul: shapes [3] and [4]: inner dimensions 3 and 4 differ')
-    expect(messageOf(() => Lens.evaluate(ops.matmulLeft(z(2, 3)), z(2, 2)))).toBe(
+    expect(message(() => Lens.evaluate(ops.matmul, [z(3), z(4)]))).toBe('ops.matmul: shapes [3] and [4]: inner dimensions 3 and 4 differ')
+    expect(message(() => Lens.evaluate(ops.matmulLeft(z(2, 3)), z(2, 2)))).toBe(
       'ops.matmulLeft: shapes [2,3] and [2,2]: inner dimensions 3 and 2 differ'
     )
-    expect(messageOf(() => Lens.evaluate(ops.matmulRight(z(2, 3)), z(2, 4)))).toBe(
+    expect(message(() => Lens.evaluate(ops.matmulRight(z(2, 3)), z(2, 4)))).toBe(
       'ops.matmulRight: shapes [2,4] and [2,3]: inner dimensions 4 and 2 differ'
     )
-    expect(messageOf(() => Lens.evaluate(ops.matmul, [z(2), 3] as unknown as Pair))).toBe(
+    expect(message(() => Lens.evaluate(ops.matmul, [z(2), 3] as unknown as Pair))).toBe(
       'ops.matmul: expected a Tensor as second operand, got 3'
     )
-    expect(messageOf(() => ops.matmulLeft([1, 2] as unknown as T))).toBe(
+    expect(message(() => ops.matmulLeft([1, 2] as unknown as T))).toBe(
       'ops.matmulLeft: expected a Tensor as the fixed left operand, got an array'
     )
   })
@@ -264,23 +235,23 @@ describe('ops.matmul', () => {
 
   it('checks the cotangent’s shape in the backward pass', () => {
     const z = (...s: Array<number>) => Tensor.zeros(s)
-    expect(messageOf(() => Lens.backPropagateConst(ops.matmul, z(2, 2), [z(2, 3), z(3, 4)]))).toBe(
+    expect(message(() => Lens.backPropagateConst(ops.matmul, z(2, 2), [z(2, 3), z(3, 4)]))).toBe(
       'ops.matmul: the cotangent has shape [2,2] but the output has shape [2,4]'
     )
-    expect(messageOf(() => Lens.backPropagateConst(ops.transpose(), z(2, 3), z(2, 3)))).toBe(
+    expect(message(() => Lens.backPropagateConst(ops.transpose(), z(2, 3), z(2, 3)))).toBe(
       'ops.transpose: the cotangent has shape [2,3] but the output has shape [3,2]'
     )
-    expect(messageOf(() => Lens.backPropagateConst(ops.reshape([6]), z(3, 2), z(2, 3)))).toBe(
+    expect(message(() => Lens.backPropagateConst(ops.reshape([6]), z(3, 2), z(2, 3)))).toBe(
       'ops.reshape: the cotangent has shape [3,2] but the output has shape [6]'
     )
-    expect(messageOf(() => Lens.backPropagateConst(ops.slice(0, 1), z(2, 3), z(2, 3)))).toBe(
+    expect(message(() => Lens.backPropagateConst(ops.slice(0, 1), z(2, 3), z(2, 3)))).toBe(
       'ops.slice: the cotangent has shape [2,3] but the output has shape [1,3]'
     )
   })
 
   it('reports an overflowing product instead of answering Infinity', () => {
     const big = Tensor.fill([1, 2], 1e200)
-    expect(messageOf(() => Lens.evaluate(ops.matmul, [big, Tensor.fill([2, 1], 1e200)]))).toMatch(
+    expect(message(() => Lens.evaluate(ops.matmul, [big, Tensor.fill([2, 1], 1e200)]))).toMatch(
       /^ops\.matmul: the result of shape \[1,1\] is not finite \(Infinity at flat index 0\)/
     )
   })
@@ -411,16 +382,16 @@ describe('ops.transpose', () => {
 
   it('names the op, the permutation and the shape in its errors', () => {
     const x = Tensor.zeros([2, 3])
-    expect(messageOf(() => Lens.evaluate(ops.transpose([0, 0]), x))).toBe(
+    expect(message(() => Lens.evaluate(ops.transpose([0, 0]), x))).toBe(
       'ops.transpose: perm [0,0] is not a permutation of the 2 axes of shape [2,3]'
     )
-    expect(messageOf(() => Lens.evaluate(ops.transpose([0, 1, 2]), x))).toBe(
+    expect(message(() => Lens.evaluate(ops.transpose([0, 1, 2]), x))).toBe(
       'ops.transpose: perm [0,1,2] is not a permutation of the 2 axes of shape [2,3]'
     )
-    expect(messageOf(() => Lens.evaluate(ops.transpose([0, 2]), x))).toBe(
+    expect(message(() => Lens.evaluate(ops.transpose([0, 2]), x))).toBe(
       'ops.transpose: perm [0,2] is not a permutation of the 2 axes of shape [2,3]'
     )
-    expect(messageOf(() => ops.transpose([0, 0.5]))).toBe('ops.transpose: perm[1] must be an integer, got 0.5')
+    expect(message(() => ops.transpose([0, 0.5]))).toBe('ops.transpose: perm[1] must be an integer, got 0.5')
   })
 
   it('never mutates its input', () => {
@@ -477,12 +448,12 @@ describe('ops.reshape', () => {
 
   it('names the op and both shapes in its errors', () => {
     const x = Tensor.zeros([2, 3])
-    expect(messageOf(() => Lens.evaluate(ops.reshape([4, 2]), x))).toBe(
+    expect(message(() => Lens.evaluate(ops.reshape([4, 2]), x))).toBe(
       'ops.reshape: cannot reshape shape [2,3] (6 elements) into [4,2] (8 elements)'
     )
-    expect(messageOf(() => Lens.evaluate(ops.reshape([4, -1]), x))).toBe('ops.reshape: cannot reshape shape [2,3] (6 elements) into [4,-1]')
-    expect(messageOf(() => ops.reshape([-1, -1]))).toBe('ops.reshape: shape [-1,-1] has more than one -1')
-    expect(messageOf(() => ops.reshape([2, -3]))).toBe(
+    expect(message(() => Lens.evaluate(ops.reshape([4, -1]), x))).toBe('ops.reshape: cannot reshape shape [2,3] (6 elements) into [4,-1]')
+    expect(message(() => ops.reshape([-1, -1]))).toBe('ops.reshape: shape [-1,-1] has more than one -1')
+    expect(message(() => ops.reshape([2, -3]))).toBe(
       'ops.reshape: invalid shape [2,-3]: dimensions must be non-negative integers or one -1'
     )
   })
@@ -580,15 +551,15 @@ describe('ops.concat', () => {
 
   it('names the op and the shapes in its errors', () => {
     const z = (...s: Array<number>) => Tensor.zeros(s)
-    expect(messageOf(() => Lens.evaluate(ops.concat(1), [z(2, 3), z(3, 3)]))).toBe('ops.concat: shapes [2,3] and [3,3] differ outside axis 1')
-    expect(messageOf(() => Lens.evaluate(ops.concat(0), [z(2, 3), z(2, 3), z(2)]))).toBe(
+    expect(message(() => Lens.evaluate(ops.concat(1), [z(2, 3), z(3, 3)]))).toBe('ops.concat: shapes [2,3] and [3,3] differ outside axis 1')
+    expect(message(() => Lens.evaluate(ops.concat(0), [z(2, 3), z(2, 3), z(2)]))).toBe(
       'ops.concat: shapes [2,3], [2,3] and [2] differ outside axis 0'
     )
-    expect(messageOf(() => Lens.evaluate(ops.concat(2), [z(2, 3), z(2, 3)]))).toBe(
+    expect(message(() => Lens.evaluate(ops.concat(2), [z(2, 3), z(2, 3)]))).toBe(
       'ops.concat: axis 2 is out of range for shapes [2,3] and [2,3]'
     )
-    expect(messageOf(() => Lens.evaluate(ops.concat(0), [z(), z()]))).toBe('ops.concat: axis 0 is out of range for shapes [] and []')
-    expect(messageOf(() => Lens.evaluate(ops.concat(0), []))).toBe('ops.concat: expected a non-empty array of tensors, got an empty array')
+    expect(message(() => Lens.evaluate(ops.concat(0), [z(), z()]))).toBe('ops.concat: axis 0 is out of range for shapes [] and []')
+    expect(message(() => Lens.evaluate(ops.concat(0), []))).toBe('ops.concat: expected a non-empty array of tensors, got an empty array')
   })
 
   it('never mutates its inputs', () => {
@@ -671,13 +642,13 @@ describe('ops.slice and ops.index', () => {
 
   it('names the op, the range and the shape in its errors', () => {
     const x = Tensor.zeros([2, 3])
-    expect(messageOf(() => Lens.evaluate(ops.slice(1, 1, 5), x))).toBe('ops.slice: range [1, 5) is out of bounds for axis 1 of shape [2,3]')
-    expect(messageOf(() => Lens.evaluate(ops.slice(0, 2, 1), x))).toBe('ops.slice: range [2, 1) is out of bounds for axis 0 of shape [2,3]')
-    expect(messageOf(() => Lens.evaluate(ops.slice(2, 0), x))).toBe('ops.slice: axis 2 is out of range for shape [2,3]')
-    expect(messageOf(() => Lens.evaluate(ops.index(1, 3), x))).toBe('ops.index: index 3 is out of bounds for axis 1 of shape [2,3]')
-    expect(messageOf(() => Lens.evaluate(ops.index(0, -3), x))).toBe('ops.index: index -3 is out of bounds for axis 0 of shape [2,3]')
-    expect(messageOf(() => Lens.evaluate(ops.index(0, 0), Tensor.scalar(1)))).toBe('ops.index: axis 0 is out of range for shape []')
-    expect(messageOf(() => ops.slice(0, 1.5))).toBe('ops.slice: start must be an integer, got 1.5')
+    expect(message(() => Lens.evaluate(ops.slice(1, 1, 5), x))).toBe('ops.slice: range [1, 5) is out of bounds for axis 1 of shape [2,3]')
+    expect(message(() => Lens.evaluate(ops.slice(0, 2, 1), x))).toBe('ops.slice: range [2, 1) is out of bounds for axis 0 of shape [2,3]')
+    expect(message(() => Lens.evaluate(ops.slice(2, 0), x))).toBe('ops.slice: axis 2 is out of range for shape [2,3]')
+    expect(message(() => Lens.evaluate(ops.index(1, 3), x))).toBe('ops.index: index 3 is out of bounds for axis 1 of shape [2,3]')
+    expect(message(() => Lens.evaluate(ops.index(0, -3), x))).toBe('ops.index: index -3 is out of bounds for axis 0 of shape [2,3]')
+    expect(message(() => Lens.evaluate(ops.index(0, 0), Tensor.scalar(1)))).toBe('ops.index: axis 0 is out of range for shape []')
+    expect(message(() => ops.slice(0, 1.5))).toBe('ops.slice: start must be an integer, got 1.5')
   })
 
   it('never mutate their input', () => {

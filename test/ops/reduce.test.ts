@@ -7,8 +7,9 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { Gradcheck, Lens, Tensor, VectorSpace, ops } from '../../src/index.js'
-import * as LT from '../../laws/tensor.js'
 import * as K from '../../src/kernels/index.js'
+import { message } from '../support/errors.js'
+import { close, indicesOf, shapeArb, tensorOf } from '../support/tensors.js'
 
 type T = Tensor.Tensor
 
@@ -17,12 +18,6 @@ type T = Tensor.Tensor
 // -------------------------------------------------------------------------------------
 
 const TS: VectorSpace.VectorSpace<T> = VectorSpace.tensor
-
-const shapeArb = (minRank: number, maxRank: number, minDim = 1, maxDim = 5): fc.Arbitrary<Array<number>> =>
-  LT.shape({ minRank, maxRank, minDim, maxDim }).map((s) => s.slice())
-
-const tensorOf = (shape: ReadonlyArray<number>, lo = -2, hi = 2): fc.Arbitrary<T> =>
-  LT.tensorOfShape(shape, fc.double({ min: lo, max: hi, noNaN: true, noDefaultInfinity: true }))
 
 /**
  * Distinct values on a lattice of step 1e-3: no ties (a three-way tie's even split is not
@@ -36,21 +31,6 @@ const latticeTensor = (shape: ReadonlyArray<number>): fc.Arbitrary<T> =>
       maxLength: Tensor.shapeSize(shape)
     })
     .map((is) => Tensor.make(shape, is.map((i) => (i + 0.5) / 1000)))
-
-const indicesOf = (shape: ReadonlyArray<number>): Array<Array<number>> => {
-  let out: Array<Array<number>> = [[]]
-  for (const d of shape) out = out.flatMap((idx) => Array.from({ length: d }, (_, i) => [...idx, i]))
-  return out
-}
-
-const messageOf = (f: () => unknown): string => {
-  try {
-    f()
-  } catch (e) {
-    return (e as Error).message
-  }
-  throw new Error('expected an error')
-}
 
 /** A tensor, reduction options (axes omitted, one axis, or a random subset, maybe negative) and the reduced mask. */
 interface Case {
@@ -109,14 +89,6 @@ const naive = (c: Case, f: (xs: Array<number>) => number): T => {
     outShape,
     indicesOf(keptShape).map((idx) => f(groups.get(idx.join(',')) ?? []))
   )
-}
-
-const close = (a: T, b: T, tol = 1e-12): void => {
-  expect(a.shape).toEqual(b.shape)
-  a.data.forEach((v, i) => {
-    const w = b.data[i] as number
-    expect(Math.abs(v - w)).toBeLessThanOrEqual(tol * (1 + Math.abs(v) + Math.abs(w)))
-  })
 }
 
 const gradcheck = (make: (options: ops.ReduceOptions | undefined) => Lens.Lens<T, T>, arb: fc.Arbitrary<Case> = cases): void => {
@@ -298,22 +270,22 @@ describe('max at ties', () => {
 describe('errors', () => {
   const x = Tensor.zeros([2, 3])
   it('name the op, the axes and the shape', () => {
-    expect(messageOf(() => Lens.evaluate(ops.sum({ axes: 2 }), x))).toBe('ops.sum: axis 2 is out of range for shape [2,3]')
-    expect(messageOf(() => Lens.evaluate(ops.mean({ axes: [-3] }), x))).toBe('ops.mean: axis -3 is out of range for shape [2,3]')
-    expect(messageOf(() => Lens.evaluate(ops.max({ axes: [1, -1] }), x))).toBe('ops.max: axis -1 is repeated in axes [1,-1] for shape [2,3]')
-    expect(messageOf(() => Lens.evaluate(ops.logSumExp({ axes: 0 }), Tensor.scalar(1)))).toBe(
+    expect(message(() => Lens.evaluate(ops.sum({ axes: 2 }), x))).toBe('ops.sum: axis 2 is out of range for shape [2,3]')
+    expect(message(() => Lens.evaluate(ops.mean({ axes: [-3] }), x))).toBe('ops.mean: axis -3 is out of range for shape [2,3]')
+    expect(message(() => Lens.evaluate(ops.max({ axes: [1, -1] }), x))).toBe('ops.max: axis -1 is repeated in axes [1,-1] for shape [2,3]')
+    expect(message(() => Lens.evaluate(ops.logSumExp({ axes: 0 }), Tensor.scalar(1)))).toBe(
       'ops.logSumExp: axis 0 is out of range for shape []'
     )
-    expect(messageOf(() => ops.sum({ axes: 0.5 }))).toBe('ops.sum: axes must be an integer, got 0.5')
-    expect(messageOf(() => ops.sum({ axes: [0, Number.NaN] }))).toBe('ops.sum: axes[1] must be an integer, got NaN')
-    expect(messageOf(() => Lens.evaluate(ops.sum(), 3 as unknown as T))).toBe('ops.sum: expected a Tensor as input, got 3')
+    expect(message(() => ops.sum({ axes: 0.5 }))).toBe('ops.sum: axes must be an integer, got 0.5')
+    expect(message(() => ops.sum({ axes: [0, Number.NaN] }))).toBe('ops.sum: axes[1] must be an integer, got NaN')
+    expect(message(() => Lens.evaluate(ops.sum(), 3 as unknown as T))).toBe('ops.sum: expected a Tensor as input, got 3')
   })
 
   it('refuse to average, maximise or log-sum-exp over zero elements', () => {
     const empty = Tensor.zeros([0, 3])
-    expect(messageOf(() => Lens.evaluate(ops.mean({ axes: 0 }), empty))).toBe('ops.mean: no elements to reduce over axes [0] of shape [0,3]')
-    expect(messageOf(() => Lens.evaluate(ops.max(), empty))).toBe('ops.max: no elements to reduce over all axes of shape [0,3]')
-    expect(messageOf(() => Lens.evaluate(ops.logSumExp({ axes: [0] }), empty))).toBe(
+    expect(message(() => Lens.evaluate(ops.mean({ axes: 0 }), empty))).toBe('ops.mean: no elements to reduce over axes [0] of shape [0,3]')
+    expect(message(() => Lens.evaluate(ops.max(), empty))).toBe('ops.max: no elements to reduce over all axes of shape [0,3]')
+    expect(message(() => Lens.evaluate(ops.logSumExp({ axes: [0] }), empty))).toBe(
       'ops.logSumExp: no elements to reduce over axes [0] of shape [0,3]'
     )
     // the sum over nothing is 0, and reducing the other axis of an empty tensor is empty
@@ -322,16 +294,16 @@ describe('errors', () => {
   })
 
   it('check the cotangent’s shape in the backward pass', () => {
-    expect(messageOf(() => Lens.backPropagateConst(ops.sum({ axes: 0 }), Tensor.zeros([2]), x))).toBe(
+    expect(message(() => Lens.backPropagateConst(ops.sum({ axes: 0 }), Tensor.zeros([2]), x))).toBe(
       'ops.sum: the cotangent has shape [2] but the output has shape [3]'
     )
-    expect(messageOf(() => Lens.backPropagateConst(ops.logSumExp({ axes: 1, keepDims: true }), Tensor.zeros([2]), x))).toBe(
+    expect(message(() => Lens.backPropagateConst(ops.logSumExp({ axes: 1, keepDims: true }), Tensor.zeros([2]), x))).toBe(
       'ops.logSumExp: the cotangent has shape [2] but the output has shape [2,1]'
     )
   })
 
   it('report an overflowing sum', () => {
-    expect(messageOf(() => Lens.evaluate(ops.sum(), Tensor.fill([2], 1e308)))).toMatch(/^ops\.sum: the result of shape \[\] is not finite/)
+    expect(message(() => Lens.evaluate(ops.sum(), Tensor.fill([2], 1e308)))).toMatch(/^ops\.sum: the result of shape \[\] is not finite/)
   })
 })
 

@@ -66,7 +66,11 @@ assert.equal(Lens.backPropagateConst(f, 1, 0.5), 3.297442541400256)
 // pipe runs its first lens first: sin(1²), not sin(1)².
 assert.equal(Lens.evaluate(Lens.pipe(Scalar.square, Scalar.sin), 1), Math.sin(1))
 assert.equal(LensModule.pipe, Lens.pipe, 'backprop-lens/Lens is the same module as the Lens namespace')
-assert.ok(Object.keys(laws).length > 0, 'backprop-lens/laws exports something')
+// The law kit: one namespace per module, each with a checkAll runner; arbitraries as plain exports.
+for (const ns of ['ContLaws', 'LensLaws', 'CartesianLaws', 'ParaLaws', 'TensorLaws', 'GradientLaws']) {
+  assert.equal(typeof laws[ns]?.checkAll, 'function', `backprop-lens/laws exports ${ns}.checkAll`)
+}
+for (const arb of ['doubleIn', 'scalarLens', 'pairLens', 'tensor', 'cont']) assert.equal(typeof laws[arb], 'function', `backprop-lens/laws exports ${arb}`)
 assert.ok(Either.isRight(Either.right(1)), 'fp-ts/lib/Either.js loads from ESM')
 
 // Every module of the package loads on its own subpath and is the root's namespace.
@@ -103,7 +107,7 @@ assert.ok(hidden >= 10, `the machinery folders hold the expected files (found ${
 // What the library itself imports from fp-ts/io-ts at run time resolves in plain Node too
 // (the imports above already loaded them; this names them in the log).
 const runtime = new Set()
-for (const dir of ['./dist/src/', './dist/src/ops/', './dist/src/internal/', './dist/src/kernels/', './dist/laws/']) {
+for (const dir of ['./dist/src/', './dist/src/ops/', './dist/src/internal/', './dist/src/kernels/', './dist/laws/', './dist/laws/arbitraries/', './dist/laws/internal/']) {
   for (const file of readdirSync(new URL(dir, `file://${pkg}`)).filter((f) => f.endsWith('.js'))) {
     const text = (await import('node:fs')).readFileSync(new URL(dir + file, `file://${pkg}`), 'utf8')
     for (const m of text.matchAll(/^import\s[^'"]*['"]((?:fp-ts|io-ts)[^'"]*)['"]/gm)) runtime.add(m[1])
@@ -117,11 +121,12 @@ node esm.mjs
 # ---- (b) TypeScript under bundler and nodenext ----------------------------------------
 step "(b) type-check under moduleResolution bundler and nodenext"
 cat > usage.ts <<'TS'
+import fc from 'fast-check'
 import { Cont, Lens, Scalar } from 'backprop-lens'
 import * as L from 'backprop-lens/Lens'
 import * as S from 'backprop-lens/Scalar'
 import * as laws from 'backprop-lens/laws'
-import { LensLaws, checkGradient, doubleIn, scalarLens } from 'backprop-lens/laws'
+import { GradientLaws, LensLaws, doubleIn, exact, fd, scalarLens } from 'backprop-lens/laws'
 import type { Category2 } from 'fp-ts/lib/Category.js'
 
 const f: L.Lens<number, number> = Lens.pipe(S.square, Scalar.exp, Scalar.square)
@@ -133,10 +138,14 @@ const category: Category2<'backprop-lens/Lens'> = Lens.Category
 // @ts-expect-error pipe of mismatched lenses does not compile
 Lens.pipe(Scalar.add, Scalar.add)
 const kit: object = laws
-// The law kit's runners, typed against the consumer's own lens (not run here; see (c)).
-const checkCube = (): void => checkGradient(cube, doubleIn(-2, 2), { name: 'cube', numRuns: 300 })
-const checkCategory = (): void => LensLaws.checkAll({ lens: scalarLens(), input: doubleIn(-1, 1), cotangent: doubleIn(-1, 1) })
-export { value, gradient, c, category, kit, checkCube, checkCategory }
+// The law kit's runners, typed against the consumer's own lens (not run here; see (c)):
+// every runner is (eq, arbitraries, options).
+const checkCube = (): void => GradientLaws.checkGradient(fd, { lens: fc.constant(cube), input: doubleIn(-2, 2) }, { name: 'cube', numRuns: 300 })
+const lenses: LensLaws.Arbitraries<number, number> = { lens: scalarLens(), input: doubleIn(-1, 1), cotangent: doubleIn(-1, 1) }
+const checkCategory = (): void => LensLaws.checkAll(exact, lenses, { numRuns: 100 })
+// @ts-expect-error a lens from pairs to numbers cannot be composed with itself: the composition laws need `after`
+const checkMul = (): void => LensLaws.checkChainRule(exact, { lens: fc.constant(Scalar.mul), input: fc.tuple(doubleIn(-1, 1), doubleIn(-1, 1)), cotangent: doubleIn(-1, 1) })
+export { value, gradient, c, category, kit, checkCube, checkCategory, checkMul }
 TS
 cat > tsconfig.bundler.json <<'JSON'
 {

@@ -7,9 +7,9 @@
  * @module direct-programs
  */
 import fc from 'fast-check'
-import * as Direct from '../src/Direct.js'
-import * as Lens from '../src/Lens.js'
-import * as Scalar from '../src/Scalar.js'
+import * as Direct from '../../src/Direct.js'
+import * as Lens from '../../src/Lens.js'
+import * as Scalar from '../../src/Scalar.js'
 
 type V = Direct.Var<number>
 

@@ -1,6 +1,8 @@
 /**
- * Equalities for the laws. The exact laws (category, chain rule, round trip) compare with
- * {@link exact}: numbers by SameValueZero, structures coordinate by coordinate.
+ * How the laws compare values. The exact laws (category, chain rule, round trip, …) compare
+ * with an `Eq`, usually {@link exact}: numbers by SameValueZero, structures coordinate by
+ * coordinate. The numeric laws (finite differences, re-association) compare with a
+ * {@link Tolerance}: {@link fd} and {@link reassoc} are the two of `docs/laws.md`.
  *
  * The rule for numbers is JavaScript's SameValueZero (the equality of `Array.prototype.includes`
  * and `Map` keys): `x === y`, except that `NaN` equals `NaN`. So `-0` equals `0` (a
@@ -8,7 +10,7 @@
  * compute `NaN` by the same operations agree (the law is about the plumbing, not about the
  * arithmetic; the gradient law and the primitives' tests catch a `NaN` that should not be).
  *
- * @module eq
+ * @module Eq
  */
 import type { Eq } from 'fp-ts/lib/Eq.js'
 
@@ -89,3 +91,53 @@ const deepEquals = (x: unknown, y: unknown): boolean => {
  * @category structures
  */
 export const exact: Eq<unknown> = { equals: deepEquals }
+
+// -------------------------------------------------------------------------------------
+// tolerances
+// -------------------------------------------------------------------------------------
+
+/**
+ * How close two numbers must be for a numeric law: `|x − y| ≤ atol + rtol·scale`, where each
+ * law says what `scale` is (the larger magnitude of the two for finite differences, the sum
+ * of the magnitudes of the terms for re-association).
+ *
+ * @example
+ * import { GradientLaws, type Tolerance } from 'backprop-lens/laws'
+ *
+ * const loose: Tolerance = { atol: 1e-6, rtol: 1e-3 }
+ * console.log(GradientLaws.tolerances.gradient, loose.rtol) // { atol: 1e-7, rtol: 0.00001 } 0.001
+ *
+ * @category tolerances
+ */
+export interface Tolerance {
+  /** The absolute part. */
+  readonly atol: number
+  /** The relative part, times the law's scale. */
+  readonly rtol: number
+}
+
+/**
+ * Finite differences, the tolerance of the gradient law: `|a − n| ≤ 1e-7 + 1e-5·max(|a|, |n|)`
+ * in float64, as `Gradcheck` uses by default.
+ *
+ * @example
+ * import { fd } from 'backprop-lens/laws'
+ *
+ * console.log(fd) // { atol: 1e-7, rtol: 0.00001 }
+ *
+ * @category tolerances
+ */
+export const fd: Tolerance = { atol: 1e-7, rtol: 1e-5 }
+
+/**
+ * Re-association, the tolerance of laws that only reorder floating-point sums:
+ * `|x − y| ≤ 1e-12·(1 + Σ|terms|)`.
+ *
+ * @example
+ * import { reassoc } from 'backprop-lens/laws'
+ *
+ * console.log(reassoc) // { atol: 1e-12, rtol: 1e-12 }
+ *
+ * @category tolerances
+ */
+export const reassoc: Tolerance = { atol: 1e-12, rtol: 1e-12 }

@@ -1,108 +1,41 @@
 /**
- * fast-check arbitraries for the law kit: well-conditioned doubles, kink-avoiding lattices,
- * small dyadic rationals, and random scalar lenses built as trees of the library's
- * primitives, hand-written CPS lenses and compositions.
+ * Arbitraries of scalar lenses: random trees of the library's primitives, hand-written CPS
+ * lenses and compositions; primitives with independent reference implementations; and
+ * arbitrary concrete pairs.
  *
  * Every generated lens prints as a readable description in fast-check's failure report
  * (for example `pipe(sin, compose(tanh, raw.scale(1.5)))`), and {@link describeLens} gives
- * the same text to your own messages.
+ * the same text to your own messages; {@link named} names your own lenses the same way.
  *
- * @module arbitraries
+ * @module arbitraries/lenses
  */
 import fc from 'fast-check'
-import * as Cont from '../src/Cont.js'
-import * as Lens from '../src/Lens.js'
-import * as Scalar from '../src/Scalar.js'
-
-// -------------------------------------------------------------------------------------
-// doubles
-// -------------------------------------------------------------------------------------
-
-/**
- * Finite doubles in `[min, max]`: no NaN, no infinities (`fc.double` with `noNaN` and
- * `noDefaultInfinity`). Use ranges where the function is well conditioned (log, sqrt and
- * 1/x at least 0.1; exp at most 5), as LAWS.md asks.
- *
- * @example
- * import fc from 'fast-check'
- * import { doubleIn } from 'backprop-lens/laws'
- *
- * const xs = fc.sample(doubleIn(0.1, 5), { numRuns: 100, seed: 1 })
- * console.log(xs.every((x) => x >= 0.1 && x <= 5)) // true
- *
- * @category doubles
- */
-export const doubleIn = (min: number, max: number): fc.Arbitrary<number> => {
-  if (!(Number.isFinite(min) && Number.isFinite(max) && min <= max)) {
-    throw new RangeError(`doubleIn: expected finite min <= max, got [${min}, ${max}]`)
-  }
-  return fc.double({ min, max, noNaN: true, noDefaultInfinity: true })
-}
-
-/**
- * Points of the lattice `(i + 0.5) / resolution` inside `(min, max)`: never an integer nor a
- * multiple of `1 / resolution`, so they stay off the kinks of `relu`, `abs` and ties of
- * `max` (at 0 and other round numbers). The default resolution is 1000.
- *
- * @example
- * import fc from 'fast-check'
- * import { lattice } from 'backprop-lens/laws'
- *
- * const xs = fc.sample(lattice(-3, 3), { numRuns: 100, seed: 1 })
- * console.log(xs.every((x) => x > -3 && x < 3 && x !== 0)) // true
- *
- * @category doubles
- */
-export const lattice = (min: number, max: number, resolution = 1000): fc.Arbitrary<number> => {
-  const lo = Math.ceil(min * resolution - 0.5)
-  const hi = Math.floor(max * resolution - 0.5)
-  if (!(Number.isFinite(lo) && Number.isFinite(hi) && resolution > 0 && lo <= hi)) {
-    throw new RangeError(`lattice: no point (i + 0.5) / ${resolution} in [${min}, ${max}]`)
-  }
-  return fc.integer({ min: lo, max: hi }).map((i) => (i + 0.5) / resolution)
-}
-
-/**
- * Dyadic rationals `k / 2^bits` in `[min, max]` (default `bits = 3`, eighths). Sums and
- * products of a few of them round to nothing, so laws that only reorder floating-point
- * sums hold exactly on them.
- *
- * @example
- * import fc from 'fast-check'
- * import { dyadic } from 'backprop-lens/laws'
- *
- * const xs = fc.sample(dyadic(-2, 2), { numRuns: 100, seed: 1 })
- * console.log(xs.every((x) => Number.isInteger(x * 8) && Math.abs(x) <= 2)) // true
- *
- * @category doubles
- */
-export const dyadic = (min: number, max: number, bits = 3): fc.Arbitrary<number> => {
-  const scale = 2 ** bits
-  const lo = Math.ceil(min * scale)
-  const hi = Math.floor(max * scale)
-  if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi)) {
-    throw new RangeError(`dyadic: no multiple of 1/${scale} in [${min}, ${max}]`)
-  }
-  return fc.integer({ min: lo, max: hi }).map((k) => k / scale)
-}
+import * as Cont from '../../src/Cont.js'
+import * as Lens from '../../src/Lens.js'
+import * as Scalar from '../../src/Scalar.js'
+import { label, nameOf } from '../internal/names.js'
+import { doubleIn } from './numbers.js'
 
 // -------------------------------------------------------------------------------------
 // naming lenses
 // -------------------------------------------------------------------------------------
 
-const NAME: unique symbol = Symbol('backprop-lens/laws/name')
-type Labelled = { readonly [NAME]?: string }
-
 /**
- * Attaches a description to a lens *that the caller has just created* (the lens object is
- * given a non-enumerable name property and is returned; its behaviour is unchanged).
- * fast-check prints it in failure reports.
+ * A fresh lens with the behaviour of `lens`, which fast-check's failure reports print as
+ * `name` (and {@link describeLens} describes as `name`): for drawing your own primitives,
+ * `fc.constantFrom(named('softplus', softplus), named('cube', cube))`.
+ *
+ * @example
+ * import fc from 'fast-check'
+ * import { Lens, Scalar } from 'backprop-lens'
+ * import { describeLens, named } from 'backprop-lens/laws'
+ *
+ * const sin = named('sin', Scalar.sin)
+ * console.log(describeLens(sin), fc.stringify(sin), Lens.evaluate(sin, 0)) // sin sin 0
+ *
+ * @category lenses
  */
-const label = <A, B>(lens: Lens.Lens<A, B>, name: string): Lens.Lens<A, B> => {
-  Object.defineProperty(lens, NAME, { value: name })
-  Object.defineProperty(lens, fc.toStringMethod, { value: () => name })
-  return lens
-}
+export const named = <A, B>(name: string, lens: Lens.Lens<A, B>): Lens.Lens<A, B> => label(Lens.pipe(lens, Lens.id<B>()), name)
 
 /**
  * The description of a lens generated by this module's arbitraries (or `'<lens>'` for any
@@ -118,7 +51,7 @@ const label = <A, B>(lens: Lens.Lens<A, B>, name: string): Lens.Lens<A, B> => {
  *
  * @category lenses
  */
-export const describeLens = <A, B>(lens: Lens.Lens<A, B>): string => (lens as Labelled)[NAME] ?? '<lens>'
+export const describeLens = <A, B>(lens: Lens.Lens<A, B>): string => nameOf(lens) ?? '<lens>'
 
 // -------------------------------------------------------------------------------------
 // scalar lenses
@@ -141,7 +74,7 @@ const fresh = (prim: Lens.Lens<number, number>, name: string): Lens.Lens<number,
  * @category lenses
  */
 export const rawLens = (name: string, f: (x: number) => number, df: (x: number) => number): Lens.Lens<number, number> =>
-  label<number, number>((next) => (x) => Cont.map(next(f(x)), (dy: number) => df(x) * dy), `raw.${name}`)
+  label<Lens.Lens<number, number>>((next) => (x) => Cont.map(next(f(x)), (dy: number) => df(x) * dy), `raw.${name}`)
 
 /**
  * A hand-written CPS lens in the seed's style: it runs `next` to completion inside its own
@@ -149,7 +82,7 @@ export const rawLens = (name: string, f: (x: number) => number, df: (x: number) 
  * native stack per nesting, so keep it for small trees.
  */
 const seedStyleLens = (name: string, f: (x: number) => number, df: (x: number) => number): Lens.Lens<number, number> =>
-  label<number, number>(
+  label<Lens.Lens<number, number>>(
     <R>(next: Lens.Flow<number, R>) =>
       (x: number) =>
         Cont.make<R, number>((k) => Cont.run(next(f(x)), (dy) => k(df(x) * dy))),
@@ -158,7 +91,7 @@ const seedStyleLens = (name: string, f: (x: number) => number, df: (x: number) =
 
 /** A hand-written CPS lens built with `flatMap` and `of`. */
 const flatMapLens = (name: string, f: (x: number) => number, df: (x: number) => number): Lens.Lens<number, number> =>
-  label<number, number>(
+  label<Lens.Lens<number, number>>(
     (next) => (x) => Cont.flatMap(next(f(x)), (dy: number) => Cont.of(df(x) * dy)),
     `flat.${name}`
   )
@@ -280,11 +213,8 @@ export interface Reference<A, B> {
   readonly forward: (a: A) => B
 }
 
-const reference = (name: string, lens: Lens.Lens<number, number>, forward: (x: number) => number): Reference<number, number> => {
-  const ref = { name, lens, forward }
-  Object.defineProperty(ref, fc.toStringMethod, { value: () => name })
-  return ref
-}
+const reference = (name: string, lens: Lens.Lens<number, number>, forward: (x: number) => number): Reference<number, number> =>
+  label({ name, lens, forward }, name)
 
 /**
  * Scalar primitives and hand-written CPS lenses, each with its forward function written

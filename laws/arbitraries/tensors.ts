@@ -1,15 +1,15 @@
 /**
  * fast-check arbitraries for tensors: shapes (ranks 0–4, dimensions 1–5 by default),
  * tensors of a shape with values from any arbitrary, and pairs of shapes that broadcast
- * together (numpy's rules), made the way LAWS.md asks: draw the output shape, then derive
+ * together (numpy's rules), made the way `docs/laws.md` asks: draw the output shape, then derive
  * each operand from it by dropping leading axes and replacing dimensions by 1.
  *
  * Every generated tensor prints readably in fast-check's failure reports.
  *
- * @module tensor
+ * @module arbitraries/tensors
  */
 import fc from 'fast-check'
-import * as Tensor from '../src/Tensor.js'
+import * as Tensor from '../../src/Tensor.js'
 
 // -------------------------------------------------------------------------------------
 // shapes
