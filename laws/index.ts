@@ -72,3 +72,10 @@ export * as GradientLaws from './Gradient.js'
  * @category laws
  */
 export * as DirectLaws from './Direct.js'
+/**
+ * Laws RD.1–RD.7: `Lens.reverse` satisfies the axioms of a reverse derivative category
+ * (Cockett et al., 2019), to second order.
+ *
+ * @category laws
+ */
+export * as ReverseLaws from './Reverse.js'

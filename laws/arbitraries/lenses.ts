@@ -57,8 +57,11 @@ export const describeLens = <A, B>(lens: Lens.Lens<A, B>): string => nameOf(lens
 // scalar lenses
 // -------------------------------------------------------------------------------------
 
-/** A fresh lens (a new object, same behaviour) for a primitive built with `make`. */
-const fresh = (prim: Lens.Lens<number, number>, name: string): Lens.Lens<number, number> => label(Lens.make(Lens.toPair(prim)), name)
+/**
+ * A fresh lens (a new object, same behaviour: the primitive's plan, its checks and its
+ * backward pass as a lens, so generated lenses have higher derivatives) for a primitive.
+ */
+const fresh = (prim: Lens.Lens<number, number>, name: string): Lens.Lens<number, number> => label(Lens.pipeAll([prim, Lens.id<number>()]), name)
 
 /**
  * A hand-written CPS lens, `(next) => (x) => Cont.map(next(f(x)), dy => f'(x)·dy)`: the
