@@ -41,11 +41,11 @@ const moduleText = ({ base64, bytes, digest, sources, ascVersion }) => `/**
  */
 
 /** @internal The module's bytes, base64. */
-export const KERNELS_BASE64 =
+export const KERNELS_BASE64: string =
   '${base64}'
 
 /** @internal The hash of the sources, compiler version and flags this was built from. */
-export const KERNELS_SOURCE_HASH = '${digest}'
+export const KERNELS_SOURCE_HASH: string = '${digest}'
 `
 
 /**
@@ -59,7 +59,7 @@ export const buildKernels = async ({ force = false, wat = false } = {}) => {
   const ascVersion = JSON.parse(readFileSync(join(root, 'node_modules/assemblyscript/package.json'), 'utf8')).version
   const digest = sourceHash(sources, ascVersion)
   const out = join(root, target)
-  if (!force && !wat && existsSync(out) && readFileSync(out, 'utf8').includes(`KERNELS_SOURCE_HASH = '${digest}'`)) return false
+  if (!force && !wat && existsSync(out) && readFileSync(out, 'utf8').includes(`KERNELS_SOURCE_HASH: string = '${digest}'`)) return false
 
   const asc = (await import('assemblyscript/asc')).default
   const outputs = new Map()

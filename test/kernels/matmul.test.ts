@@ -4,9 +4,11 @@
  * k = 0 and 1, blocks of the packed kernel crossed in every dimension), with offsets, into an
  * `out` that already holds values (the kernels accumulate), leaving the inputs and the rest of
  * `out` untouched; the host's blocked path (products larger than the staging limit); and the
- * non-finite check. The summation orders differ (the packed kernel sums each block of 256
- * steps of k in its own accumulators), so entries agree within 1e-12 of the magnitude
- * `|out₀| + Σₚ |a||b|` that bounds their rounding error.
+ * non-finite check. Both sum each entry's products in order of k, but the packed kernel sums
+ * each block of 256 steps in its own accumulator before adding it to `out`, where the loops add
+ * to `out` as they go: results are equal exactly when `out` starts at zero and k ≤ 256, and
+ * otherwise agree within 1e-12 of the magnitude `|out₀| + Σₚ |a||b|` that bounds their
+ * rounding error.
  */
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -121,6 +123,21 @@ describe('WebAssembly matrix products', () => {
       compare({ layout, m: 261, k: 6, n: 7, offsets: [0, 0, 0], seed: 8 })
       compare({ layout, m: 5, k: 3, n: 1030, offsets: [2, 0, 1], seed: 9 })
     }
+  })
+
+  it('agree exactly where both sum in the same order: out = 0 and k ≤ 256 (one block of the packed kernel)', () => {
+    fc.assert(
+      fc.property(cases(40, 256, 5), ({ layout, m, k, n, offsets: [ao, bo, oo], seed }) => {
+        const a = values(ao + m * k, seed)
+        const b = values(bo + k * n, seed + 1)
+        const js = new Float64Array(oo + m * n)
+        const wasm = new Float64Array(oo + m * n)
+        JS[layout](a, ao, b, bo, js, oo, m, k, n)
+        gemm(kernels, layout, a, ao, b, bo, wasm, oo, m, k, n, false)
+        expect(wasm).toEqual(js)
+      }),
+      { numRuns: 100 }
+    )
   })
 
   it('cut products larger than the staging limit into blocks, with the same results', () => {
