@@ -24,10 +24,25 @@
  * @internal
  * @module kernels
  */
+// The JavaScript loops, except where `select.ts` exports a kernel of the same name: an explicit
+// export takes precedence over `export *`, so those names resolve to the selecting versions.
 export * from './elementwise.js'
 export * from './broadcast.js'
-export { K_PANEL, J_BLOCK } from './matmul.js'
-export { matmulNN, matmulNT, matmulTN, MATMUL_MIN_WORK } from './select.js'
+export * from './matmul.js'
 export * from './layout.js'
 export * from './reduce.js'
+export {
+  affine,
+  broadcast,
+  matmulNN,
+  matmulNT,
+  matmulTN,
+  relu,
+  reluBackward,
+  sumAxis,
+  sumTo,
+  zip,
+  MATMUL_MIN_WORK,
+  VECTOR_MIN_SIZE
+} from './select.js'
 export { kernelBackend, kernelChoice, setKernelBackend, KERNELS_ENV, type KernelChoice } from './backend.js'

@@ -15,7 +15,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import * as Js from '../../src/kernels/matmul.js'
 import * as K from '../../src/kernels/index.js'
 import { loadedKernels } from '../../src/kernels/backend.js'
-import { gemm, setStagingLimit, stagingLimit, type Layout } from '../../src/kernels/wasm/gemm.js'
+import { gemm, type Layout } from '../../src/kernels/wasm/gemm.js'
+import { setStagingLimit, stagingLimit } from '../../src/kernels/wasm/instance.js'
 import type { Kernels } from '../../src/kernels/wasm/instance.js'
 
 const kernels = loadedKernels() as Kernels

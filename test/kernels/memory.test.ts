@@ -8,8 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { Layer, Lens, Optimizer, Tensor, Train, ops } from '../../src/index.js'
 import * as K from '../../src/kernels/index.js'
 import { loadedKernels } from '../../src/kernels/backend.js'
-import { setStagingLimit } from '../../src/kernels/wasm/gemm.js'
-import { memoryBytes, type Kernels } from '../../src/kernels/wasm/instance.js'
+import { memoryBytes, setStagingLimit, type Kernels } from '../../src/kernels/wasm/instance.js'
 
 afterEach(() => {
   K.setKernelBackend(undefined)

@@ -9,3 +9,4 @@
  */
 export { gemm, stagingBase } from './gemm'
 export { firstNonFinite } from './check'
+export { affine, binary, relu, sumRows, sumRuns } from './vector'

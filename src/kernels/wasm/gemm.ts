@@ -3,7 +3,7 @@
  * in the module's memory, runs `gemm`, and copies the result back, with the offsets and the
  * accumulate-into-`out` convention of `src/kernels/matmul.ts`.
  *
- * A product whose three matrices fit in {@link stagingLimit} float64 values is staged whole
+ * A product whose three matrices fit in the staging limit (`instance.ts`) of float64 values is staged whole
  * (three contiguous copies); a larger one is cut into blocks of at most `B × B` per matrix
  * (`B` = the largest multiple of 4 with `3B² ≤ limit`), the block of `out` staged once and
  * accumulated over the blocks of `k`. So the module's memory never exceeds the limit (32 MiB
@@ -12,27 +12,10 @@
  * @internal
  * @module kernels/wasm/gemm
  */
-import { staging, type Kernels } from './instance.js'
+import { stagingLimit, staging, type Kernels } from './instance.js'
 
 /** Which operand is transposed: `NN` (`a·b`), `NT` (`a·bᵀ`), `TN` (`aᵀ·b`). @internal */
 export type Layout = 'NN' | 'NT' | 'TN'
-
-let limit = 1 << 22
-
-/** The most float64 values one product stages at a time (default 2²² = 32 MiB). @internal */
-export const stagingLimit = (): number => limit
-
-/**
- * Sets {@link stagingLimit} (at least 48: one 4 × 4 block of each matrix) and returns the
- * previous one; for tests of the blocked path.
- *
- * @internal
- */
-export const setStagingLimit = (values: number): number => {
-  const previous = limit
-  limit = Math.max(48, Math.floor(values))
-  return previous
-}
 
 const sub = (x: Float64Array, off: number, len: number): Float64Array => (off === 0 && len === x.length ? x : x.subarray(off, off + len))
 
@@ -61,7 +44,7 @@ export const gemm = (
   const sa = m * k
   const sb = k * n
   const sc = m * n
-  if (sa + sb + sc > limit) return blocked(kernels, layout, a, aOff, b, bOff, out, oOff, m, k, n, check)
+  if (sa + sb + sc > stagingLimit()) return blocked(kernels, layout, a, aOff, b, bOff, out, oOff, m, k, n, check)
   const heap = staging(kernels, sa + sb + sc)
   if (heap === null) return null
   const pa = kernels.base
@@ -109,7 +92,7 @@ const blocked = (
   n: number,
   check: boolean
 ): number | null => {
-  const side = Math.max(4, Math.floor(Math.sqrt(limit / 3)) & ~3)
+  const side = Math.max(4, Math.floor(Math.sqrt(stagingLimit() / 3)) & ~3)
   const heap = staging(kernels, 3 * side * side)
   if (heap === null) return null
   const pc = kernels.base

@@ -32,6 +32,16 @@ export interface Exports {
   readonly stagingBase: () => number
   /** The index of the first non-finite value of `n` values at `p`, or -1. */
   readonly firstNonFinite: (p: number, n: number) => number
+  /** `o = a ∘ b` over `rows` rows of width `w`, an operand with its `row` flag set being one repeated row; see `assembly/vector.ts`. */
+  readonly binary: (op: number, a: number, aRow: number, b: number, bRow: number, o: number, rows: number, w: number) => void
+  /** `o = c·x + d`. */
+  readonly affine: (x: number, c: number, d: number, o: number, n: number) => void
+  /** `o = x > 0 ? y : 0`. */
+  readonly relu: (x: number, y: number, o: number, n: number) => void
+  /** Column sums of `outer` groups of `rows × w`, in row order. */
+  readonly sumRows: (x: number, outer: number, rows: number, w: number, o: number) => void
+  /** Sums of `runs` contiguous runs of `len` values (eight partial sums each). */
+  readonly sumRuns: (x: number, runs: number, len: number, o: number) => void
 }
 
 /** The loaded kernels: the exports and the staging region's start, in float64 elements. @internal */
@@ -87,18 +97,43 @@ export const instantiate = (api: WasmApi | undefined, bytes: Uint8Array = kernel
 
 const PAGE = 65536
 
+let limit = 1 << 22
+
+/**
+ * The most float64 values one call stages at a time (default 2²² = 32 MiB): a larger matrix
+ * product runs in blocks, a larger elementwise call in JavaScript.
+ *
+ * @internal
+ */
+export const stagingLimit = (): number => limit
+
+/**
+ * Sets {@link stagingLimit} (at least 48: one 4 × 4 block of each matrix of a product) and
+ * returns the previous one; for tests.
+ *
+ * @internal
+ */
+export const setStagingLimit = (values: number): number => {
+  const previous = limit
+  limit = Math.max(48, Math.floor(values))
+  return previous
+}
+
 /** The current view of the memory; replaced whenever the memory grows. */
 let view = new Float64Array(0)
 
 /**
  * A view of the module's memory with room for `count` float64 values from `kernels.base`,
  * growing the memory first if it is too small (the kernels' own workspace sits below `base`
- * and is covered too). The view is valid until the next call of `staging`; `null` when the
- * memory cannot grow that far (the caller then runs the JavaScript kernel).
+ * and is covered too). The view is valid until the next call of `staging`; `null` when `count`
+ * is past {@link stagingLimit} or the memory cannot grow that far (the caller then runs the
+ * JavaScript kernel).
  *
  * @internal
  */
 export const staging = ({ exports, base }: Kernels, count: number): Float64Array | null => {
+  if (count > limit) return null
+  calls++
   const memory = exports.memory
   const bytes = (base + count) * 8
   if (memory.buffer.byteLength < bytes) {
@@ -111,6 +146,11 @@ export const staging = ({ exports, base }: Kernels, count: number): Float64Array
   if (view.buffer !== memory.buffer) view = new Float64Array(memory.buffer)
   return view
 }
+
+let calls = 0
+
+/** How many calls have staged operands so far: tests use it to see which kernel ran. @internal */
+export const stagedCalls = (): number => calls
 
 /** The size of the module's memory in bytes (for tests of growth). @internal */
 export const memoryBytes = ({ exports }: Kernels): number => exports.memory.buffer.byteLength
