@@ -89,9 +89,19 @@ describe('kernel selection', () => {
     expect(error).toEqual(new Error("backprop-lens: BACKPROP_LENS_KERNELS must be 'auto', 'js' or 'wasm', got 'cuda'"))
   })
 
-  it('falls back to the JavaScript loops where the module does not validate (no SIMD), and refuses to force wasm there', () => {
+  it('falls back to the JavaScript loops where the module does not validate (no SIMD) or cannot be compiled, and refuses to force wasm there', () => {
     expect(instantiate(undefined)).toBeNull()
     expect(instantiate(withoutSimd)).toBeNull()
+    const refusing: WasmApi = {
+      ...withoutSimd,
+      validate: () => true,
+      Module: class {
+        constructor() {
+          throw new Error('WebAssembly.Module(): Wasm code generation disallowed by embedder')
+        }
+      } as unknown as WasmApi['Module']
+    }
+    expect(instantiate(refusing)).toBeNull()
     const previous = setKernelLoader(() => instantiate(withoutSimd))
     try {
       expect(K.setKernelBackend('auto')).toBe('js')

@@ -79,16 +79,21 @@ export const globalWasmApi = (): WasmApi | undefined => {
 }
 
 /**
- * Compiles and instantiates the kernels; `null` when the runtime has no WebAssembly, or no
- * SIMD (the module does not validate). `api` is the `WebAssembly` global
+ * Compiles and instantiates the kernels; `null` when the runtime has no WebAssembly, no SIMD
+ * (the module does not validate), or refuses to compile it. `api` is the `WebAssembly` global
  * ({@link globalWasmApi}) or a stand-in (tests use one without SIMD).
  *
  * @internal
  */
 export const instantiate = (api: WasmApi | undefined, bytes: Uint8Array = kernelBytes()): Kernels | null => {
   if (api === undefined || !api.validate(bytes)) return null
-  const exports = new api.Instance(new api.Module(bytes), {}).exports as Exports
-  return { exports, base: exports.stagingBase() / 8 }
+  try {
+    const exports = new api.Instance(new api.Module(bytes), {}).exports as Exports
+    return { exports, base: exports.stagingBase() / 8 }
+  } catch {
+    // e.g. a content security policy that forbids compiling WebAssembly
+    return null
+  }
 }
 
 // -------------------------------------------------------------------------------------
