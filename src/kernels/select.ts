@@ -43,15 +43,6 @@ export const VECTOR_MIN_SIZE = 512
 
 type Product = (a: Float64Array, aOff: number, b: Float64Array, bOff: number, out: Float64Array, oOff: number, m: number, k: number, n: number) => void
 
-/** The index (from `oOff`) of the first non-finite of `len` values of `out`, or -1. */
-const firstNonFinite = (out: Float64Array, oOff: number, len: number): number => {
-  for (let i = 0; i < len; i++) {
-    const v = out[oOff + i] as number
-    if (v - v !== 0) return i
-  }
-  return -1
-}
-
 const selecting =
   (layout: Layout, js: Product) =>
   (a: Float64Array, aOff: number, b: Float64Array, bOff: number, out: Float64Array, oOff: number, m: number, k: number, n: number, check = false): number => {
@@ -61,7 +52,7 @@ const selecting =
       if (bad !== null) return bad
     }
     js(a, aOff, b, bOff, out, oOff, m, k, n)
-    return check ? firstNonFinite(out, oOff, m * n) : -1
+    return check ? JsElementwise.firstNonFinite(out.subarray(oOff, oOff + m * n)) : -1
   }
 
 /**

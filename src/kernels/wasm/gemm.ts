@@ -12,6 +12,7 @@
  * @internal
  * @module kernels/wasm/gemm
  */
+import { firstNonFinite } from '../elementwise.js'
 import { stagingLimit, staging, type Kernels } from './instance.js'
 
 /** Which operand is transposed: `NN` (`a·b`), `NT` (`a·bᵀ`), `TN` (`aᵀ·b`). @internal */
@@ -119,10 +120,5 @@ const blocked = (
       unstage(heap, pc, out, oOff, n, i0, i1, j0, j1)
     }
   }
-  if (!check) return -1
-  for (let i = 0; i < m * n; i++) {
-    const v = out[oOff + i] as number
-    if (v - v !== 0) return i
-  }
-  return -1
+  return check ? firstNonFinite(out.subarray(oOff, oOff + m * n)) : -1
 }
