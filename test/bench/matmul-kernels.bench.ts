@@ -7,9 +7,11 @@
  * - square products NN at 64, 128, 256, 512 and 1024;
  * - the MLP's products at 784-128-10 batch 64 and 784-512-512-10 batch 128: forward
  *   `y = x·w` (NN), and backward `dw = xᵀ·dy` (TN) and `dx = dy·wᵀ` (NT).
- * Every case is checked against the JavaScript kernel (1e-12 × k) before timing; the ratio
- * is the JavaScript kernel's median time over the case's, in the same run. The target of
- * issue 11: `ops.matmul` ≥ 12 GFLOP/s at 512³ (stretch 18).
+ * Every case is checked against the JavaScript kernel (1e-12 × k) before timing. Cells give
+ * the median GFLOP/s of the samples and, in brackets, the fastest sample's (on a shared
+ * machine the fastest of many short samples is the closest to an idle core); speed-ups are the
+ * JavaScript kernel's median time over the case's, in the same run. The target of issue 11:
+ * `ops.matmul` ≥ 12 GFLOP/s at 512³ (stretch 18).
  *
  *     npx tsx test/bench/matmul-kernels.bench.ts [--quick]   # this benchmark alone
  *     npm run bench -- matmul                                # through the runner
@@ -69,7 +71,11 @@ const WASM_CASE = 'WebAssembly kernel'
 const OP_CASE = 'ops.matmul (auto)'
 
 /** Times one problem; returns its table row. */
-const measureProblem = (kernels: Kernels, p: Problem, options: H.MeasureOptions): { readonly row: Array<string>; readonly opGflops: number } => {
+const measureProblem = (
+  kernels: Kernels,
+  p: Problem,
+  options: H.MeasureOptions
+): { readonly row: Array<string>; readonly opGflops: number; readonly opBest: number } => {
   const { layout, m, k, n } = p
   const a = random(m * k, 1)
   const b = random(k * n, 2)
@@ -108,11 +114,14 @@ const measureProblem = (kernels: Kernels, p: Problem, options: H.MeasureOptions)
   const flops = 2 * m * k * n
   const gflops = (r: H.Result | undefined): number => (r === undefined || r.error !== undefined ? NaN : flops / r.median)
   const [js, wasm, op] = [results[0], results[1], results[2]]
-  const cell = (r: H.Result | undefined): string => (r === undefined ? '—' : r.error !== undefined ? (r.error.split(':')[0] ?? r.error) : H.fmt(gflops(r)))
+  const best = (r: H.Result | undefined): number => (r === undefined || r.error !== undefined ? NaN : flops / r.min)
+  const cell = (r: H.Result | undefined): string =>
+    r === undefined ? '—' : r.error !== undefined ? (r.error.split(':')[0] ?? r.error) : `${H.fmt(gflops(r))} (${H.fmt(best(r))})`
   const speedup = (r: H.Result | undefined): string => (r === undefined || r.error !== undefined || js === undefined ? '—' : `${H.fmt(js.median / r.median)}×`)
   return {
     row: [p.label, H.fmt(flops / 1e6), cell(js), cell(wasm), speedup(wasm), cell(op), speedup(op)],
-    opGflops: p.label === '512³' ? gflops(op) : NaN
+    opGflops: p.label === '512³' ? gflops(op) : NaN,
+    opBest: p.label === '512³' ? best(op) : NaN
   }
 }
 
@@ -125,18 +134,24 @@ export const run = (options: H.BenchOptions = { quick: false }): void => {
     console.log('matmul-kernels: this runtime has no WebAssembly SIMD; nothing to compare')
     return
   }
-  const measureOptions: H.MeasureOptions = options.quick ? { samples: 3, minSampleMs: 10, warmupMs: 20 } : { samples: 9, minSampleMs: 60, warmupMs: 300 }
+  // many short samples: on a shared machine the fastest one says what an idle core does
+  const measureOptions: H.MeasureOptions = options.quick ? { samples: 3, minSampleMs: 10, warmupMs: 20 } : { samples: 15, minSampleMs: 30, warmupMs: 300 }
   const rows: Array<Array<string>> = []
   let target = NaN
+  let targetBest = NaN
   for (const p of problems(options.quick)) {
-    const { row, opGflops } = measureProblem(kernels, p, measureOptions)
+    const { row, opGflops, opBest } = measureProblem(kernels, p, measureOptions)
     rows.push(row)
-    if (Number.isFinite(opGflops)) target = opGflops
+    if (Number.isFinite(opGflops)) [target, targetBest] = [opGflops, opBest]
   }
-  console.log('GFLOP/s (median of the samples; float64, one thread; ratios: JavaScript kernel time ÷ this time, same run)\n')
+  console.log(
+    'GFLOP/s: median of the samples (fastest sample); float64, one thread; speed-ups: the JavaScript kernel\'s median time ÷ this median, same run\n'
+  )
   console.log(H.markdownTable(['product', 'MFLOP', 'JS kernel', 'wasm kernel', 'wasm speed-up', 'ops.matmul', 'ops.matmul speed-up'], rows))
   const verdict = !Number.isFinite(target) ? 'not measured' : target >= 18 ? 'PASS (stretch too)' : target >= 12 ? 'PASS' : 'MISS'
-  console.log(`\nTarget: ops.matmul ≥ 12 GFLOP/s at 512³ (stretch 18): ${Number.isFinite(target) ? H.fmt(target) : '—'} GFLOP/s, ${verdict}`)
+  console.log(
+    `\nTarget: ops.matmul ≥ 12 GFLOP/s at 512³ (stretch 18): ${Number.isFinite(target) ? H.fmt(target) : '—'} GFLOP/s (median), ${verdict}; fastest sample ${H.fmt(targetBest)}`
+  )
   setKernelBackend(previous === 'js' ? 'js' : undefined)
 }
 
