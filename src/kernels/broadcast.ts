@@ -120,8 +120,10 @@ export const broadcast = (
 /**
  * Whether `inner`, without its leading 1s, is the trailing part of `outer` (a row that
  * repeats along the leading axes: the bias of `[n, k] + [k]`), and not empty.
+ *
+ * @internal
  */
-const isTrailing = (inner: Shape, outer: Shape): boolean => {
+export const isTrailing = (inner: Shape, outer: Shape): boolean => {
   let start = 0
   while (start < inner.length && inner[start] === 1) start++
   const n = inner.length - start

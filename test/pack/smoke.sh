@@ -11,7 +11,10 @@
 #     (b) type-checks a TypeScript file that uses them, under moduleResolution "bundler" and
 #         "nodenext" (skipLibCheck off, so the package's .d.ts files are checked too);
 #     (c) runs, with vitest, the copy-pasteable test file of docs/laws.md: the law kit on a
-#         primitive of the consumer's own.
+#         primitive of the consumer's own;
+#     (d) the WebAssembly kernels: the installed package holds the compiled module, loads it
+#         under plain node without touching the file system, picks the SIMD path by itself,
+#         and computes a product there equal to plain loops (and to its own JavaScript path).
 # Usage: bash test/pack/smoke.sh [--keep]   (--keep leaves the temporary folder for a look)
 set -euo pipefail
 
@@ -95,7 +98,7 @@ modules.push('ops.js')
 // The machinery stays private: nothing under internal/ or kernels/ (nor ops' own files)
 // can be imported from the package, whatever its name.
 let hidden = 0
-for (const dir of ['internal', 'kernels', 'ops']) {
+for (const dir of ['internal', 'kernels', 'kernels/wasm', 'ops']) {
   for (const file of readdirSync(new URL(`${dir}/`, distSrc)).filter((f) => f.endsWith('.js'))) {
     const spec = `backprop-lens/${dir}/${file.slice(0, -'.js'.length)}`
     await assert.rejects(import(spec), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' }, spec)
@@ -107,7 +110,7 @@ assert.ok(hidden >= 10, `the machinery folders hold the expected files (found ${
 // What the library itself imports from fp-ts/io-ts at run time resolves in plain Node too
 // (the imports above already loaded them; this names them in the log).
 const runtime = new Set()
-for (const dir of ['./dist/src/', './dist/src/ops/', './dist/src/internal/', './dist/src/kernels/', './dist/laws/', './dist/laws/arbitraries/', './dist/laws/internal/']) {
+for (const dir of ['./dist/src/', './dist/src/ops/', './dist/src/internal/', './dist/src/kernels/', './dist/src/kernels/wasm/', './dist/laws/', './dist/laws/arbitraries/', './dist/laws/internal/']) {
   for (const file of readdirSync(new URL(dir, `file://${pkg}`)).filter((f) => f.endsWith('.js'))) {
     const text = (await import('node:fs')).readFileSync(new URL(dir + file, `file://${pkg}`), 'utf8')
     for (const m of text.matchAll(/^import\s[^'"]*['"]((?:fp-ts|io-ts)[^'"]*)['"]/gm)) runtime.add(m[1])
@@ -183,5 +186,48 @@ writeFileSync(target, file)
 JS
 npx --no-install vitest run --root "$APP" --reporter=dot
 echo "smoke (c): ok"
+
+# ---- (d) the WebAssembly kernels under plain node --------------------------------------
+step "(d) the WebAssembly kernels: shipped, loaded without the file system, SIMD path chosen"
+cat > wasm.mjs <<'JS'
+import assert from 'node:assert/strict'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { Lens, Tensor, ops } from 'backprop-lens'
+
+const pkg = createRequire(import.meta.url).resolve('backprop-lens/package.json')
+const kernelsDir = new URL('./dist/src/kernels/', `file://${pkg}`)
+assert.ok(existsSync(new URL('wasm/kernels.generated.js', kernelsDir)), 'the compiled module ships in the tarball')
+// The load path must work in bundlers and browsers too: no node: imports, no fs, no fetch.
+for (const dir of ['', 'wasm/']) {
+  for (const file of readdirSync(new URL(dir, kernelsDir)).filter((f) => f.endsWith('.js'))) {
+    const text = readFileSync(new URL(dir + file, kernelsDir), 'utf8')
+    assert.doesNotMatch(text, /from\s+['"]node:|require\(|\bfetch\(|readFile/, `kernels/${dir}${file} imports nothing from Node`)
+  }
+}
+// The machinery is private; a test may still reach it by file URL.
+const K = await import(new URL('index.js', kernelsDir).href)
+const a = Tensor.randomUniform([70, 90], { seed: 1 })
+const b = Tensor.randomUniform([90, 50], { seed: 2 })
+const y = Lens.evaluate(ops.matmul, [a, b])
+assert.equal(K.kernelChoice(), 'auto', 'no BACKPROP_LENS_KERNELS: auto')
+assert.equal(K.kernelBackend(), 'wasm', 'plain node 20 has WebAssembly SIMD: the WebAssembly kernels run')
+let worst = 0
+for (let i = 0; i < 70; i++) {
+  for (let j = 0; j < 50; j++) {
+    let s = 0
+    for (let p = 0; p < 90; p++) s += a.data[i * 90 + p] * b.data[p * 50 + j]
+    worst = Math.max(worst, Math.abs(s - y.data[i * 50 + j]))
+  }
+}
+assert.ok(worst < 1e-12, `the WebAssembly product equals plain loops (worst difference ${worst})`)
+K.setKernelBackend('js')
+const yJs = Lens.evaluate(ops.matmul, [a, b])
+let gap = 0
+for (let i = 0; i < y.size; i++) gap = Math.max(gap, Math.abs(y.data[i] - yJs.data[i]))
+assert.ok(gap < 1e-12, `and its own JavaScript path (gap ${gap})`)
+console.log(`smoke (d): ok: the WebAssembly kernels ship, load from their embedded bytes and run under plain node; a product within ${worst.toExponential(1)} of plain loops and ${gap.toExponential(1)} of the JavaScript path`)
+JS
+env -u BACKPROP_LENS_KERNELS node wasm.mjs
 
 step "all checks passed"

@@ -1,0 +1,10 @@
+/**
+ * vitest's global setup: compiles the WebAssembly kernels when their generated module is
+ * missing or out of date with the AssemblyScript sources (`scripts/build-kernels.mjs`), so
+ * that `npx vitest` works straight after editing them.
+ */
+import { buildKernels } from '../../scripts/build-kernels.mjs'
+
+export default async (): Promise<void> => {
+  await buildKernels()
+}
