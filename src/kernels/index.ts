@@ -5,7 +5,7 @@
  *
  * Two implementations sit behind it: the JavaScript loops (`matmul.ts`, `elementwise.ts`,
  * `broadcast.ts`, `reduce.ts`, `layout.ts`) and WebAssembly SIMD kernels (float64, f64x2)
- * compiled from the AssemblyScript sources in `assembly/` (`scripts/build-kernels.mjs`; the
+ * compiled from the AssemblyScript sources in `assembly/` (`src/kernels/assembly/build.mjs`; the
  * host side is `wasm/`). `select.ts` exports the kernels that have both, choosing per call:
  *
  * - **Selection** (`backend.ts`): by default (`auto`) the WebAssembly kernels run when the

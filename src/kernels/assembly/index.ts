@@ -1,6 +1,6 @@
 /**
  * The WebAssembly kernels' entry point: what the module exports to the host
- * (`src/kernels/wasm/`). Compiled by `scripts/build-kernels.mjs` with AssemblyScript
+ * (`src/kernels/wasm/`). Compiled by `src/kernels/assembly/build.mjs` with AssemblyScript
  * (`--enable simd --runtime stub`, no allocation after start-up, so memory only grows when
  * the host grows it).
  *

@@ -1,7 +1,7 @@
 /**
  * Loading the WebAssembly kernels and staging operands in their memory.
  *
- * The module (compiled from `src/kernels/assembly/` by `scripts/build-kernels.mjs`) is
+ * The module (compiled from `src/kernels/assembly/` by `src/kernels/assembly/build.mjs`) is
  * embedded as base64 in a generated module, decoded and compiled synchronously the first time
  * a kernel runs — no file system, no `fetch`, so the same code loads under Node, bundlers and
  * browsers. A runtime without WebAssembly SIMD fails `WebAssembly.validate` on these very
