@@ -24,11 +24,14 @@
  *
  * @module ops/elementwise
  */
+import { fanout, first, fst, id, pipeAll, snd } from '../Lens.js'
 import { fromPlan } from '../internal/cps.js'
 import type { Lens } from '../internal/lens.js'
-import { primPlan } from '../internal/plan.js'
+import { erase, primPlan, type AnyLens } from '../internal/plan.js'
 import * as R from '../internal/rules.js'
-import { checkCotangent, checkFiniteResult, checkTensor, showIndex, unravel, unsafeFromData, type Tensor } from '../internal/tensor.js'
+import { shaped } from '../internal/structure.js'
+import { chain } from '../internal/tensor-structure.js'
+import { checkCotangent, checkFiniteResult, checkTensor, showIndex, showShape, unravel, unsafeFromData, type Tensor } from '../internal/tensor.js'
 import * as K from '../kernels/index.js'
 
 // -------------------------------------------------------------------------------------
@@ -89,7 +92,30 @@ const elementwise = (rule: R.UnaryRule, op = `ops.${rule.name}`, fused: Fused = 
         checkFiniteResult(op, 'backward', dx, x.shape, (i) => `from input ${x.data[i] as number} and output cotangent ${dy.data[i] as number}`)
         return unsafeFromData(x.shape, dx)
       },
-      op
+      op,
+      null,
+      () => (affine !== null ? affineReverse(op, affine[0]) : erase(family.scaledBy(rule.derivative(family))))
+    )
+  )
+}
+
+/**
+ * The backward pass of `x ↦ c·x + d` as a lens, `[x, dy] ↦ c·dy`: linear in `dy`, and reading
+ * `x` only for its shape.
+ */
+const affineReverse = (op: string, c: number): AnyLens => {
+  const times = (shape: Tensor['shape'], w: unknown, pass: 'forward' | 'backward'): Tensor => {
+    const t = checkCotangent(`${op}′`, w, shape)
+    if (c === 1) return t
+    const out = K.affine(t.data, c, 0)
+    checkFiniteResult(`${op}′`, pass, out, shape, (i) => `from cotangent ${t.data[i] as number}`)
+    return unsafeFromData(shape, out)
+  }
+  return erase(
+    shaped<Tensor, Tensor, Tensor>(
+      `${op}′`,
+      (x, dy) => times(checkTensor(`${op}′`, x).shape, dy, 'forward'),
+      (_x, dy, w) => times(dy.shape, w, 'backward')
     )
   )
 }
@@ -296,4 +322,58 @@ export const clip = (lo: number, hi: number): Lens<Tensor, Tensor> => {
   finiteConstant('ops.clip', 'the upper bound', hi)
   if (!(lo <= hi)) throw new RangeError(`ops.clip: expected lo <= hi, got lo ${lo} and hi ${hi}`)
   return elementwise(R.clip(lo, hi))
+}
+
+// -------------------------------------------------------------------------------------
+// higher order: the family the rules' derivatives are written in
+// -------------------------------------------------------------------------------------
+
+/**
+ * `[a, b] ↦ a·b` for tensors of one shape: the product the rules' backward passes are written
+ * with (kept here rather than borrowing `ops.mul`, whose module builds on this one).
+ */
+const product: Lens<readonly [Tensor, Tensor], Tensor> = fromPlan(
+  primPlan(
+    (ab) => {
+      const op = 'ops.mul (same shapes)'
+      if (!Array.isArray(ab) || ab.length !== 2) throw new TypeError(`${op}: expected a pair of tensors`)
+      const a = checkTensor(`${op} (first input)`, ab[0])
+      const b = checkTensor(`${op} (second input)`, ab[1])
+      if (a.size !== b.size || a.shape.some((d, i) => d !== b.shape[i]) || a.shape.length !== b.shape.length) {
+        throw new RangeError(`${op}: shapes ${showShape(a.shape)} and ${showShape(b.shape)} differ`)
+      }
+      const y = K.zip(K.MUL, a.data, b.data)
+      checkFiniteResult(op, 'forward', y, a.shape, (i) => `from inputs ${a.data[i] as number} and ${b.data[i] as number}`)
+      return unsafeFromData(a.shape, y)
+    },
+    (ab, dy) => {
+      const [a, b] = ab as readonly [Tensor, Tensor]
+      const d = checkCotangent('ops.mul (same shapes)', dy, a.shape)
+      return [unsafeFromData(a.shape, K.zip(K.MUL, d.data, b.data)), unsafeFromData(a.shape, K.zip(K.MUL, d.data, a.data))]
+    },
+    'ops.mul (same shapes)',
+    null,
+    // [[a, b], dy] ↦ [dy·b, dy·a]
+    () => erase(fanout(chain(fanout(erase(snd()), chain(fst(), snd())), product), chain(fanout(erase(snd()), chain(fst(), fst())), product)))
+  )
+)
+
+const family: R.Family<Tensor> = {
+  id: id<Tensor>(),
+  pipe: (...lenses) => pipeAll(lenses),
+  times: (f, g) => chain(fanout(f, g), product) as unknown as Lens<Tensor, Tensor>,
+  scaledBy: (f) => chain(first(f), product) as unknown as Lens<readonly [Tensor, Tensor], Tensor>,
+  sin,
+  cos,
+  exp,
+  tanh,
+  sigmoid,
+  square,
+  neg,
+  scale,
+  shift,
+  pow,
+  step: elementwise(R.step, 'ops.step'),
+  sign: elementwise(R.sign, 'ops.sign'),
+  indicator: (lo, hi) => elementwise(R.indicator(lo, hi))
 }
