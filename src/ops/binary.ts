@@ -13,6 +13,11 @@
  * between the operands (as PyTorch and JAX do), so the gradient at a tie is the average of
  * the one-sided ones.
  *
+ * Higher order: each backward pass is also a lens on `[[a, b], dy]`, written with these ops
+ * (`[dy·b, dy·a]` for `mul`) and un-broadcast by a sum to each operand's shape, so it can be
+ * differentiated again; `maximum` and `minimum` route `dy` by shares that are constant away
+ * from ties, so their second derivative is zero there.
+ *
  * @module ops/binary
  */
 import { fanout, fst, id, make, snd, split, type Lens } from '../Lens.js'
@@ -20,7 +25,7 @@ import * as K from '../kernels/index.js'
 import { broadcastShapes } from '../Tensor.js'
 import { erase, type AnyLens } from '../internal/plan.js'
 import { shaped } from '../internal/structure.js'
-import { broadcastTo, chain, sumToShape, sumToShapeOf, withReverse } from '../internal/tensor-structure.js'
+import { broadcastTo, chain, sumToShape, sumToShapeOf, validated, withReverse } from '../internal/tensor-structure.js'
 import { log, neg, shift } from './elementwise.js'
 import {
   checkCotangent,
@@ -124,28 +129,30 @@ const COTANGENT: AnyLens = erase(snd())
  * `[[a, b], dy] ↦ [toA, toB]` summed to the shapes of `a` and `b`, from lenses `toA`, `toB`
  * of `[[a, b], dy]` to tensors of the output's shape.
  */
-const unbroadcastEach = (toA: AnyLens, toB: AnyLens): Lens<readonly [TensorPair, Tensor], TensorPair> =>
-  fanout(chain(fanout(OPERAND_A, toA), sumToShapeOf), chain(fanout(OPERAND_B, toB), sumToShapeOf)) as unknown as Lens<
-    readonly [TensorPair, Tensor],
-    TensorPair
-  >
+const unbroadcastEach = (op: string, toA: AnyLens, toB: AnyLens): Lens<readonly [TensorPair, Tensor], TensorPair> =>
+  chain(
+    validated<TensorPair>(op, (ab, dy) => {
+      const [a, b] = checkPair(op, ab)
+      checkCotangent(op, dy, broadcastShapes(op, a.shape, b.shape))
+    }),
+    fanout(chain(fanout(OPERAND_A, toA), sumToShapeOf), chain(fanout(OPERAND_B, toB), sumToShapeOf))
+  ) as unknown as Lens<readonly [TensorPair, Tensor], TensorPair>
 
 /**
  * The backward pass of `a + sign·b` as a lens: `[[a, b], dy] ↦ [dy, sign·dy]` un-broadcast,
  * linear in `dy` and reading `[a, b]` for their shapes; its transpose broadcasts back.
  */
 const signedUnbroadcast = (op: string, sign: 1 | -1): Lens<readonly [TensorPair, Tensor], TensorPair> => {
-  const name = `${op}′`
   return shaped<TensorPair, Tensor, TensorPair>(
-    name,
+    `${op}′`,
     (ab, dy) => {
-      const [a, b] = checkPair(name, ab)
-      const d = checkCotangent(name, dy, broadcastShapes(name, a.shape, b.shape))
+      const [a, b] = checkPair(op, ab)
+      const d = checkCotangent(op, dy, broadcastShapes(op, a.shape, b.shape))
       const toB = sign === 1 ? d : unsafeFromData(d.shape, K.affine(d.data, -1, 0))
       return [sumToShape(d, a.shape), sumToShape(toB, b.shape)]
     },
     (_ab, dy, w) => {
-      const [wa, wb] = checkPair(`${name} (cotangent)`, w)
+      const [wa, wb] = checkPair(`${op}′ (cotangent)`, w)
       return unsafeFromData(dy.shape, K.zip(sign === 1 ? K.ADD : K.SUB, broadcastTo(wa, dy.shape).data, broadcastTo(wb, dy.shape).data))
     }
   )
@@ -247,7 +254,7 @@ export const mul: Lens<TensorPair, Tensor> = withReverse(
     }
   }),
   // [dy·b, dy·a], each summed to its operand's shape
-  () => unbroadcastEach(chain(fanout(COTANGENT, OPERAND_B), mul), chain(fanout(COTANGENT, OPERAND_A), mul))
+  () => unbroadcastEach('ops.mul', chain(fanout(COTANGENT, OPERAND_B), mul), chain(fanout(COTANGENT, OPERAND_A), mul))
 )
 
 /**
@@ -288,6 +295,7 @@ export const div: Lens<TensorPair, Tensor> = withReverse(
   // first-order pass, so that the two agree exactly)
   () =>
     unbroadcastEach(
+      'ops.div',
       chain(fanout(COTANGENT, OPERAND_B), div),
       chain(fanout(chain(fanout(COTANGENT, chain(fst(), div)), mul), OPERAND_B), div, neg)
     )
@@ -335,6 +343,7 @@ export const power: Lens<TensorPair, Tensor> = withReverse(
   // [dy·(b·a^(b−1)), dy·(log a·aᵇ)], each summed to its operand's shape
   () =>
     unbroadcastEach(
+      'ops.power',
       chain(fanout(COTANGENT, chain(fst(), fanout(erase(snd()), chain(split(id(), shift(-1)), power)), mul)), mul),
       chain(fanout(COTANGENT, chain(fst(), fanout(chain(fst(), log), erase(power)), mul)), mul)
     )
@@ -375,8 +384,10 @@ const extremum = (op: string, pick: (a: number, b: number) => number, share: (a:
     shaped<TensorPair, Tensor, TensorPair>(
       name,
       (ab, dy) => {
-        const [a, b] = checkPair(name, ab)
-        return backward([a, b], dy, unsafeFromData(broadcastShapes(name, a.shape, b.shape), dy.data))
+        const [a, b] = checkPair(op, ab)
+        // the backward pass reads the output for its shape only, which the cotangent has
+        const d = checkCotangent(op, dy, broadcastShapes(op, a.shape, b.shape))
+        return backward([a, b], d, d)
       },
       ([a, b], dy, w) => {
         const [wa, wb] = checkPair(`${name} (cotangent)`, w)

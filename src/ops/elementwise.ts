@@ -22,6 +22,10 @@
  * the gradient through on the closed interval `lo ≤ x ≤ hi` (as `torch.clamp`) and
  * nowhere else.
  *
+ * Higher order: each op's backward pass is also a lens, `[x, dy] ↦ f′(x)·dy`, with `f′` the
+ * rule table's derivative written with these ops (`cos` for `sin`, `1 − tanh²` for `tanh`, a
+ * step for `relu`, …), so it can be differentiated again; for the affine ops it is `c·dy`.
+ *
  * @module ops/elementwise
  */
 import { fanout, first, fst, id, pipeAll, snd } from '../Lens.js'
@@ -30,7 +34,7 @@ import type { Lens } from '../internal/lens.js'
 import { erase, primPlan, type AnyLens } from '../internal/plan.js'
 import * as R from '../internal/rules.js'
 import { shaped } from '../internal/structure.js'
-import { chain } from '../internal/tensor-structure.js'
+import { chain, validated } from '../internal/tensor-structure.js'
 import { checkCotangent, checkFiniteResult, checkTensor, showIndex, showShape, unravel, unsafeFromData, type Tensor } from '../internal/tensor.js'
 import * as K from '../kernels/index.js'
 
@@ -74,6 +78,13 @@ const elementwise = (rule: R.UnaryRule, op = `ops.${rule.name}`, fused: Fused = 
       ? (_x: Float64Array, dy: Float64Array) => K.affine(dy, affine[0], 0)
       : (x: Float64Array, dy: Float64Array, y: Float64Array) => K.mapVjp(x, dy, y, rule.backward))
   const passThrough = affine !== null && affine[0] === 1
+  // the backward lens's own checks, with the first-order pass's messages
+  const checkRule = (a: unknown, dy: Tensor): void => {
+    const x = checkTensor(op, a)
+    checkCotangent(op, dy, x.shape)
+    if (domain !== null) requireAll(op, x, domain)
+    if (backDomain !== null) requireAll(op, x, backDomain)
+  }
   return fromPlan(
     primPlan(
       (a) => {
@@ -94,7 +105,7 @@ const elementwise = (rule: R.UnaryRule, op = `ops.${rule.name}`, fused: Fused = 
       },
       op,
       null,
-      () => (affine !== null ? affineReverse(op, affine[0]) : erase(family.scaledBy(rule.derivative(family))))
+      () => (affine !== null ? affineReverse(op, affine[0]) : chain(validated(op, checkRule), family.scaledBy(rule.derivative(family))))
     )
   )
 }
@@ -104,18 +115,19 @@ const elementwise = (rule: R.UnaryRule, op = `ops.${rule.name}`, fused: Fused = 
  * `x` only for its shape.
  */
 const affineReverse = (op: string, c: number): AnyLens => {
-  const times = (shape: Tensor['shape'], w: unknown, pass: 'forward' | 'backward'): Tensor => {
-    const t = checkCotangent(`${op}′`, w, shape)
+  // named `op` where it runs as the op's backward pass, `op′` as that pass's own backward pass
+  const times = (name: string, shape: Tensor['shape'], w: unknown): Tensor => {
+    const t = checkCotangent(name, w, shape)
     if (c === 1) return t
     const out = K.affine(t.data, c, 0)
-    checkFiniteResult(`${op}′`, pass, out, shape, (i) => `from cotangent ${t.data[i] as number}`)
+    checkFiniteResult(name, 'backward', out, shape, (i) => `from cotangent ${t.data[i] as number}`)
     return unsafeFromData(shape, out)
   }
   return erase(
     shaped<Tensor, Tensor, Tensor>(
       `${op}′`,
-      (x, dy) => times(checkTensor(`${op}′`, x).shape, dy, 'forward'),
-      (_x, dy, w) => times(dy.shape, w, 'backward')
+      (x, dy) => times(op, checkTensor(op, x).shape, dy),
+      (_x, dy, w) => times(`${op}′`, dy.shape, w)
     )
   )
 }

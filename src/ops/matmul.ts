@@ -4,6 +4,11 @@
  * `matmulRight`. The backward passes run the transposed products without building a
  * transpose (the NT and TN kernels of `kernels/`).
  *
+ * Higher order: the backward pass of `matmul` is also a lens, `[[a, b], dy] ↦ [dy·bᵀ, aᵀ·dy]`,
+ * made of the two transposed products, whose own backward passes are the other products
+ * (so derivatives of every order run the same kernels); `matmulLeft` and `matmulRight` are
+ * linear in their input, so theirs is the transposed product, whose transpose is the op.
+ *
  * Every shape error names the op and both shapes. No lens mutates its input.
  *
  * @module ops/matmul
@@ -14,7 +19,7 @@ import { describeValue as describe } from '../internal/guards.js'
 import { fromPlan } from '../internal/cps.js'
 import { primPlan, type AnyLens } from '../internal/plan.js'
 import { linear, shaped, zeroOf } from '../internal/structure.js'
-import { chain, withReverse } from '../internal/tensor-structure.js'
+import { chain, validated, withReverse } from '../internal/tensor-structure.js'
 import * as K from '../kernels/index.js'
 import type { TensorPair } from './binary.js'
 
@@ -213,7 +218,14 @@ export const matmul: Lens.Lens<TensorPair, Tensor> = withReverse(
     }
   }),
   // [[a, b], dy] ↦ [dy·bᵀ, aᵀ·dy], by the same kernels as the first-order pass
-  () => Lens.fanout(transposedLeft, transposedRight)
+  () =>
+    chain(
+      validated<TensorPair>('ops.matmul', (ab, dy) => {
+        const [a, b] = expectPair('ops.matmul', ab)
+        checkCotangent('ops.matmul', dy, plan('ops.matmul', a.shape, b.shape).shape)
+      }),
+      Lens.fanout(transposedLeft, transposedRight)
+    ) as unknown as Lens.Lens<readonly [TensorPair, Tensor], TensorPair>
 )
 
 /**
@@ -239,15 +251,15 @@ export const matmulLeft = (a: Tensor): Lens.Lens<Tensor, Tensor> => {
     backward: (x, dy, y) => gradB(plan('ops.matmulLeft', a.shape, x.shape), a, x, checkCotangent('ops.matmulLeft', dy, y.shape).data)
   })
   // linear in x: [x, dy] ↦ aᵀ·dy (reading x for its shape), whose transpose is x ↦ a·x again
-  const name = 'ops.matmulLeft′'
-  return withReverse('ops.matmulLeft', lens, () =>
+  const op = 'ops.matmulLeft'
+  return withReverse(op, lens, () =>
     shaped<Tensor, Tensor, Tensor>(
-      name,
+      `${op}′`,
       (x, dy) => {
-        const p = plan(name, a.shape, expectTensor(name, x).shape)
-        return gradB(p, a, x, checkCotangent(name, dy, p.shape).data)
+        const p = plan(op, a.shape, expectTensor(op, x).shape)
+        return gradB(p, a, x, checkCotangent(op, dy, p.shape).data)
       },
-      (x, _dy, w) => productForward(name, a, checkCotangent(name, w, x.shape))
+      (x, _dy, w) => productForward(`${op}′`, a, checkCotangent(`${op}′`, w, x.shape))
     )
   )
 }
@@ -274,15 +286,15 @@ export const matmulRight = (b: Tensor): Lens.Lens<Tensor, Tensor> => {
     backward: (x, dy, y) => gradA(plan('ops.matmulRight', x.shape, b.shape), x, b, checkCotangent('ops.matmulRight', dy, y.shape).data)
   })
   // linear in x: [x, dy] ↦ dy·bᵀ (reading x for its shape), whose transpose is x ↦ x·b again
-  const name = 'ops.matmulRight′'
-  return withReverse('ops.matmulRight', lens, () =>
+  const op = 'ops.matmulRight'
+  return withReverse(op, lens, () =>
     shaped<Tensor, Tensor, Tensor>(
-      name,
+      `${op}′`,
       (x, dy) => {
-        const p = plan(name, expectTensor(name, x).shape, b.shape)
-        return gradA(p, x, b, checkCotangent(name, dy, p.shape).data)
+        const p = plan(op, expectTensor(op, x).shape, b.shape)
+        return gradA(p, x, b, checkCotangent(op, dy, p.shape).data)
       },
-      (x, _dy, w) => productForward(name, checkCotangent(name, w, x.shape), b)
+      (x, _dy, w) => productForward(`${op}′`, checkCotangent(`${op}′`, w, x.shape), b)
     )
   )
 }

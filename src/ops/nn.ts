@@ -8,6 +8,11 @@
  * tensors is a composition: `pipe(ops.sub, ops.square, ops.mean())` for the squared error.)
  * Differentiate a loss with `Lens.backPropagateConst(loss, Tensor.scalar(1), x)`.
  *
+ * Higher order: each backward pass is also a lens on `[x, dy]`, written with ops
+ * (`y·(dy − Σ dy·y)` for softmax, `(softmax(x)·mass − targets)·dy / rows` for the
+ * cross-entropy, …), so losses have Hessian-vector products: `Lens.grad(loss)` differentiated
+ * again.
+ *
  * @module ops/nn
  */
 import * as Lens from '../Lens.js'
@@ -17,7 +22,7 @@ import { expectFinite, expectTensor, normaliseAxis } from '../internal/tensor.js
 import { expectInteger } from '../internal/guards.js'
 import { erase } from '../internal/plan.js'
 import { shaped } from '../internal/structure.js'
-import { chain, shapeConstant, withReverse } from '../internal/tensor-structure.js'
+import { chain, shapeConstant, validated, withReverse } from '../internal/tensor-structure.js'
 import { mul, sub } from './binary.js'
 import { scale } from './elementwise.js'
 import { sum } from './reduce.js'
@@ -48,11 +53,15 @@ const softmaxLike = (op: string, axis: number, log: boolean): Lens.Lens<Tensor, 
   return withReverse(op, lens, () => {
     const total = sum({ axes: axis, keepDims: true })
     const probabilities = softmax(axis)
+    const checks = validated<Tensor>(op, (x, dy) => {
+      axisLayout(op, axis, expectTensor(op, x).shape)
+      checkCotangent(op, dy, x.shape)
+    })
     const rev = log
       ? // [x, dy] ↦ dy − softmax(x)·Σ dy
-        chain(Lens.fanout(erase(Lens.snd()), chain(Lens.split(probabilities, total), mul)), sub)
+        chain(checks, Lens.fanout(erase(Lens.snd()), chain(Lens.split(probabilities, total), mul)), sub)
       : // [x, dy] ↦ y·(dy − Σ dy·y), y = softmax(x)
-        chain(Lens.first(probabilities), Lens.fanout(erase(Lens.fst()), chain(Lens.fanout(erase(Lens.snd()), chain(mul, total)), sub)), mul)
+        chain(checks, Lens.first(probabilities), Lens.fanout(erase(Lens.fst()), chain(Lens.fanout(erase(Lens.snd()), chain(mul, total)), sub)), mul)
     return rev as unknown as Lens.Lens<readonly [Tensor, Tensor], Tensor>
   })
 }
@@ -154,7 +163,11 @@ export const mse = (target: Tensor): Lens.Lens<Tensor, Tensor> => {
       reverse: shaped<Tensor, Tensor, Tensor>(`${name}′`, (_x, dr) => dr, (_x, _dr, w) => w)
     })
     const n = target.size
-    return chain(Lens.first(chain(residual, scale(n === 0 ? 0 : 2 / n))), mul) as unknown as Lens.Lens<readonly [Tensor, Tensor], Tensor>
+    const checks = validated<Tensor>(op, (x, dy) => {
+      check(expectTensor(op, x))
+      checkCotangent(op, dy, SCALAR)
+    })
+    return chain(checks, Lens.first(chain(residual, scale(n === 0 ? 0 : 2 / n))), mul) as unknown as Lens.Lens<readonly [Tensor, Tensor], Tensor>
   })
 }
 
@@ -351,7 +364,11 @@ export const softmaxCrossEntropy = (targets: Targets): Lens.Lens<Tensor, Tensor>
       (x, _dy, w) => unsafeFromData(SCALAR, Float64Array.of((checkCotangent(name, w, SCALAR).data[0] as number) / resolve(x).rows))
     )
     const gradient = chain(Lens.fanout(weighted, erase(targetsOf)), sub)
-    return chain(Lens.fanout(chain(Lens.fst(), gradient), erase(perRow)), mul) as unknown as Lens.Lens<readonly [Tensor, Tensor], Tensor>
+    const checks = validated<Tensor>(op, (x, dy) => {
+      resolve(expectTensor(op, x))
+      checkCotangent(op, dy, SCALAR)
+    })
+    return chain(checks, Lens.fanout(chain(Lens.fst(), gradient), erase(perRow)), mul) as unknown as Lens.Lens<readonly [Tensor, Tensor], Tensor>
   })
 }
 

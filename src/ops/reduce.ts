@@ -13,6 +13,11 @@
  * softmax, and `max` sends it to the maximal elements, split evenly between ties (a valid
  * subgradient; PyTorch's `amax` does the same).
  *
+ * Higher order: each backward pass is also a lens on `[x, dy]`: for `sum` and `mean` the
+ * broadcast back (whose transpose is the sum), for `max` the routing to the maxima (constant
+ * away from ties, so the second derivative is zero there), for `logSumExp` the softmax weights
+ * `exp(x − logSumExp(x))` times `dy`, written with ops.
+ *
  * @module ops/reduce
  */
 import * as Lens from '../Lens.js'
@@ -22,7 +27,7 @@ import { expectFinite, expectTensor } from '../internal/tensor.js'
 import { expectInteger } from '../internal/guards.js'
 import { erase } from '../internal/plan.js'
 import { shaped } from '../internal/structure.js'
-import { chain, withReverse } from '../internal/tensor-structure.js'
+import { chain, validated, withReverse } from '../internal/tensor-structure.js'
 import { mul, sub } from './binary.js'
 import { exp } from './elementwise.js'
 
@@ -156,8 +161,8 @@ const expandBack = (op: string, axes: ReadonlyArray<number> | null, keepDims: bo
   return shaped<Tensor, Tensor, Tensor>(
     name,
     (x, dy) => {
-      const red = resolve(name, axes, keepDims, expectTensor(name, x).shape)
-      checkCotangent(name, dy, red.shape)
+      const red = resolve(op, axes, keepDims, expectTensor(op, x).shape)
+      checkCotangent(op, dy, red.shape)
       return unsafeFromData(x.shape, times(K.expandAxes(dy.data, x.shape, red.reduced), red.count))
     },
     (x, dy, w) => {
@@ -343,6 +348,9 @@ export const logSumExp = (options?: ReduceOptions): Lens.Lens<Tensor, Tensor> =>
       },
       (x, dy, w) => unsafeFromData(dy.shape, checkCotangent(name, w, resolve(name, axes, true, x.shape).shape).data)
     )
-    return chain(Lens.fanout(chain(Lens.fst(), weights), erase(dyKept)), mul) as unknown as Lens.Lens<readonly [Tensor, Tensor], Tensor>
+    const checks = validated<Tensor>(op, (x, dy) => {
+      checkCotangent(op, dy, resolve(op, axes, keepDims, expectTensor(op, x).shape).shape)
+    })
+    return chain(checks, Lens.fanout(chain(Lens.fst(), weights), erase(dyKept)), mul) as unknown as Lens.Lens<readonly [Tensor, Tensor], Tensor>
   })
 }

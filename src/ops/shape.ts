@@ -6,6 +6,9 @@
  * `reshape` shares its input's buffer, which is safe because the library never writes into a
  * tensor's data after construction. The loops live in `kernels/layout.ts`.
  *
+ * Higher order: every shape op is linear, so its backward pass as a lens is the backward pass
+ * itself (reading the input for its shape only), whose transpose is the op again.
+ *
  * @module ops/shape
  */
 import * as Lens from '../Lens.js'

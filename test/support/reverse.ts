@@ -1,0 +1,110 @@
+/**
+ * Checks of an op's backward pass written as a lens (its reverse derivative `R[op]`,
+ * `Lens.reverse(op)`), shared by the suites of test/ops/:
+ * - {@link checkReverseValues}: `evaluate(reverse(op), [x, dy])` is the first-order
+ *   `backPropagateConst(op, dy, x)` exactly, and the *structural* backward lens (the value that
+ *   `Lens.vjp(reverse(op), …)` computes, from the op's backward pass written with lenses)
+ *   agrees with it up to re-association, `|p − q| ≤ 1e-12·(1 + |p| + |q|)` per coordinate
+ *   (`|p| + |q|` standing for the sum of the terms, which is at least as large), or exactly
+ *   where it runs the same arithmetic;
+ * - {@link checkSecondOrder}: `reverse(op)` passes the finite-difference gradient check (the
+ *   dot-product form of `Gradcheck.check`), which checks the op's second derivative;
+ * - {@link checkZeroSecondDerivative}: for piecewise-linear ops, the cotangent that the
+ *   backward pass of `reverse(op)` gives the input `x` is exactly zero (inputs drawn away from
+ *   kinks by the caller).
+ *
+ * Each takes cases `[op, x]` (ops that depend on options are drawn with their inputs) and
+ * draws the cotangents `dy` (and `w`) with the output's structure.
+ */
+import fc from 'fast-check'
+import { expect } from 'vitest'
+import { Gradcheck, Lens, VectorSpace } from '../../src/index.js'
+
+type AnyLens = Lens.Lens<unknown, unknown>
+
+/** A lens and an input of it. */
+export type Case = readonly [AnyLens, unknown]
+
+/** Cases of one fixed lens at inputs drawn from `inputs`. */
+export const at = <A, B>(lens: Lens.Lens<A, B>, inputs: fc.Arbitrary<A>): fc.Arbitrary<Case> =>
+  inputs.map((x) => [lens as unknown as AnyLens, x] as const)
+
+const COORDINATES = fc.double({ min: -2, max: 2, noNaN: true, noDefaultInfinity: true })
+
+/** A value with the structure of `like`, coordinates from `coordinates`. */
+const like = (value: unknown, coordinates: fc.Arbitrary<number>): fc.Arbitrary<unknown> => {
+  const V = VectorSpace.infer(value)
+  const n = V.size(value)
+  return fc.array(coordinates, { minLength: n, maxLength: n }).map((cs) => V.unflatten(value, cs))
+}
+
+/** Each case with a cotangent `dy` of its output. */
+const withCotangent = (cases: fc.Arbitrary<Case>): fc.Arbitrary<readonly [AnyLens, unknown, unknown]> =>
+  cases.chain(([lens, x]) => fc.tuple(fc.constant(lens), fc.constant(x), like(Lens.evaluate(lens, x), COORDINATES)))
+
+const flatten = (value: unknown): Float64Array => VectorSpace.infer(value).flatten(value)
+
+export interface RunOptions {
+  readonly name: string
+  readonly numRuns?: number
+}
+
+export interface ValuesOptions extends RunOptions {
+  /** The structural lens runs the same arithmetic as the first-order pass: demand equality (±0 alike). */
+  readonly exact?: boolean
+}
+
+/**
+ * (a) `evaluate(reverse(op), [x, dy])` equals `backPropagateConst(op, dy, x)` exactly (±0
+ * alike), and the structural backward lens agrees with it under re-association.
+ */
+export const checkReverseValues = (cases: fc.Arbitrary<Case>, { name, numRuns = 200, exact = false }: ValuesOptions): void => {
+  const tolerance = exact ? 0 : 1e-12
+  fc.assert(
+    fc.property(withCotangent(cases), ([lens, x, dy]) => {
+      const first = flatten(Lens.backPropagateConst(lens, dy, x))
+      const reverse = Lens.reverse(lens)
+      const fast = flatten(Lens.evaluate(reverse, [x, dy]))
+      const structural = flatten(Lens.vjp(reverse, [x, dy])[0])
+      expect(fast.length, name).toBe(first.length)
+      expect(structural.length, name).toBe(first.length)
+      for (let i = 0; i < first.length; i++) {
+        const p = first[i] as number
+        const q = structural[i] as number
+        expect(fast[i] === p, `${name}: evaluate(reverse) ≠ backPropagateConst at coordinate ${i}: ${fast[i]} vs ${p}`).toBe(true)
+        expect(Math.abs(p - q) <= tolerance * (1 + Math.abs(p) + Math.abs(q)), `${name}: the structural backward lens gives ${q}, the first-order pass ${p}, at coordinate ${i}`).toBe(
+          true
+        )
+      }
+    }),
+    { numRuns }
+  )
+}
+
+/** (b) `reverse(op)` passes the finite-difference gradient check at `[x, dy]`; kinks are discarded. */
+export const checkSecondOrder = (cases: fc.Arbitrary<Case>, { name, numRuns = 200 }: RunOptions): void => {
+  fc.assert(
+    fc.property(withCotangent(cases), fc.integer({ min: 0, max: 0x7fffffff }), ([lens, x, dy], seed) => {
+      const report = Gradcheck.check(Lens.reverse(lens), [x, dy], { name: `reverse(${name})`, seed })
+      fc.pre(report.status !== 'kink')
+      expect(report.status, Gradcheck.format(report)).toBe('pass')
+    }),
+    { numRuns }
+  )
+}
+
+/**
+ * (c) The second derivative of a piecewise-linear op is zero away from its kinks: the
+ * backward pass of `reverse(op)` at `[x, dy]` gives `x` a cotangent that is exactly zero,
+ * for every cotangent `w`.
+ */
+export const checkZeroSecondDerivative = (cases: fc.Arbitrary<Case>, { name, numRuns = 200 }: RunOptions): void => {
+  const full = withCotangent(cases).chain(([lens, x, dy]) => fc.tuple(fc.constant(lens), fc.constant(x), fc.constant(dy), like(x, COORDINATES)))
+  fc.assert(
+    fc.property(full, ([lens, x, dy, w]) => {
+      const [dx] = Lens.backPropagateConst(Lens.reverse(lens), w, [x, dy])
+      flatten(dx).forEach((c, i) => expect(c === 0, `${name}: the second derivative is ${c} at coordinate ${i}`).toBe(true))
+    }),
+    { numRuns }
+  )
+}
