@@ -80,7 +80,7 @@ export const shapeConstant = <A, B>(name: string, f: (x: A) => B): Lens<A, B> =>
       (x) => zeroOf(x),
       name,
       null,
-      () =>
+      once(() =>
         erase(
           shaped<A, B, A>(
             `${name}′`,
@@ -88,8 +88,18 @@ export const shapeConstant = <A, B>(name: string, f: (x: A) => B): Lens<A, B> =>
             (_x, dy) => zeroOf(dy) as B
           )
         )
+      )
     )
   )
+
+/**
+ * @internal A backward-lens thunk that builds its lens once: the second-order engine asks a
+ * step for its backward lens on every run.
+ */
+export const once = (make: () => AnyLens): (() => AnyLens) => {
+  let made: AnyLens | null = null
+  return () => (made ??= make())
+}
 
 /**
  * @internal The same primitive as `lens` (a PRIM or VJP plan: its forward and first-order
@@ -98,7 +108,7 @@ export const shapeConstant = <A, B>(name: string, f: (x: A) => B): Lens<A, B> =>
  */
 export const withReverse = <A, B>(name: string, lens: Lens<A, B>, rev: () => Lens<readonly [A, B], A>): Lens<A, B> => {
   const p = planOf(erase(lens))
-  const thunk = rev as () => AnyLens
+  const thunk = once(rev as () => AnyLens)
   if (p.tag === PRIM) return fromPlan(primPlan(p.forward as Fn, p.backward as Bwd, name, p.guard, thunk))
   if (p.tag === VJP) {
     const plan = vjpPlan(p.vjp as Vjp, p.forward, name)

@@ -34,7 +34,7 @@ import type { Lens } from '../internal/lens.js'
 import { erase, primPlan, type AnyLens } from '../internal/plan.js'
 import * as R from '../internal/rules.js'
 import { shaped } from '../internal/structure.js'
-import { chain, validated } from '../internal/tensor-structure.js'
+import { chain, once, validated } from '../internal/tensor-structure.js'
 import { checkCotangent, checkFiniteResult, checkTensor, showIndex, showShape, unravel, unsafeFromData, type Tensor } from '../internal/tensor.js'
 import * as K from '../kernels/index.js'
 
@@ -105,7 +105,7 @@ const elementwise = (rule: R.UnaryRule, op = `ops.${rule.name}`, fused: Fused = 
       },
       op,
       null,
-      () => (affine !== null ? affineReverse(op, affine[0]) : chain(validated(op, checkRule), family.scaledBy(rule.derivative(family))))
+      once(() => (affine !== null ? affineReverse(op, affine[0]) : chain(validated(op, checkRule), family.scaledBy(rule.derivative(family)))))
     )
   )
 }
@@ -366,7 +366,7 @@ const product: Lens<readonly [Tensor, Tensor], Tensor> = fromPlan(
     'ops.mul (same shapes)',
     null,
     // [[a, b], dy] ↦ [dy·b, dy·a]
-    () => erase(fanout(chain(fanout(erase(snd()), chain(fst(), snd())), product), chain(fanout(erase(snd()), chain(fst(), fst())), product)))
+    once(() => erase(fanout(chain(fanout(erase(snd()), chain(fst(), snd())), product), chain(fanout(erase(snd()), chain(fst(), fst())), product))))
   )
 )
 

@@ -19,7 +19,7 @@ import { describeValue as describe } from '../internal/guards.js'
 import { fromPlan } from '../internal/cps.js'
 import { primPlan, type AnyLens } from '../internal/plan.js'
 import { linear, shaped, zeroOf } from '../internal/structure.js'
-import { chain, validated, withReverse } from '../internal/tensor-structure.js'
+import { chain, once, validated, withReverse } from '../internal/tensor-structure.js'
 import * as K from '../kernels/index.js'
 import type { TensorPair } from './binary.js'
 
@@ -335,7 +335,7 @@ const transposedLeft: Lens.Lens<Transposed, Tensor> = fromPlan(
     'ops.matmul′ (dy·bᵀ)',
     null,
     // [[[a, b], dy], w] ↦ [[0, wᵀ·dy], w·b]
-    () => transposedReverse(true)
+    once(() => transposedReverse(true))
   )
 )
 
@@ -354,7 +354,7 @@ const transposedRight: Lens.Lens<Transposed, Tensor> = fromPlan(
     'ops.matmul′ (aᵀ·dy)',
     null,
     // [[[a, b], dy], w] ↦ [[dy·wᵀ, 0], a·w]
-    () => transposedReverse(false)
+    once(() => transposedReverse(false))
   )
 )
 
