@@ -11,7 +11,7 @@
 import { fromPlan } from './cps.js'
 import type { Lens } from './lens.js'
 import { PRIM, VJP, erase, planOf, primPlan, seqPlan, vjpPlan, type AnyLens, type Bwd, type Fn, type Vjp } from './plan.js'
-import { linear, shaped, zeroOf } from './structure.js'
+import { shaped, zeroOf } from './structure.js'
 import { Tensor, checkCotangent, checkTensor, describe, showShape, unsafeFromData, type Shape } from './tensor.js'
 import * as K from '../kernels/index.js'
 
@@ -130,14 +130,21 @@ export const chain = (...parts: ReadonlyArray<object>): AnyLens =>
  * @internal The identity on `[x, dy]` that first runs `check(x, dy)`: the first step of a
  * backward lens written with other ops, so that a cotangent of the wrong shape (or an input
  * outside the derivative's domain) is named after the op rather than after a step inside it.
+ * Only the forward pass checks: its backward passes, of every order, are identities on
+ * cotangents, which the checks are not about.
  */
 export const validated = <A>(op: string, check: (x: A, dy: Tensor) => void): Lens<readonly [A, Tensor], readonly [A, Tensor]> =>
-  linear<readonly [A, Tensor], readonly [A, Tensor]>(
-    `${op} (checks)`,
-    (xdy) => {
-      if (!Array.isArray(xdy) || xdy.length !== 2) throw new TypeError(`${op}: expected a pair [input, cotangent], got ${describe(xdy)}`)
-      check(xdy[0] as A, xdy[1] as Tensor)
-      return xdy
-    },
-    (_xdy, w) => w
+  fromPlan(
+    primPlan(
+      (xdy) => {
+        if (!Array.isArray(xdy) || xdy.length !== 2) throw new TypeError(`${op}: expected a pair [input, cotangent], got ${describe(xdy)}`)
+        check(xdy[0] as A, xdy[1] as Tensor)
+        return xdy
+      },
+      (_xdy, w) => w,
+      `${op} (checks)`,
+      null,
+      // [[x, dy], w] ↦ w: linear in w, reading [x, dy] for nothing
+      once(() => erase(shaped<unknown, unknown, unknown>(`${op} (checks)′`, (_xdy, w) => w, (_xdy, _w, v) => v)))
+    )
   )

@@ -6,7 +6,7 @@ import * as Tensor from '../../src/Tensor.js'
 import { ops } from '../../src/index.js'
 import { GradientLaws, doubleIn, fd, lattice, reassoc, tensor } from '../../laws/index.js'
 import { message } from '../support/errors.js'
-import { at, checkReverseValues, checkSecondOrder, checkZeroSecondDerivative } from '../support/reverse.js'
+import { at, checkReverseValues, checkSecondOrder, checkThirdOrder, checkZeroSecondDerivative } from '../support/reverse.js'
 
 type Unary = Lens.Lens<Tensor.Tensor, Tensor.Tensor>
 
@@ -233,6 +233,14 @@ describe('higher order: the backward pass as a lens', () => {
   it.each(cases)('$name: the reverse derivative passes the gradient check (second order)', ({ name, op, values }) => {
     checkSecondOrder(at(op, tensor({ values, maxDim: 4 })), { name: `ops.${name}` })
   })
+  // Third order near a pole (log, sqrt, negative and fractional powers at 0.1) is beyond what
+  // central differences resolve at the step 1e-5·‖x‖∞ (their error grows like (h/x)²·k²):
+  // those draw their inputs from [0.5, 3].
+  const awayFromPoles = doubleIn(0.5, 3)
+  it.each(cases)('$name: so does the reverse derivative of that (third order)', ({ name, op, values }) => {
+    const third = ['log', 'sqrt', 'pow(-2)', 'pow(0.5)', 'pow(2.5)'].includes(name) ? awayFromPoles : values
+    checkThirdOrder(at(op, tensor({ values: third, maxDim: 3 })), { name: `ops.${name}` })
+  })
   it.each(cases.filter((c) => ['relu', 'abs', 'clip(-1, 0.5)', 'neg', 'scale(-1.5)', 'shift(2.25)'].includes(c.name)))(
     '$name: piecewise linear, so its second derivative is 0 away from kinks',
     ({ name, op, values }) => {
@@ -252,8 +260,5 @@ describe('higher order: the backward pass as a lens', () => {
     expect(message(() => rev(ops.scale(2), x, Tensor.zeros([3, 2])))).toBe('ops.scale: the cotangent has shape [3,2] but the output has shape [2,3]')
     expect(message(() => rev(ops.sqrt, Tensor.fromNested([4, 0]), Tensor.ones([2])))).toBe('ops.sqrt: the derivative is infinite at 0, got 0 at index [1]')
     expect(message(() => rev(ops.log, Tensor.fromNested([1, -1]), Tensor.ones([2])))).toBe('ops.log: input must be > 0, got -1 at index [1]')
-    expect(message(() => Lens.backPropagateConst(Lens.reverse(ops.sin), x, x as unknown as readonly [Tensor.Tensor, Tensor.Tensor]))).toBe(
-      'ops.sin: expected a pair [input, cotangent], got a Tensor of shape [2,3]'
-    )
   })
 })

@@ -13,7 +13,7 @@ import { GradientLaws, fd, reassoc } from '../../laws/index.js'
 import { message } from '../support/errors.js'
 import { matmulNNPlain } from '../support/reference-kernels.js'
 import { close, indicesOf, shapeArb, tensorOf } from '../support/tensors.js'
-import { at, checkReverseValues, checkSecondOrder, checkZeroSecondDerivative, type Case } from '../support/reverse.js'
+import { at, checkReverseValues, checkSecondOrder, checkThirdOrder, checkZeroSecondDerivative, type Case } from '../support/reverse.js'
 
 type T = Tensor.Tensor
 type Pair = readonly [T, T]
@@ -689,18 +689,8 @@ describe('higher order: the backward passes as lenses', () => {
   it.each(linearCases)('%s: linear in its input, so its second derivative is 0', (name, cases) => {
     checkZeroSecondDerivative(cases, { name: `ops.${name}` })
   })
-  it('matmul: the third derivative (reverse of reverse) passes the gradient check too', () => {
-    const cases = matmulPairs.chain(([a, b]) => {
-      const y = Lens.evaluate(ops.matmul, [a, b])
-      return fc.tuple(fc.constant([a, b] as const), tensorOf(y.shape), tensorOf(a.shape), tensorOf(b.shape))
-    })
-    fc.assert(
-      fc.property(cases, fc.integer({ min: 0, max: 1e6 }), ([ab, dy, wa, wb], seed) => {
-        const report = Gradcheck.check(Lens.reverse(Lens.reverse(ops.matmul)), [[ab, dy], [wa, wb]] as const, { seed })
-        expect(report.status, Gradcheck.format(report)).toBe('pass')
-      }),
-      { numRuns: 200 }
-    )
+  it.each(all)('%s: so does the reverse derivative of that (third order)', (name, cases) => {
+    checkThirdOrder(cases, { name: `ops.${name}` })
   })
   it('the backward lenses check their inputs as the first-order passes do, with the same messages', () => {
     const z = (...s: Array<number>) => Tensor.zeros(s)

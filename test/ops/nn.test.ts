@@ -10,7 +10,7 @@ import { Gradcheck, Lens, Tensor, VectorSpace, ops } from '../../src/index.js'
 import { lattice, tensorOfShape } from '../../laws/index.js'
 import { message } from '../support/errors.js'
 import { shapeArb, tensorOf } from '../support/tensors.js'
-import { checkReverseValues, checkSecondOrder, type Case } from '../support/reverse.js'
+import { checkReverseValues, checkSecondOrder, checkThirdOrder, type Case } from '../support/reverse.js'
 
 type T = Tensor.Tensor
 
@@ -411,6 +411,10 @@ describe('higher order: the backward passes as lenses', () => {
   })
   it.each(all)('%s: the reverse derivative passes the gradient check (second order)', (name, cases) => {
     checkSecondOrder(cases, { name: `ops.${name}`, numRuns: 300 })
+  })
+
+  it.each(all)('%s: so does the reverse derivative of that (third order)', (name, cases) => {
+    checkThirdOrder(cases, { name: `ops.${name}` })
   })
 
   it('Lens.grad(Lens.grad(f)) of f(x) = log(eˣ + e²ˣ), from ops, is σ(x)·(1 − σ(x))', () => {

@@ -10,7 +10,7 @@ import { Gradcheck, Lens, Tensor, VectorSpace, ops } from '../../src/index.js'
 import * as K from '../../src/kernels/index.js'
 import { message } from '../support/errors.js'
 import { close, indicesOf, shapeArb, tensorOf } from '../support/tensors.js'
-import { checkReverseValues, checkSecondOrder, checkZeroSecondDerivative, type Case as ReverseCase } from '../support/reverse.js'
+import { checkReverseValues, checkSecondOrder, checkThirdOrder, checkZeroSecondDerivative, type Case as ReverseCase } from '../support/reverse.js'
 
 type T = Tensor.Tensor
 
@@ -336,6 +336,9 @@ describe('higher order: the backward passes as lenses', () => {
   })
   it.each(reductions)('%s: the reverse derivative passes the gradient check (second order)', (name, make, arb) => {
     checkSecondOrder(drawn(make, arb), { name: `ops.${name}`, numRuns: 300 })
+  })
+  it.each(reductions)('%s: so does the reverse derivative of that (third order)', (name, make, arb) => {
+    checkThirdOrder(drawn(make, arb), { name: `ops.${name}` })
   })
   it.each(reductions.filter(([name]) => name !== 'logSumExp'))('%s: piecewise linear, so its second derivative is 0 away from ties', (name, make, arb) => {
     checkZeroSecondDerivative(drawn(make, arb), { name: `ops.${name}`, numRuns: 300 })

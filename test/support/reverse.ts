@@ -2,13 +2,14 @@
  * Checks of an op's backward pass written as a lens (its reverse derivative `R[op]`,
  * `Lens.reverse(op)`), shared by the suites of test/ops/:
  * - {@link checkReverseValues}: `evaluate(reverse(op), [x, dy])` is the first-order
- *   `backPropagateConst(op, dy, x)` exactly, and the *structural* backward lens (the value that
- *   `Lens.vjp(reverse(op), …)` computes, from the op's backward pass written with lenses)
- *   agrees with it up to re-association, `|p − q| ≤ 1e-12·(1 + |p| + |q|)` per coordinate
+ *   `backPropagateConst(op, dy, x)` exactly, and the op's backward pass written as a lens (its
+ *   plan's `rev()`, what higher derivatives differentiate) agrees with it up to re-association, `|p − q| ≤ 1e-12·(1 + |p| + |q|)` per coordinate
  *   (`|p| + |q|` standing for the sum of the terms, which is at least as large), or exactly
  *   where it runs the same arithmetic;
  * - {@link checkSecondOrder}: `reverse(op)` passes the finite-difference gradient check (the
  *   dot-product form of `Gradcheck.check`), which checks the op's second derivative;
+ * - {@link checkThirdOrder}: `reverse(reverse(op))` passes it too (the backward lens's own
+ *   backward lens, third order);
  * - {@link checkZeroSecondDerivative}: for piecewise-linear ops, the cotangent that the
  *   backward pass of `reverse(op)` gives the input `x` is exactly zero (inputs drawn away from
  *   kinks by the caller).
@@ -19,6 +20,7 @@
 import fc from 'fast-check'
 import { expect } from 'vitest'
 import { Gradcheck, Lens, VectorSpace } from '../../src/index.js'
+import { planOf } from '../../src/internal/plan.js'
 
 type AnyLens = Lens.Lens<unknown, unknown>
 
@@ -63,9 +65,10 @@ export const checkReverseValues = (cases: fc.Arbitrary<Case>, { name, numRuns = 
   fc.assert(
     fc.property(withCotangent(cases), ([lens, x, dy]) => {
       const first = flatten(Lens.backPropagateConst(lens, dy, x))
-      const reverse = Lens.reverse(lens)
-      const fast = flatten(Lens.evaluate(reverse, [x, dy]))
-      const structural = flatten(Lens.vjp(reverse, [x, dy])[0])
+      const fast = flatten(Lens.evaluate(Lens.reverse(lens), [x, dy]))
+      const rev = planOf(lens).rev
+      expect(rev, `${name}: a backward pass written as a lens`).not.toBeNull()
+      const structural = flatten(Lens.evaluate((rev as () => AnyLens)(), [x, dy]))
       expect(fast.length, name).toBe(first.length)
       expect(structural.length, name).toBe(first.length)
       for (let i = 0; i < first.length; i++) {
@@ -86,6 +89,19 @@ export const checkSecondOrder = (cases: fc.Arbitrary<Case>, { name, numRuns = 20
   fc.assert(
     fc.property(withCotangent(cases), fc.integer({ min: 0, max: 0x7fffffff }), ([lens, x, dy], seed) => {
       const report = Gradcheck.check(Lens.reverse(lens), [x, dy], { name: `reverse(${name})`, seed })
+      fc.pre(report.status !== 'kink')
+      expect(report.status, Gradcheck.format(report)).toBe('pass')
+    }),
+    { numRuns }
+  )
+}
+
+/** `reverse(reverse(op))` passes the finite-difference gradient check at `[[x, dy], w]`; kinks are discarded. */
+export const checkThirdOrder = (cases: fc.Arbitrary<Case>, { name, numRuns = 100 }: RunOptions): void => {
+  const full = withCotangent(cases).chain(([lens, x, dy]) => fc.tuple(fc.constant(lens), fc.constant(x), fc.constant(dy), like(x, COORDINATES)))
+  fc.assert(
+    fc.property(full, fc.integer({ min: 0, max: 0x7fffffff }), ([lens, x, dy, w], seed) => {
+      const report = Gradcheck.check(Lens.reverse(Lens.reverse(lens)), [[x, dy], w], { name: `reverse(reverse(${name}))`, seed })
       fc.pre(report.status !== 'kink')
       expect(report.status, Gradcheck.format(report)).toBe('pass')
     }),
