@@ -10,7 +10,7 @@
  */
 import { fromPlan } from './cps.js'
 import type { Lens } from './lens.js'
-import { PRIM, VJP, erase, planOf, primPlan, seqPlan, vjpPlan, type AnyLens, type Bwd, type Fn, type Vjp } from './plan.js'
+import { PRIM, VJP, erase, planOf, primPlan, seqPlan, vjpPlan, type AnyLens, type Bwd, type Fn, type Second, type Vjp } from './plan.js'
 import { shaped, zeroOf } from './structure.js'
 import { Tensor, checkCotangent, checkTensor, describe, showShape, unsafeFromData, type Shape } from './tensor.js'
 import * as K from '../kernels/index.js'
@@ -104,12 +104,24 @@ export const once = (make: () => AnyLens): (() => AnyLens) => {
 /**
  * @internal The same primitive as `lens` (a PRIM or VJP plan: its forward and first-order
  * backward pass, untouched), named `name`, with its backward pass written as a lens: `rev`
- * builds it when a higher derivative is first asked for.
+ * builds it when a higher derivative is first asked for. `second`, for a PRIM, is the pullback
+ * of its backward pass in closed form (see `Plan.second`), which the second-order engine runs
+ * instead of `rev`'s lens; `'linear'` for an op linear in its input ({@link linearSecond}).
  */
-export const withReverse = <A, B>(name: string, lens: Lens<A, B>, rev: () => Lens<readonly [A, B], A>): Lens<A, B> => {
+export const withReverse = <A, B>(
+  name: string,
+  lens: Lens<A, B>,
+  rev: () => Lens<readonly [A, B], A>,
+  second: Second | 'linear' | null = null
+): Lens<A, B> => {
   const p = planOf(erase(lens))
   const thunk = once(rev as () => AnyLens)
-  if (p.tag === PRIM) return fromPlan(primPlan(p.forward as Fn, p.backward as Bwd, name, p.guard, thunk))
+  if (p.tag === PRIM) {
+    const forward = p.forward as Fn
+    const plan = primPlan(forward, p.backward as Bwd, name, p.guard, thunk)
+    plan.second = second === 'linear' ? linearSecond(forward) : second
+    return fromPlan(plan)
+  }
   if (p.tag === VJP) {
     const plan = vjpPlan(p.vjp as Vjp, p.forward, name)
     plan.rev = thunk
@@ -148,3 +160,11 @@ export const validated = <A>(op: string, check: (x: A, dy: Tensor) => void): Len
       once(() => erase(shaped<unknown, unknown, unknown>(`${op} (checks)′`, (_xdy, w) => w, (_xdy, _w, v) => v)))
     )
   )
+
+/**
+ * @internal The closed-form pullback of a *linear* op's backward pass `[x, dy] ↦ Jᵀ·dy` at the
+ * cotangent `u`: nothing for `x` (a zero), and `J·u = forward(u)` for `dy`.
+ */
+export const linearSecond =
+  (forward: Fn): Second =>
+  (x, _dy, _y, u, wantX) => [wantX ? zeroOf(x) : undefined, forward(u)]

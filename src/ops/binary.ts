@@ -24,7 +24,7 @@ import { fanout, fst, id, make, snd, split, type Lens } from '../Lens.js'
 import * as K from '../kernels/index.js'
 import { broadcastShapes } from '../Tensor.js'
 import { erase, type AnyLens } from '../internal/plan.js'
-import { shaped } from '../internal/structure.js'
+import { shaped, zeroOf } from '../internal/structure.js'
 import { broadcastTo, chain, sumToShape, sumToShapeOf, validated, withReverse } from '../internal/tensor-structure.js'
 import { log, neg, shift } from './elementwise.js'
 import {
@@ -196,7 +196,8 @@ export const add: Lens<TensorPair, Tensor> = withReverse(
       return [passThrough('ops.add', d, a), passThrough('ops.add', d, b)]
     }
   }),
-  () => signedUnbroadcast('ops.add', 1)
+  () => signedUnbroadcast('ops.add', 1),
+  'linear'
 )
 
 /**
@@ -223,7 +224,8 @@ export const sub: Lens<TensorPair, Tensor> = withReverse(
       return [passThrough('ops.sub', d, a), unbroadcast('ops.sub', minus, d.shape, b)]
     }
   }),
-  () => signedUnbroadcast('ops.sub', -1)
+  () => signedUnbroadcast('ops.sub', -1),
+  'linear'
 )
 
 /**
@@ -254,7 +256,18 @@ export const mul: Lens<TensorPair, Tensor> = withReverse(
     }
   }),
   // [dy·b, dy·a], each summed to its operand's shape
-  () => unbroadcastEach('ops.mul', chain(fanout(COTANGENT, OPERAND_B), mul), chain(fanout(COTANGENT, OPERAND_A), mul))
+  () => unbroadcastEach('ops.mul', chain(fanout(COTANGENT, OPERAND_B), mul), chain(fanout(COTANGENT, OPERAND_A), mul)),
+  // the pullback of [dy·b, dy·a] at [ua, ub]: [dy·ub, dy·ua] un-broadcast for [a, b], ua·b + a·ub for dy
+  (x, dy, _y, u, wantX) => {
+    const [a, b] = x as TensorPair
+    const [ua, ub] = checkPair('ops.mul′', u)
+    const d = dy as Tensor
+    const du = unsafeFromData(d.shape, K.zip(K.ADD, apply('ops.mul′', K.MUL, ua, b).data, apply('ops.mul′', K.MUL, a, ub).data))
+    if (!wantX) return [undefined, du]
+    const toA = withOperand(K.MUL, d.data, d.shape, ub)
+    const toB = withOperand(K.MUL, d.data, d.shape, ua)
+    return [[unbroadcast('ops.mul′', toA, d.shape, a), unbroadcast('ops.mul′', toB, d.shape, b)], du]
+  }
 )
 
 /**
@@ -380,29 +393,35 @@ const extremum = (op: string, pick: (a: number, b: number) => number, share: (a:
   // derivative in [a, b] is zero away from ties. Its transpose mixes the two cotangents,
   // broadcast to the output's shape, by the shares.
   const name = `${op}′`
-  return withReverse(op, lens, () =>
-    shaped<TensorPair, Tensor, TensorPair>(
-      name,
-      (ab, dy) => {
-        const [a, b] = checkPair(op, ab)
-        // the backward pass reads the output for its shape only, which the cotangent has
-        const d = checkCotangent(op, dy, broadcastShapes(op, a.shape, b.shape))
-        return backward([a, b], d, d)
-      },
-      ([a, b], dy, w) => {
-        const [wa, wb] = checkPair(`${name} (cotangent)`, w)
-        const shape = dy.shape
-        const shares = K.broadcast(share, a.data, a.shape, b.data, b.shape, shape, dy.size)
-        const fromA = broadcastTo(wa, shape).data
-        const fromB = broadcastTo(wb, shape).data
-        const out = new Float64Array(dy.size)
-        for (let i = 0; i < out.length; i++) {
-          const s = shares[i] as number
-          out[i] = s * (fromA[i] as number) + (fromB[i] as number) - s * (fromB[i] as number)
-        }
-        return unsafeFromData(shape, out)
-      }
-    )
+  const mix = ([a, b]: TensorPair, shape: Tensor['shape'], w: unknown): Tensor => {
+    const [wa, wb] = checkPair(`${name} (cotangent)`, w)
+    const n = shapeSize(shape)
+    const shares = K.broadcast(share, a.data, a.shape, b.data, b.shape, shape, n)
+    const fromA = broadcastTo(wa, shape).data
+    const fromB = broadcastTo(wb, shape).data
+    const out = new Float64Array(n)
+    for (let i = 0; i < n; i++) {
+      const s = shares[i] as number
+      out[i] = s * (fromA[i] as number) + (fromB[i] as number) - s * (fromB[i] as number)
+    }
+    return unsafeFromData(shape, out)
+  }
+  return withReverse(
+    op,
+    lens,
+    () =>
+      shaped<TensorPair, Tensor, TensorPair>(
+        name,
+        (ab, dy) => {
+          const [a, b] = checkPair(op, ab)
+          // the backward pass reads the output for its shape only, which the cotangent has
+          const d = checkCotangent(op, dy, broadcastShapes(op, a.shape, b.shape))
+          return backward([a, b], d, d)
+        },
+        (ab, dy, w) => mix(ab, dy.shape, w)
+      ),
+    // the pullback of the routing at u: nothing for [a, b], the routing transposed for dy
+    (x, _dy, y, u, wantX) => [wantX ? zeroOf(x) : undefined, mix(x as TensorPair, (y as Tensor).shape, u)]
   )
 }
 

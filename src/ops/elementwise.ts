@@ -29,11 +29,11 @@
  * @module ops/elementwise
  */
 import { fanout, first, fst, id, pipeAll, snd } from '../Lens.js'
-import { fromPlan } from '../internal/cps.js'
+import { cotangentOf, fromPlan } from '../internal/cps.js'
 import type { Lens } from '../internal/lens.js'
 import { erase, primPlan, type AnyLens } from '../internal/plan.js'
 import * as R from '../internal/rules.js'
-import { shaped } from '../internal/structure.js'
+import { shaped, zeroOf } from '../internal/structure.js'
 import { chain, once, validated } from '../internal/tensor-structure.js'
 import { checkCotangent, checkFiniteResult, checkTensor, showIndex, showShape, unravel, unsafeFromData, type Tensor } from '../internal/tensor.js'
 import * as K from '../kernels/index.js'
@@ -85,29 +85,41 @@ const elementwise = (rule: R.UnaryRule, op = `ops.${rule.name}`, fused: Fused = 
     if (domain !== null) requireAll(op, x, domain)
     if (backDomain !== null) requireAll(op, x, backDomain)
   }
-  return fromPlan(
-    primPlan(
-      (a) => {
-        const x = checkTensor(op, a)
-        if (domain !== null) requireAll(op, x, domain)
-        const y = forwardLoop(x.data)
-        checkFiniteResult(op, 'forward', y, x.shape, (i) => `from input ${x.data[i] as number}`)
-        return unsafeFromData(x.shape, y)
-      },
-      (a, db, b) => {
-        const x = a as Tensor
-        const dy = checkCotangent(op, db, x.shape)
-        if (backDomain !== null) requireAll(op, x, backDomain)
-        if (passThrough) return dy
-        const dx = backwardLoop(x.data, dy.data, (b as Tensor).data)
-        checkFiniteResult(op, 'backward', dx, x.shape, (i) => `from input ${x.data[i] as number} and output cotangent ${dy.data[i] as number}`)
-        return unsafeFromData(x.shape, dx)
-      },
-      op,
-      null,
-      once(() => (affine !== null ? affineReverse(op, affine[0]) : chain(validated(op, checkRule), family.scaledBy(rule.derivative(family)))))
-    )
+  const backward = (a: unknown, db: unknown, b: unknown): Tensor => {
+    const x = a as Tensor
+    const dy = checkCotangent(op, db, x.shape)
+    if (backDomain !== null) requireAll(op, x, backDomain)
+    if (passThrough) return dy
+    const dx = backwardLoop(x.data, dy.data, (b as Tensor).data)
+    checkFiniteResult(op, 'backward', dx, x.shape, (i) => `from input ${x.data[i] as number} and output cotangent ${dy.data[i] as number}`)
+    return unsafeFromData(x.shape, dx)
+  }
+  const plan = primPlan(
+    (a) => {
+      const x = checkTensor(op, a)
+      if (domain !== null) requireAll(op, x, domain)
+      const y = forwardLoop(x.data)
+      checkFiniteResult(op, 'forward', y, x.shape, (i) => `from input ${x.data[i] as number}`)
+      return unsafeFromData(x.shape, y)
+    },
+    backward,
+    op,
+    null,
+    once(() => (affine !== null ? affineReverse(op, affine[0]) : chain(validated(op, checkRule), family.scaledBy(rule.derivative(family)))))
   )
+  // The pullback of [x, dy] ↦ f′(x)·dy at u, in closed form (as Scalar's): [f″(x)·dy·u, f′(x)·u],
+  // f″(x)·c being the cotangent of the derivative lens (made when first needed) and f′(x)·u the
+  // first-order backward pass; an affine op's f″ is 0.
+  let secondDerivative: ((x: unknown, c: unknown) => unknown) | null = null
+  plan.second = (x, dy, y, u, wantX) => {
+    const du = backward(x, u, y)
+    if (!wantX) return [undefined, du]
+    if (affine !== null) return [zeroOf(x), du]
+    const d = dy as Tensor
+    const c = unsafeFromData(d.shape, K.zip(K.MUL, d.data, (u as Tensor).data))
+    return [(secondDerivative ??= cotangentOf(erase(rule.derivative(family))))(x, c), du]
+  }
+  return fromPlan(plan)
 }
 
 /**

@@ -225,7 +225,18 @@ export const matmul: Lens.Lens<TensorPair, Tensor> = withReverse(
         checkCotangent('ops.matmul', dy, plan('ops.matmul', a.shape, b.shape).shape)
       }),
       Lens.fanout(transposedLeft, transposedRight)
-    ) as unknown as Lens.Lens<readonly [TensorPair, Tensor], TensorPair>
+    ) as unknown as Lens.Lens<readonly [TensorPair, Tensor], TensorPair>,
+  // the pullback of [dy·bᵀ, aᵀ·dy] at [ua, ub]: [dy·ubᵀ, uaᵀ·dy] for [a, b], ua·b + a·ub for dy
+  (x, dy, _y, u, wantX) => {
+    const [a, b] = x as TensorPair
+    const [ua, ub] = expectPair('ops.matmul′', u)
+    const left = productForward('ops.matmul′', ua, b)
+    const du = unsafeFromData(left.shape, K.zip(K.ADD, left.data, productForward('ops.matmul′', a, ub).data))
+    if (!wantX) return [undefined, du]
+    const p = plan('ops.matmul′', a.shape, b.shape)
+    const d = (dy as Tensor).data
+    return [[gradA(p, a, ub, d), gradB(p, ua, b, d)], du]
+  }
 )
 
 /**
@@ -260,7 +271,8 @@ export const matmulLeft = (a: Tensor): Lens.Lens<Tensor, Tensor> => {
         return gradB(p, a, x, checkCotangent(op, dy, p.shape).data)
       },
       (x, _dy, w) => productForward(`${op}′`, a, checkCotangent(`${op}′`, w, x.shape))
-    )
+    ),
+    'linear'
   )
 }
 
@@ -295,7 +307,8 @@ export const matmulRight = (b: Tensor): Lens.Lens<Tensor, Tensor> => {
         return gradA(p, x, b, checkCotangent(op, dy, p.shape).data)
       },
       (x, _dy, w) => productForward(`${op}′`, checkCotangent(`${op}′`, w, x.shape), b)
-    )
+    ),
+    'linear'
   )
 }
 

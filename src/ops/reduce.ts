@@ -26,7 +26,7 @@ import * as K from '../kernels/index.js'
 import { expectFinite, expectTensor } from '../internal/tensor.js'
 import { expectInteger } from '../internal/guards.js'
 import { erase } from '../internal/plan.js'
-import { shaped } from '../internal/structure.js'
+import { shaped, zeroOf } from '../internal/structure.js'
 import { chain, validated, withReverse } from '../internal/tensor-structure.js'
 import { mul, sub } from './binary.js'
 import { exp } from './elementwise.js'
@@ -143,7 +143,7 @@ export const sum = (options?: ReduceOptions): Lens.Lens<Tensor, Tensor> => {
     }
   })
   // linear: [x, dy] ↦ dy broadcast back over the reduced axes; its transpose sums again
-  return withReverse(op, lens, () => expandBack(op, axes, keepDims, 1))
+  return withReverse(op, lens, () => expandBack(op, axes, keepDims, 1), 'linear')
 }
 
 /**
@@ -210,7 +210,7 @@ export const mean = (options?: ReduceOptions): Lens.Lens<Tensor, Tensor> => {
     }
   })
   // linear: [x, dy] ↦ dy / count broadcast back; its transpose sums and divides again
-  return withReverse(op, lens, () => expandBack(op, axes, keepDims, null))
+  return withReverse(op, lens, () => expandBack(op, axes, keepDims, null), 'linear')
 }
 
 /**
@@ -256,20 +256,25 @@ export const max = (options?: ReduceOptions): Lens.Lens<Tensor, Tensor> => {
   // move only at ties), so its derivative in x is zero away from ties and it is a shaped step.
   // Its transpose sums w·weights over the reduced axes, the weights being the backward pass of 1.
   const name = `${op}′`
-  return withReverse(op, Lens.make<Tensor, Tensor>({ forward, backward }), () =>
-    shaped<Tensor, Tensor, Tensor>(
-      name,
-      (x, dy) => backward(x, dy, forward(x)),
-      (x, dy, w) => {
-        const y = forward(x)
-        const red = resolve(name, axes, keepDims, x.shape)
-        const weights = backward(x, unsafeFromData(y.shape, new Float64Array(y.size).fill(1)), y).data
-        const wd = checkCotangent(name, w, x.shape).data
-        const prod = new Float64Array(wd.length)
-        for (let i = 0; i < prod.length; i++) prod[i] = (wd[i] as number) * (weights[i] as number)
-        return unsafeFromData(dy.shape, K.reduceAxes(prod, x.shape, red.reduced, K.sumAxis))
-      }
-    )
+  const transposed = (x: Tensor, y: Tensor, w: unknown): Tensor => {
+    const red = resolve(name, axes, keepDims, x.shape)
+    const weights = backward(x, unsafeFromData(y.shape, new Float64Array(y.size).fill(1)), y).data
+    const wd = checkCotangent(name, w, x.shape).data
+    const prod = new Float64Array(wd.length)
+    for (let i = 0; i < prod.length; i++) prod[i] = (wd[i] as number) * (weights[i] as number)
+    return unsafeFromData(y.shape, K.reduceAxes(prod, x.shape, red.reduced, K.sumAxis))
+  }
+  return withReverse(
+    op,
+    Lens.make<Tensor, Tensor>({ forward, backward }),
+    () =>
+      shaped<Tensor, Tensor, Tensor>(
+        name,
+        (x, dy) => backward(x, dy, forward(x)),
+        (x, _dy, w) => transposed(x, forward(x), w)
+      ),
+    // the pullback of the routing at u: nothing for x, the routing transposed for dy
+    (x, _dy, y, u, wantX) => [wantX ? zeroOf(x) : undefined, transposed(x as Tensor, y as Tensor, u)]
   )
 }
 

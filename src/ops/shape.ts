@@ -37,12 +37,16 @@ const linearOp = <A, B extends Tensor>(
   back: (x: A, dy: B, outShape: Shape) => A,
   outShape: (x: A) => Shape
 ): Lens.Lens<A, B> =>
-  withReverse(op, Lens.make<A, B>({ forward, backward: (x, dy, y) => back(x, dy, y.shape) }), () =>
-    shaped<A, B, A>(
-      `${op}′`,
-      (x, dy) => back(x, dy, outShape(x)),
-      (_x, _dy, w) => forward(w)
-    )
+  withReverse(
+    op,
+    Lens.make<A, B>({ forward, backward: (x, dy, y) => back(x, dy, y.shape) }),
+    () =>
+      shaped<A, B, A>(
+        `${op}′`,
+        (x, dy) => back(x, dy, outShape(x)),
+        (_x, _dy, w) => forward(w)
+      ),
+    'linear'
   )
 
 // -------------------------------------------------------------------------------------

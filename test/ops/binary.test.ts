@@ -5,7 +5,7 @@ import * as Tensor from '../../src/Tensor.js'
 import { ops } from '../../src/index.js'
 import { GradientLaws, TensorLaws, broadcastPair, doubleIn, dyadic, exact, fd, lattice, reassoc, tensorOfShape } from '../../laws/index.js'
 import { message } from '../support/errors.js'
-import { at, checkReverseValues, checkSecondOrder, checkThirdOrder, checkZeroSecondDerivative } from '../support/reverse.js'
+import { at, checkJvp, checkReverseValues, checkSecondOrder, checkThirdOrder, checkZeroSecondDerivative } from '../support/reverse.js'
 
 type Pair = readonly [Tensor.Tensor, Tensor.Tensor]
 type Binary = Lens.Lens<Pair, Tensor.Tensor>
@@ -377,6 +377,9 @@ describe('higher order: the backward pass as a lens, on broadcast pairs', () => 
   })
   it.each(cases)('$name: the reverse derivative passes the gradient check (second order)', ({ name, op, values, second }) => {
     checkSecondOrder(at(op, pairs(values, second)), { name: `ops.${name}` })
+  })
+  it.each(cases)('$name: forward mode (jvp) is the transpose of the backward pass', ({ name, op, values, second }) => {
+    checkJvp(at(op, pairs(values, second)), { name: `ops.${name}` })
   })
   it.each(cases)('$name: so does the reverse derivative of that (third order)', ({ name, op, values, second }) => {
     checkThirdOrder(at(op, pairs(values, second)), { name: `ops.${name}` })

@@ -6,7 +6,7 @@ import * as Tensor from '../../src/Tensor.js'
 import { ops } from '../../src/index.js'
 import { GradientLaws, doubleIn, fd, lattice, reassoc, tensor } from '../../laws/index.js'
 import { message } from '../support/errors.js'
-import { at, checkReverseValues, checkSecondOrder, checkThirdOrder, checkZeroSecondDerivative } from '../support/reverse.js'
+import { at, checkJvp, checkReverseValues, checkSecondOrder, checkThirdOrder, checkZeroSecondDerivative } from '../support/reverse.js'
 
 type Unary = Lens.Lens<Tensor.Tensor, Tensor.Tensor>
 
@@ -232,6 +232,9 @@ describe('higher order: the backward pass as a lens', () => {
   })
   it.each(cases)('$name: the reverse derivative passes the gradient check (second order)', ({ name, op, values }) => {
     checkSecondOrder(at(op, tensor({ values, maxDim: 4 })), { name: `ops.${name}` })
+  })
+  it.each(cases)('$name: forward mode (jvp) is the transpose of the backward pass', ({ name, op, values }) => {
+    checkJvp(at(op, tensor({ values, maxDim: 4 })), { name: `ops.${name}` })
   })
   // Third order near a pole (log, sqrt, negative and fractional powers at 0.1) is beyond what
   // central differences resolve at the step 1e-5·‖x‖∞ (their error grows like (h/x)²·k²):

@@ -13,7 +13,7 @@ import { GradientLaws, fd, reassoc } from '../../laws/index.js'
 import { message } from '../support/errors.js'
 import { matmulNNPlain } from '../support/reference-kernels.js'
 import { close, indicesOf, shapeArb, tensorOf } from '../support/tensors.js'
-import { at, checkReverseValues, checkSecondOrder, checkThirdOrder, checkZeroSecondDerivative, type Case } from '../support/reverse.js'
+import { at, checkJvp, checkReverseValues, checkSecondOrder, checkThirdOrder, checkZeroSecondDerivative, type Case } from '../support/reverse.js'
 
 type T = Tensor.Tensor
 type Pair = readonly [T, T]
@@ -688,6 +688,9 @@ describe('higher order: the backward passes as lenses', () => {
   })
   it.each(linearCases)('%s: linear in its input, so its second derivative is 0', (name, cases) => {
     checkZeroSecondDerivative(cases, { name: `ops.${name}` })
+  })
+  it.each(all)('%s: forward mode (jvp) is the transpose of the backward pass', (name, cases) => {
+    checkJvp(cases, { name: `ops.${name}` })
   })
   it.each(all)('%s: so does the reverse derivative of that (third order)', (name, cases) => {
     checkThirdOrder(cases, { name: `ops.${name}` })

@@ -6,11 +6,11 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { Gradcheck, Lens, Tensor, VectorSpace, ops } from '../../src/index.js'
+import { Gradcheck, Layer, Lens, Tensor, VectorSpace, ops } from '../../src/index.js'
 import { lattice, tensorOfShape } from '../../laws/index.js'
 import { message } from '../support/errors.js'
 import { shapeArb, tensorOf } from '../support/tensors.js'
-import { checkReverseValues, checkSecondOrder, checkThirdOrder, type Case } from '../support/reverse.js'
+import { checkJvp, checkReverseValues, checkSecondOrder, checkThirdOrder, type Case } from '../support/reverse.js'
 
 type T = Tensor.Tensor
 
@@ -413,6 +413,9 @@ describe('higher order: the backward passes as lenses', () => {
     checkSecondOrder(cases, { name: `ops.${name}`, numRuns: 300 })
   })
 
+  it.each(all)('%s: forward mode (jvp) is the transpose of the backward pass', (name, cases) => {
+    checkJvp(cases, { name: `ops.${name}` })
+  })
   it.each(all)('%s: so does the reverse derivative of that (third order)', (name, cases) => {
     checkThirdOrder(cases, { name: `ops.${name}` })
   })
@@ -426,6 +429,26 @@ describe('higher order: the backward passes as lenses', () => {
         closeTo(Lens.evaluate(d2, Tensor.scalar(x)).data[0] as number, s * (1 - s), 1e-14)
       }),
       { numRuns: 200 }
+    )
+  })
+
+  it('a Layer.mlp loss differentiates twice: Lens.grad(loss) passes the gradient check in the parameters', () => {
+    const cases = fc.record({
+      activation: fc.constantFrom('relu' as const, 'tanh' as const, 'sigmoid' as const),
+      seed: fc.integer({ min: 0, max: 1000 }),
+      batch: fc.integer({ min: 1, max: 4 })
+    })
+    fc.assert(
+      fc.property(cases, ({ activation, seed, batch }) => {
+        const { atInput, init } = Layer.mlp([3, 4, 3], { activation })
+        const x = Tensor.randomNormal([batch, 3], { seed })
+        const labels = Array.from({ length: batch }, (_, i) => (seed + i) % 3)
+        const loss = Lens.pipe(atInput(x), ops.softmaxCrossEntropy(labels))
+        const report = Gradcheck.check(Lens.grad(loss), init(seed), { seed })
+        fc.pre(report.status !== 'kink')
+        expect(report.status, Gradcheck.format(report)).toBe('pass')
+      }),
+      { numRuns: 60 }
     )
   })
 

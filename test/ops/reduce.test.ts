@@ -10,7 +10,7 @@ import { Gradcheck, Lens, Tensor, VectorSpace, ops } from '../../src/index.js'
 import * as K from '../../src/kernels/index.js'
 import { message } from '../support/errors.js'
 import { close, indicesOf, shapeArb, tensorOf } from '../support/tensors.js'
-import { checkReverseValues, checkSecondOrder, checkThirdOrder, checkZeroSecondDerivative, type Case as ReverseCase } from '../support/reverse.js'
+import { checkJvp, checkReverseValues, checkSecondOrder, checkThirdOrder, checkZeroSecondDerivative, type Case as ReverseCase } from '../support/reverse.js'
 
 type T = Tensor.Tensor
 
@@ -336,6 +336,9 @@ describe('higher order: the backward passes as lenses', () => {
   })
   it.each(reductions)('%s: the reverse derivative passes the gradient check (second order)', (name, make, arb) => {
     checkSecondOrder(drawn(make, arb), { name: `ops.${name}`, numRuns: 300 })
+  })
+  it.each(reductions)('%s: forward mode (jvp) is the transpose of the backward pass', (name, make, arb) => {
+    checkJvp(drawn(make, arb), { name: `ops.${name}` })
   })
   it.each(reductions)('%s: so does the reverse derivative of that (third order)', (name, make, arb) => {
     checkThirdOrder(drawn(make, arb), { name: `ops.${name}` })

@@ -8,6 +8,9 @@
  *   where it runs the same arithmetic;
  * - {@link checkSecondOrder}: `reverse(op)` passes the finite-difference gradient check (the
  *   dot-product form of `Gradcheck.check`), which checks the op's second derivative;
+ * - {@link checkJvp}: forward mode (`Lens.jvp`, which runs the pullback of the backward pass
+ *   without its input part) is the transpose of the first-order backward pass:
+ *   `⟨v, J·u⟩ = ⟨Jᵀ·v, u⟩` up to re-association;
  * - {@link checkThirdOrder}: `reverse(reverse(op))` passes it too (the backward lens's own
  *   backward lens, third order);
  * - {@link checkZeroSecondDerivative}: for piecewise-linear ops, the cotangent that the
@@ -91,6 +94,30 @@ export const checkSecondOrder = (cases: fc.Arbitrary<Case>, { name, numRuns = 20
       const report = Gradcheck.check(Lens.reverse(lens), [x, dy], { name: `reverse(${name})`, seed })
       fc.pre(report.status !== 'kink')
       expect(report.status, Gradcheck.format(report)).toBe('pass')
+    }),
+    { numRuns }
+  )
+}
+
+/** `⟨v, jvp(op, x, u)⟩ = ⟨backPropagateConst(op, v, x), u⟩` within `1e-12·(1 + Σ|terms|)`. */
+export const checkJvp = (cases: fc.Arbitrary<Case>, { name, numRuns = 200 }: RunOptions): void => {
+  const full = withCotangent(cases).chain(([lens, x, v]) => fc.tuple(fc.constant(lens), fc.constant(x), fc.constant(v), like(x, COORDINATES)))
+  fc.assert(
+    fc.property(full, ([lens, x, v, u]) => {
+      const [y, tangent] = Lens.jvp(lens, x, u)
+      expect(flatten(y), `${name}: jvp's output`).toEqual(flatten(Lens.evaluate(lens, x)))
+      const dot = (p: Float64Array, q: Float64Array): readonly [number, number] => {
+        let sum = 0
+        let terms = 0
+        for (let i = 0; i < p.length; i++) {
+          sum += (p[i] as number) * (q[i] as number)
+          terms += Math.abs((p[i] as number) * (q[i] as number))
+        }
+        return [sum, terms]
+      }
+      const [forward, t1] = dot(flatten(v), flatten(tangent))
+      const [backward, t2] = dot(flatten(Lens.backPropagateConst(lens, v, x)), flatten(u))
+      expect(Math.abs(forward - backward) <= 1e-12 * (1 + t1 + t2), `${name}: ⟨v, J·u⟩ = ${forward} but ⟨Jᵀ·v, u⟩ = ${backward}`).toBe(true)
     }),
     { numRuns }
   )
