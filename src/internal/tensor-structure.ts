@@ -17,6 +17,68 @@ import * as K from '../kernels/index.js'
 
 type Pair = readonly [Tensor, Tensor]
 
+// -------------------------------------------------------------------------------------
+// building a primitive's backward pass as a lens
+// -------------------------------------------------------------------------------------
+
+/**
+ * @internal A backward-lens thunk that builds its lens once: the second-order engine asks a
+ * step for its backward lens on every run.
+ */
+export const once = (make: () => AnyLens): (() => AnyLens) => {
+  let made: AnyLens | null = null
+  return () => (made ??= make())
+}
+
+/**
+ * @internal The same primitive as `lens` (a PRIM or VJP plan: its forward and first-order
+ * backward pass, untouched), named `name`, with its backward pass written as a lens: `rev`
+ * builds it when a higher derivative is first asked for. `second`, for a PRIM, is the pullback
+ * of its backward pass in closed form (see `Plan.second`), which the second-order engine runs
+ * instead of `rev`'s lens; `'linear'` for an op linear in its input ({@link linearSecond}).
+ */
+export const withReverse = <A, B>(
+  name: string,
+  lens: Lens<A, B>,
+  rev: () => Lens<readonly [A, B], A>,
+  second: Second | 'linear' | null = null
+): Lens<A, B> => {
+  const p = planOf(erase(lens))
+  const thunk = once(rev as () => AnyLens)
+  if (p.tag === PRIM) {
+    const forward = p.forward as Fn
+    const plan = primPlan(forward, p.backward as Bwd, name, p.guard, thunk)
+    plan.second = second === 'linear' ? linearSecond(forward) : second
+    return fromPlan(plan)
+  }
+  if (p.tag === VJP) {
+    const plan = vjpPlan(p.vjp as Vjp, p.forward, name)
+    plan.rev = thunk
+    return fromPlan(plan)
+  }
+  throw new TypeError(`withReverse: ${name} is not a primitive`)
+}
+
+/**
+ * @internal The closed-form pullback of a *linear* op's backward pass `[x, dy] ↦ Jᵀ·dy` at the
+ * cotangent `u`: nothing for `x` (a zero), and `J·u = forward(u)` for `dy`.
+ */
+export const linearSecond =
+  (forward: Fn): Second =>
+  (x, _dy, _y, u, wantX) => [wantX ? zeroOf(x) : undefined, forward(u)]
+
+/**
+ * @internal The composition of lenses given in the order they run, their types erased: the
+ * backward lenses of ops are plumbing of pairs that the types would only clutter (the tests
+ * check them against the first-order passes).
+ */
+export const chain = (...parts: ReadonlyArray<object>): AnyLens =>
+  parts.length === 1 ? (parts[0] as AnyLens) : fromPlan(seqPlan(parts.map((part) => planOf(part as AnyLens))))
+
+// -------------------------------------------------------------------------------------
+// steps of backward lenses
+// -------------------------------------------------------------------------------------
+
 /** Whether `from` broadcasts to `to` (numpy's rules: aligned on the last axis, 1s stretch). */
 const broadcastsTo = (from: Shape, to: Shape): boolean => {
   if (from.length > to.length) return false
@@ -93,52 +155,6 @@ export const shapeConstant = <A, B>(name: string, f: (x: A) => B): Lens<A, B> =>
   )
 
 /**
- * @internal A backward-lens thunk that builds its lens once: the second-order engine asks a
- * step for its backward lens on every run.
- */
-export const once = (make: () => AnyLens): (() => AnyLens) => {
-  let made: AnyLens | null = null
-  return () => (made ??= make())
-}
-
-/**
- * @internal The same primitive as `lens` (a PRIM or VJP plan: its forward and first-order
- * backward pass, untouched), named `name`, with its backward pass written as a lens: `rev`
- * builds it when a higher derivative is first asked for. `second`, for a PRIM, is the pullback
- * of its backward pass in closed form (see `Plan.second`), which the second-order engine runs
- * instead of `rev`'s lens; `'linear'` for an op linear in its input ({@link linearSecond}).
- */
-export const withReverse = <A, B>(
-  name: string,
-  lens: Lens<A, B>,
-  rev: () => Lens<readonly [A, B], A>,
-  second: Second | 'linear' | null = null
-): Lens<A, B> => {
-  const p = planOf(erase(lens))
-  const thunk = once(rev as () => AnyLens)
-  if (p.tag === PRIM) {
-    const forward = p.forward as Fn
-    const plan = primPlan(forward, p.backward as Bwd, name, p.guard, thunk)
-    plan.second = second === 'linear' ? linearSecond(forward) : second
-    return fromPlan(plan)
-  }
-  if (p.tag === VJP) {
-    const plan = vjpPlan(p.vjp as Vjp, p.forward, name)
-    plan.rev = thunk
-    return fromPlan(plan)
-  }
-  throw new TypeError(`withReverse: ${name} is not a primitive`)
-}
-
-/**
- * @internal The composition of lenses given in the order they run, their types erased: the
- * backward lenses of ops are plumbing of pairs that the types would only clutter (the tests
- * check them against the first-order passes).
- */
-export const chain = (...parts: ReadonlyArray<object>): AnyLens =>
-  parts.length === 1 ? (parts[0] as AnyLens) : fromPlan(seqPlan(parts.map((part) => planOf(part as AnyLens))))
-
-/**
  * @internal The identity on `[x, dy]` that first runs `check(x, dy)`: the first step of a
  * backward lens written with other ops, so that a cotangent of the wrong shape (or an input
  * outside the derivative's domain) is named after the op rather than after a step inside it.
@@ -160,11 +176,3 @@ export const validated = <A>(op: string, check: (x: A, dy: Tensor) => void): Len
       once(() => erase(shaped<unknown, unknown, unknown>(`${op} (checks)′`, (_xdy, w) => w, (_xdy, _w, v) => v)))
     )
   )
-
-/**
- * @internal The closed-form pullback of a *linear* op's backward pass `[x, dy] ↦ Jᵀ·dy` at the
- * cotangent `u`: nothing for `x` (a zero), and `J·u = forward(u)` for `dy`.
- */
-export const linearSecond =
-  (forward: Fn): Second =>
-  (x, _dy, _y, u, wantX) => [wantX ? zeroOf(x) : undefined, forward(u)]

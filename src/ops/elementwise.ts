@@ -35,7 +35,7 @@ import { erase, primPlan, type AnyLens } from '../internal/plan.js'
 import * as R from '../internal/rules.js'
 import { shaped, zeroOf } from '../internal/structure.js'
 import { chain, once, validated } from '../internal/tensor-structure.js'
-import { checkCotangent, checkFiniteResult, checkTensor, showIndex, showShape, unravel, unsafeFromData, type Tensor } from '../internal/tensor.js'
+import { checkCotangent, checkFiniteResult, checkTensor, sameShape, showIndex, showShape, unravel, unsafeFromData, type Tensor } from '../internal/tensor.js'
 import * as K from '../kernels/index.js'
 
 // -------------------------------------------------------------------------------------
@@ -363,7 +363,7 @@ const product: Lens<readonly [Tensor, Tensor], Tensor> = fromPlan(
       if (!Array.isArray(ab) || ab.length !== 2) throw new TypeError(`${op}: expected a pair of tensors`)
       const a = checkTensor(`${op} (first input)`, ab[0])
       const b = checkTensor(`${op} (second input)`, ab[1])
-      if (a.size !== b.size || a.shape.some((d, i) => d !== b.shape[i]) || a.shape.length !== b.shape.length) {
+      if (!sameShape(a.shape, b.shape)) {
         throw new RangeError(`${op}: shapes ${showShape(a.shape)} and ${showShape(b.shape)} differ`)
       }
       const y = K.zip(K.MUL, a.data, b.data)
