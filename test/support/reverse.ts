@@ -48,6 +48,10 @@ const like = (value: unknown, coordinates: fc.Arbitrary<number>): fc.Arbitrary<u
 const withCotangent = (cases: fc.Arbitrary<Case>): fc.Arbitrary<readonly [AnyLens, unknown, unknown]> =>
   cases.chain(([lens, x]) => fc.tuple(fc.constant(lens), fc.constant(x), like(Lens.evaluate(lens, x), COORDINATES)))
 
+/** Each case with a cotangent `dy` of its output and a vector `w` shaped like its input. */
+const withCotangents = (cases: fc.Arbitrary<Case>): fc.Arbitrary<readonly [AnyLens, unknown, unknown, unknown]> =>
+  withCotangent(cases).chain(([lens, x, dy]) => fc.tuple(fc.constant(lens), fc.constant(x), fc.constant(dy), like(x, COORDINATES)))
+
 const flatten = (value: unknown): Float64Array => VectorSpace.infer(value).flatten(value)
 
 export interface RunOptions {
@@ -102,9 +106,8 @@ export const checkSecondOrder = (cases: fc.Arbitrary<Case>, { name, numRuns = 20
 
 /** `⟨v, jvp(op, x, u)⟩ = ⟨backPropagateConst(op, v, x), u⟩` within `1e-12·(1 + Σ|terms|)`. */
 export const checkJvp = (cases: fc.Arbitrary<Case>, { name, numRuns = 200 }: RunOptions): void => {
-  const full = withCotangent(cases).chain(([lens, x, v]) => fc.tuple(fc.constant(lens), fc.constant(x), fc.constant(v), like(x, COORDINATES)))
   fc.assert(
-    fc.property(full, ([lens, x, v, u]) => {
+    fc.property(withCotangents(cases), ([lens, x, v, u]) => {
       const [y, tangent] = Lens.jvp(lens, x, u)
       expect(flatten(y), `${name}: jvp's output`).toEqual(flatten(Lens.evaluate(lens, x)))
       const dot = (p: Float64Array, q: Float64Array): readonly [number, number] => {
@@ -126,9 +129,8 @@ export const checkJvp = (cases: fc.Arbitrary<Case>, { name, numRuns = 200 }: Run
 
 /** `reverse(reverse(op))` passes the finite-difference gradient check at `[[x, dy], w]`; kinks are discarded. */
 export const checkThirdOrder = (cases: fc.Arbitrary<Case>, { name, numRuns = 100 }: RunOptions): void => {
-  const full = withCotangent(cases).chain(([lens, x, dy]) => fc.tuple(fc.constant(lens), fc.constant(x), fc.constant(dy), like(x, COORDINATES)))
   fc.assert(
-    fc.property(full, fc.integer({ min: 0, max: 0x7fffffff }), ([lens, x, dy, w], seed) => {
+    fc.property(withCotangents(cases), fc.integer({ min: 0, max: 0x7fffffff }), ([lens, x, dy, w], seed) => {
       const report = Gradcheck.check(Lens.reverse(Lens.reverse(lens)), [[x, dy], w], { name: `reverse(reverse(${name}))`, seed })
       fc.pre(report.status !== 'kink')
       expect(report.status, Gradcheck.format(report)).toBe('pass')
@@ -143,9 +145,8 @@ export const checkThirdOrder = (cases: fc.Arbitrary<Case>, { name, numRuns = 100
  * for every cotangent `w`.
  */
 export const checkZeroSecondDerivative = (cases: fc.Arbitrary<Case>, { name, numRuns = 200 }: RunOptions): void => {
-  const full = withCotangent(cases).chain(([lens, x, dy]) => fc.tuple(fc.constant(lens), fc.constant(x), fc.constant(dy), like(x, COORDINATES)))
   fc.assert(
-    fc.property(full, ([lens, x, dy, w]) => {
+    fc.property(withCotangents(cases), ([lens, x, dy, w]) => {
       const [dx] = Lens.backPropagateConst(Lens.reverse(lens), w, [x, dy])
       flatten(dx).forEach((c, i) => expect(c === 0, `${name}: the second derivative is ${c} at coordinate ${i}`).toBe(true))
     }),
