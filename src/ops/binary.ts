@@ -13,11 +13,20 @@
  * between the operands (as PyTorch and JAX do), so the gradient at a tie is the average of
  * the one-sided ones.
  *
+ * Higher order: each backward pass is also a lens on `[[a, b], dy]`, written with these ops
+ * (`[dy·b, dy·a]` for `mul`) and un-broadcast by a sum to each operand's shape, so it can be
+ * differentiated again; `maximum` and `minimum` route `dy` by shares that are constant away
+ * from ties, so their second derivative is zero there.
+ *
  * @module ops/binary
  */
-import { make, type Lens } from '../Lens.js'
+import { fanout, fst, id, make, snd, split, type Lens } from '../Lens.js'
 import * as K from '../kernels/index.js'
 import { broadcastShapes } from '../Tensor.js'
+import { erase, type AnyLens } from '../internal/plan.js'
+import { shaped, zeroOf } from '../internal/structure.js'
+import { broadcastTo, chain, sumToShape, sumToShapeOf, validated, withReverse } from '../internal/tensor-structure.js'
+import { log, neg, shift } from './elementwise.js'
 import {
   checkCotangent,
   checkFiniteResult,
@@ -108,6 +117,47 @@ const passThrough = (op: string, dy: Tensor, to: Tensor): Tensor => {
   return to.shape === dy.shape ? dy : unsafeFromData(to.shape, dy.data)
 }
 
+// -------------------------------------------------------------------------------------
+// backward passes as lenses, on [[a, b], dy]
+// -------------------------------------------------------------------------------------
+
+const OPERAND_A: AnyLens = chain(fst(), fst())
+const OPERAND_B: AnyLens = chain(fst(), snd())
+const COTANGENT: AnyLens = erase(snd())
+
+/**
+ * `[[a, b], dy] ↦ [toA, toB]` summed to the shapes of `a` and `b`, from lenses `toA`, `toB`
+ * of `[[a, b], dy]` to tensors of the output's shape.
+ */
+const unbroadcastEach = (op: string, toA: AnyLens, toB: AnyLens): Lens<readonly [TensorPair, Tensor], TensorPair> =>
+  chain(
+    validated<TensorPair>(op, (ab, dy) => {
+      const [a, b] = checkPair(op, ab)
+      checkCotangent(op, dy, broadcastShapes(op, a.shape, b.shape))
+    }),
+    fanout(chain(fanout(OPERAND_A, toA), sumToShapeOf), chain(fanout(OPERAND_B, toB), sumToShapeOf))
+  ) as unknown as Lens<readonly [TensorPair, Tensor], TensorPair>
+
+/**
+ * The backward pass of `a + sign·b` as a lens: `[[a, b], dy] ↦ [dy, sign·dy]` un-broadcast,
+ * linear in `dy` and reading `[a, b]` for their shapes; its transpose broadcasts back.
+ */
+const signedUnbroadcast = (op: string, sign: 1 | -1): Lens<readonly [TensorPair, Tensor], TensorPair> => {
+  return shaped<TensorPair, Tensor, TensorPair>(
+    `${op}′`,
+    (ab, dy) => {
+      const [a, b] = checkPair(op, ab)
+      const d = checkCotangent(op, dy, broadcastShapes(op, a.shape, b.shape))
+      const toB = sign === 1 ? d : unsafeFromData(d.shape, K.affine(d.data, -1, 0))
+      return [sumToShape(d, a.shape), sumToShape(toB, b.shape)]
+    },
+    (_ab, dy, w) => {
+      const [wa, wb] = checkPair(`${op}′ (cotangent)`, w)
+      return unsafeFromData(dy.shape, K.zip(sign === 1 ? K.ADD : K.SUB, broadcastTo(wa, dy.shape).data, broadcastTo(wb, dy.shape).data))
+    }
+  )
+}
+
 const requireAll = (op: string, which: string, t: Tensor, ok: (v: number) => boolean, requirement: string): void => {
   const i = K.findInvalid(t.data, ok)
   if (i >= 0) {
@@ -134,16 +184,21 @@ const requireAll = (op: string, which: string, t: Tensor, ok: (v: number) => boo
  *
  * @category arithmetic
  */
-export const add: Lens<TensorPair, Tensor> = make<TensorPair, Tensor>({
-  forward: (x) => {
-    const [a, b] = checkPair('ops.add', x)
-    return apply('ops.add', K.ADD, a, b)
-  },
-  backward: ([a, b], dy, y) => {
-    const d = checkCotangent('ops.add', dy, y.shape)
-    return [passThrough('ops.add', d, a), passThrough('ops.add', d, b)]
-  }
-})
+export const add: Lens<TensorPair, Tensor> = withReverse(
+  'ops.add',
+  make<TensorPair, Tensor>({
+    forward: (x) => {
+      const [a, b] = checkPair('ops.add', x)
+      return apply('ops.add', K.ADD, a, b)
+    },
+    backward: ([a, b], dy, y) => {
+      const d = checkCotangent('ops.add', dy, y.shape)
+      return [passThrough('ops.add', d, a), passThrough('ops.add', d, b)]
+    }
+  }),
+  () => signedUnbroadcast('ops.add', 1),
+  'linear'
+)
 
 /**
  * `a − b`, broadcast.
@@ -156,17 +211,22 @@ export const add: Lens<TensorPair, Tensor> = make<TensorPair, Tensor>({
  *
  * @category arithmetic
  */
-export const sub: Lens<TensorPair, Tensor> = make<TensorPair, Tensor>({
-  forward: (x) => {
-    const [a, b] = checkPair('ops.sub', x)
-    return apply('ops.sub', K.SUB, a, b)
-  },
-  backward: ([a, b], dy, y) => {
-    const d = checkCotangent('ops.sub', dy, y.shape)
-    const minus = K.affine(d.data, -1, 0)
-    return [passThrough('ops.sub', d, a), unbroadcast('ops.sub', minus, d.shape, b)]
-  }
-})
+export const sub: Lens<TensorPair, Tensor> = withReverse(
+  'ops.sub',
+  make<TensorPair, Tensor>({
+    forward: (x) => {
+      const [a, b] = checkPair('ops.sub', x)
+      return apply('ops.sub', K.SUB, a, b)
+    },
+    backward: ([a, b], dy, y) => {
+      const d = checkCotangent('ops.sub', dy, y.shape)
+      const minus = K.affine(d.data, -1, 0)
+      return [passThrough('ops.sub', d, a), unbroadcast('ops.sub', minus, d.shape, b)]
+    }
+  }),
+  () => signedUnbroadcast('ops.sub', -1),
+  'linear'
+)
 
 /**
  * `a · b`, elementwise and broadcast.
@@ -179,20 +239,36 @@ export const sub: Lens<TensorPair, Tensor> = make<TensorPair, Tensor>({
  *
  * @category arithmetic
  */
-export const mul: Lens<TensorPair, Tensor> = make<TensorPair, Tensor>({
-  forward: (x) => {
-    const [a, b] = checkPair('ops.mul', x)
-    return apply('ops.mul', K.MUL, a, b)
-  },
-  backward: ([a, b], dy, y) => {
-    const d = checkCotangent('ops.mul', dy, y.shape)
-    const toA = withOperand(K.MUL, d.data, d.shape, b)
-    checkBackward('ops.mul', toA, a, b, d)
-    const toB = withOperand(K.MUL, d.data, d.shape, a)
-    checkBackward('ops.mul', toB, a, b, d)
-    return [unbroadcast('ops.mul', toA, d.shape, a), unbroadcast('ops.mul', toB, d.shape, b)]
+export const mul: Lens<TensorPair, Tensor> = withReverse(
+  'ops.mul',
+  make<TensorPair, Tensor>({
+    forward: (x) => {
+      const [a, b] = checkPair('ops.mul', x)
+      return apply('ops.mul', K.MUL, a, b)
+    },
+    backward: ([a, b], dy, y) => {
+      const d = checkCotangent('ops.mul', dy, y.shape)
+      const toA = withOperand(K.MUL, d.data, d.shape, b)
+      checkBackward('ops.mul', toA, a, b, d)
+      const toB = withOperand(K.MUL, d.data, d.shape, a)
+      checkBackward('ops.mul', toB, a, b, d)
+      return [unbroadcast('ops.mul', toA, d.shape, a), unbroadcast('ops.mul', toB, d.shape, b)]
+    }
+  }),
+  // [dy·b, dy·a], each summed to its operand's shape
+  () => unbroadcastEach('ops.mul', chain(fanout(COTANGENT, OPERAND_B), mul), chain(fanout(COTANGENT, OPERAND_A), mul)),
+  // the pullback of [dy·b, dy·a] at [ua, ub]: [dy·ub, dy·ua] un-broadcast for [a, b], ua·b + a·ub for dy
+  (x, dy, _y, u, wantX) => {
+    const [a, b] = x as TensorPair
+    const [ua, ub] = checkPair('ops.mul′', u)
+    const d = dy as Tensor
+    const du = unsafeFromData(d.shape, K.zip(K.ADD, apply('ops.mul′', K.MUL, ua, b).data, apply('ops.mul′', K.MUL, a, ub).data))
+    if (!wantX) return [undefined, du]
+    const toA = withOperand(K.MUL, d.data, d.shape, ub)
+    const toB = withOperand(K.MUL, d.data, d.shape, ua)
+    return [[unbroadcast('ops.mul′', toA, d.shape, a), unbroadcast('ops.mul′', toB, d.shape, b)], du]
   }
-})
+)
 
 /**
  * `a / b`, elementwise and broadcast; every element of `b` must be non-zero.
@@ -206,26 +282,37 @@ export const mul: Lens<TensorPair, Tensor> = make<TensorPair, Tensor>({
  *
  * @category arithmetic
  */
-export const div: Lens<TensorPair, Tensor> = make<TensorPair, Tensor>({
-  forward: (x) => {
-    const [a, b] = checkPair('ops.div', x)
-    const shape = broadcastShapes('ops.div', a.shape, b.shape)
-    requireAll('ops.div', 'second', b, (v) => v !== 0, 'the denominator must be non-zero')
-    const q = K.broadcast(K.DIV, a.data, a.shape, b.data, b.shape, shape, shapeSize(shape))
-    checkForward('ops.div', q, shape, a, b)
-    return unsafeFromData(shape, q)
-  },
-  backward: ([a, b], dy, y) => {
-    const d = checkCotangent('ops.div', dy, y.shape)
-    // ∂/∂a = 1/b; ∂/∂b = −a/b² = −y/b.
-    const da = withOperand(K.DIV, d.data, d.shape, b)
-    const dyy = K.zip(K.MUL, d.data, y.data)
-    const db = withOperand(NEG_ONE_TIMES_DIV, dyy, d.shape, b)
-    checkBackward('ops.div', da, a, b, d)
-    checkBackward('ops.div', db, a, b, d)
-    return [unbroadcast('ops.div', da, d.shape, a), unbroadcast('ops.div', db, d.shape, b)]
-  }
-})
+export const div: Lens<TensorPair, Tensor> = withReverse(
+  'ops.div',
+  make<TensorPair, Tensor>({
+    forward: (x) => {
+      const [a, b] = checkPair('ops.div', x)
+      const shape = broadcastShapes('ops.div', a.shape, b.shape)
+      requireAll('ops.div', 'second', b, (v) => v !== 0, 'the denominator must be non-zero')
+      const q = K.broadcast(K.DIV, a.data, a.shape, b.data, b.shape, shape, shapeSize(shape))
+      checkForward('ops.div', q, shape, a, b)
+      return unsafeFromData(shape, q)
+    },
+    backward: ([a, b], dy, y) => {
+      const d = checkCotangent('ops.div', dy, y.shape)
+      // ∂/∂a = 1/b; ∂/∂b = −a/b² = −y/b.
+      const da = withOperand(K.DIV, d.data, d.shape, b)
+      const dyy = K.zip(K.MUL, d.data, y.data)
+      const db = withOperand(NEG_ONE_TIMES_DIV, dyy, d.shape, b)
+      checkBackward('ops.div', da, a, b, d)
+      checkBackward('ops.div', db, a, b, d)
+      return [unbroadcast('ops.div', da, d.shape, a), unbroadcast('ops.div', db, d.shape, b)]
+    }
+  }),
+  // [dy / b, −(dy·(a / b)) / b], each summed to its operand's shape (the order of the
+  // first-order pass, so that the two agree exactly)
+  () =>
+    unbroadcastEach(
+      'ops.div',
+      chain(fanout(COTANGENT, OPERAND_B), div),
+      chain(fanout(chain(fanout(COTANGENT, chain(fst(), div)), mul), OPERAND_B), div, neg)
+    )
+)
 
 const NEG_ONE_TIMES_DIV = (u: number, v: number): number => -u / v
 
@@ -242,28 +329,38 @@ const NEG_ONE_TIMES_DIV = (u: number, v: number): number => -u / v
  *
  * @category arithmetic
  */
-export const power: Lens<TensorPair, Tensor> = make<TensorPair, Tensor>({
-  forward: (x) => {
-    const [a, b] = checkPair('ops.power', x)
-    const shape = broadcastShapes('ops.power', a.shape, b.shape)
-    requireAll('ops.power', 'first', a, (v) => v > 0, 'the base must be > 0')
-    const y = K.broadcast(Math.pow, a.data, a.shape, b.data, b.shape, shape, shapeSize(shape))
-    checkForward('ops.power', y, shape, a, b)
-    return unsafeFromData(shape, y)
-  },
-  backward: ([a, b], dy, y) => {
-    const d = checkCotangent('ops.power', dy, y.shape)
-    const shape = d.shape
-    const n = d.size
-    // ∂/∂a = b·aᵇ⁻¹ (computed directly, exact when y underflows); ∂/∂b = y·log a.
-    const dA = withOperand(K.MUL, K.broadcast(POW_DERIVATIVE, a.data, a.shape, b.data, b.shape, shape, n), shape, d)
-    const logA = K.broadcast(LOG_FIRST, a.data, a.shape, b.data, b.shape, shape, n)
-    const dB = K.zip(K.MUL, K.zip(K.MUL, logA, y.data), d.data)
-    checkBackward('ops.power', dA, a, b, d)
-    checkBackward('ops.power', dB, a, b, d)
-    return [unbroadcast('ops.power', dA, shape, a), unbroadcast('ops.power', dB, shape, b)]
-  }
-})
+export const power: Lens<TensorPair, Tensor> = withReverse(
+  'ops.power',
+  make<TensorPair, Tensor>({
+    forward: (x) => {
+      const [a, b] = checkPair('ops.power', x)
+      const shape = broadcastShapes('ops.power', a.shape, b.shape)
+      requireAll('ops.power', 'first', a, (v) => v > 0, 'the base must be > 0')
+      const y = K.broadcast(Math.pow, a.data, a.shape, b.data, b.shape, shape, shapeSize(shape))
+      checkForward('ops.power', y, shape, a, b)
+      return unsafeFromData(shape, y)
+    },
+    backward: ([a, b], dy, y) => {
+      const d = checkCotangent('ops.power', dy, y.shape)
+      const shape = d.shape
+      const n = d.size
+      // ∂/∂a = b·aᵇ⁻¹ (computed directly, exact when y underflows); ∂/∂b = y·log a.
+      const dA = withOperand(K.MUL, K.broadcast(POW_DERIVATIVE, a.data, a.shape, b.data, b.shape, shape, n), shape, d)
+      const logA = K.broadcast(LOG_FIRST, a.data, a.shape, b.data, b.shape, shape, n)
+      const dB = K.zip(K.MUL, K.zip(K.MUL, logA, y.data), d.data)
+      checkBackward('ops.power', dA, a, b, d)
+      checkBackward('ops.power', dB, a, b, d)
+      return [unbroadcast('ops.power', dA, shape, a), unbroadcast('ops.power', dB, shape, b)]
+    }
+  }),
+  // [dy·(b·a^(b−1)), dy·(log a·aᵇ)], each summed to its operand's shape
+  () =>
+    unbroadcastEach(
+      'ops.power',
+      chain(fanout(COTANGENT, chain(fst(), fanout(erase(snd()), chain(split(id(), shift(-1)), power)), mul)), mul),
+      chain(fanout(COTANGENT, chain(fst(), fanout(chain(fst(), log), erase(power)), mul)), mul)
+    )
+)
 
 const POW_DERIVATIVE = (a: number, b: number): number => (b === 0 ? 0 : b * a ** (b - 1))
 const LOG_FIRST = (a: number): number => Math.log(a)
@@ -276,20 +373,57 @@ const LOG_FIRST = (a: number): number => Math.log(a)
 const FIRST_IS_MAX = (a: number, b: number): number => (a > b ? 1 : a === b ? 0.5 : 0)
 const FIRST_IS_MIN = (a: number, b: number): number => (a < b ? 1 : a === b ? 0.5 : 0)
 
-const extremum = (op: string, pick: (a: number, b: number) => number, share: (a: number, b: number) => number): Lens<TensorPair, Tensor> =>
-  make<TensorPair, Tensor>({
+const extremum = (op: string, pick: (a: number, b: number) => number, share: (a: number, b: number) => number): Lens<TensorPair, Tensor> => {
+  const backward = ([a, b]: TensorPair, dy: Tensor, y: Tensor): TensorPair => {
+    const d = checkCotangent(op, dy, y.shape)
+    const shape = d.shape
+    const toA = K.zip(K.MUL, K.broadcast(share, a.data, a.shape, b.data, b.shape, shape, d.size), d.data)
+    const toB = K.zip(K.SUB, d.data, toA)
+    return [unbroadcast(op, toA, shape, a), unbroadcast(op, toB, shape, b)]
+  }
+  const lens = make<TensorPair, Tensor>({
     forward: (x) => {
       const [a, b] = checkPair(op, x)
       return apply(op, pick, a, b)
     },
-    backward: ([a, b], dy, y) => {
-      const d = checkCotangent(op, dy, y.shape)
-      const shape = d.shape
-      const toA = K.zip(K.MUL, K.broadcast(share, a.data, a.shape, b.data, b.shape, shape, d.size), d.data)
-      const toB = K.zip(K.SUB, d.data, toA)
-      return [unbroadcast(op, toA, shape, a), unbroadcast(op, toB, shape, b)]
-    }
+    backward
   })
+  // [[a, b], dy] ↦ [share·dy, (1 − share)·dy] un-broadcast: linear in dy and piecewise
+  // constant in [a, b] (the shares change only at ties), so a shaped step, whose
+  // derivative in [a, b] is zero away from ties. Its transpose mixes the two cotangents,
+  // broadcast to the output's shape, by the shares.
+  const name = `${op}′`
+  const mix = ([a, b]: TensorPair, shape: Tensor['shape'], w: unknown): Tensor => {
+    const [wa, wb] = checkPair(`${name} (cotangent)`, w)
+    const n = shapeSize(shape)
+    const shares = K.broadcast(share, a.data, a.shape, b.data, b.shape, shape, n)
+    const fromA = broadcastTo(wa, shape).data
+    const fromB = broadcastTo(wb, shape).data
+    const out = new Float64Array(n)
+    for (let i = 0; i < n; i++) {
+      const s = shares[i] as number
+      out[i] = s * (fromA[i] as number) + (fromB[i] as number) - s * (fromB[i] as number)
+    }
+    return unsafeFromData(shape, out)
+  }
+  return withReverse(
+    op,
+    lens,
+    () =>
+      shaped<TensorPair, Tensor, TensorPair>(
+        name,
+        (ab, dy) => {
+          const [a, b] = checkPair(op, ab)
+          // the backward pass reads the output for its shape only, which the cotangent has
+          const d = checkCotangent(op, dy, broadcastShapes(op, a.shape, b.shape))
+          return backward([a, b], d, d)
+        },
+        (ab, dy, w) => mix(ab, dy.shape, w)
+      ),
+    // the pullback of the routing at u: nothing for [a, b], the routing transposed for dy
+    (x, _dy, y, u, wantX) => [wantX ? zeroOf(x) : undefined, mix(x as TensorPair, (y as Tensor).shape, u)]
+  )
+}
 
 /**
  * The elementwise maximum, broadcast. The cotangent goes to the larger operand; at a tie

@@ -22,13 +22,20 @@
  * the gradient through on the closed interval `lo ≤ x ≤ hi` (as `torch.clamp`) and
  * nowhere else.
  *
+ * Higher order: each op's backward pass is also a lens, `[x, dy] ↦ f′(x)·dy`, with `f′` the
+ * rule table's derivative written with these ops (`cos` for `sin`, `1 − tanh²` for `tanh`, a
+ * step for `relu`, …), so it can be differentiated again; for the affine ops it is `c·dy`.
+ *
  * @module ops/elementwise
  */
-import { fromPlan } from '../internal/cps.js'
+import { fanout, first, fst, id, pipeAll, snd } from '../Lens.js'
+import { cotangentOf, fromPlan } from '../internal/cps.js'
 import type { Lens } from '../internal/lens.js'
-import { primPlan } from '../internal/plan.js'
+import { erase, primPlan, type AnyLens } from '../internal/plan.js'
 import * as R from '../internal/rules.js'
-import { checkCotangent, checkFiniteResult, checkTensor, showIndex, unravel, unsafeFromData, type Tensor } from '../internal/tensor.js'
+import { shaped, zeroOf } from '../internal/structure.js'
+import { chain, once, validated } from '../internal/tensor-structure.js'
+import { checkCotangent, checkFiniteResult, checkTensor, sameShape, showIndex, showShape, unravel, unsafeFromData, type Tensor } from '../internal/tensor.js'
 import * as K from '../kernels/index.js'
 
 // -------------------------------------------------------------------------------------
@@ -71,25 +78,68 @@ const elementwise = (rule: R.UnaryRule, op = `ops.${rule.name}`, fused: Fused = 
       ? (_x: Float64Array, dy: Float64Array) => K.affine(dy, affine[0], 0)
       : (x: Float64Array, dy: Float64Array, y: Float64Array) => K.mapVjp(x, dy, y, rule.backward))
   const passThrough = affine !== null && affine[0] === 1
-  return fromPlan(
-    primPlan(
-      (a) => {
-        const x = checkTensor(op, a)
-        if (domain !== null) requireAll(op, x, domain)
-        const y = forwardLoop(x.data)
-        checkFiniteResult(op, 'forward', y, x.shape, (i) => `from input ${x.data[i] as number}`)
-        return unsafeFromData(x.shape, y)
-      },
-      (a, db, b) => {
-        const x = a as Tensor
-        const dy = checkCotangent(op, db, x.shape)
-        if (backDomain !== null) requireAll(op, x, backDomain)
-        if (passThrough) return dy
-        const dx = backwardLoop(x.data, dy.data, (b as Tensor).data)
-        checkFiniteResult(op, 'backward', dx, x.shape, (i) => `from input ${x.data[i] as number} and output cotangent ${dy.data[i] as number}`)
-        return unsafeFromData(x.shape, dx)
-      },
-      op
+  // the backward lens's own checks, with the first-order pass's messages
+  const checkRule = (a: unknown, dy: Tensor): void => {
+    const x = checkTensor(op, a)
+    checkCotangent(op, dy, x.shape)
+    if (domain !== null) requireAll(op, x, domain)
+    if (backDomain !== null) requireAll(op, x, backDomain)
+  }
+  const backward = (a: unknown, db: unknown, b: unknown): Tensor => {
+    const x = a as Tensor
+    const dy = checkCotangent(op, db, x.shape)
+    if (backDomain !== null) requireAll(op, x, backDomain)
+    if (passThrough) return dy
+    const dx = backwardLoop(x.data, dy.data, (b as Tensor).data)
+    checkFiniteResult(op, 'backward', dx, x.shape, (i) => `from input ${x.data[i] as number} and output cotangent ${dy.data[i] as number}`)
+    return unsafeFromData(x.shape, dx)
+  }
+  const plan = primPlan(
+    (a) => {
+      const x = checkTensor(op, a)
+      if (domain !== null) requireAll(op, x, domain)
+      const y = forwardLoop(x.data)
+      checkFiniteResult(op, 'forward', y, x.shape, (i) => `from input ${x.data[i] as number}`)
+      return unsafeFromData(x.shape, y)
+    },
+    backward,
+    op,
+    null,
+    once(() => (affine !== null ? affineReverse(op, affine[0]) : chain(validated(op, checkRule), family.scaledBy(rule.derivative(family)))))
+  )
+  // The pullback of [x, dy] ↦ f′(x)·dy at u, in closed form (as Scalar's): [f″(x)·dy·u, f′(x)·u],
+  // f″(x)·c being the cotangent of the derivative lens (made when first needed) and f′(x)·u the
+  // first-order backward pass; an affine op's f″ is 0.
+  let secondDerivative: ((x: unknown, c: unknown) => unknown) | null = null
+  plan.second = (x, dy, y, u, wantX) => {
+    const du = backward(x, u, y)
+    if (!wantX) return [undefined, du]
+    if (affine !== null) return [zeroOf(x), du]
+    const d = dy as Tensor
+    const c = unsafeFromData(d.shape, K.zip(K.MUL, d.data, (u as Tensor).data))
+    return [(secondDerivative ??= cotangentOf(erase(rule.derivative(family))))(x, c), du]
+  }
+  return fromPlan(plan)
+}
+
+/**
+ * The backward pass of `x ↦ c·x + d` as a lens, `[x, dy] ↦ c·dy`: linear in `dy`, and reading
+ * `x` only for its shape.
+ */
+const affineReverse = (op: string, c: number): AnyLens => {
+  // named `op` where it runs as the op's backward pass, `op′` as that pass's own backward pass
+  const times = (name: string, shape: Tensor['shape'], w: unknown): Tensor => {
+    const t = checkCotangent(name, w, shape)
+    if (c === 1) return t
+    const out = K.affine(t.data, c, 0)
+    checkFiniteResult(name, 'backward', out, shape, (i) => `from cotangent ${t.data[i] as number}`)
+    return unsafeFromData(shape, out)
+  }
+  return erase(
+    shaped<Tensor, Tensor, Tensor>(
+      `${op}′`,
+      (x, dy) => times(op, checkTensor(op, x).shape, dy),
+      (_x, dy, w) => times(`${op}′`, dy.shape, w)
     )
   )
 }
@@ -296,4 +346,58 @@ export const clip = (lo: number, hi: number): Lens<Tensor, Tensor> => {
   finiteConstant('ops.clip', 'the upper bound', hi)
   if (!(lo <= hi)) throw new RangeError(`ops.clip: expected lo <= hi, got lo ${lo} and hi ${hi}`)
   return elementwise(R.clip(lo, hi))
+}
+
+// -------------------------------------------------------------------------------------
+// higher order: the family the rules' derivatives are written in
+// -------------------------------------------------------------------------------------
+
+/**
+ * `[a, b] ↦ a·b` for tensors of one shape: the product the rules' backward passes are written
+ * with (kept here rather than borrowing `ops.mul`, whose module builds on this one).
+ */
+const product: Lens<readonly [Tensor, Tensor], Tensor> = fromPlan(
+  primPlan(
+    (ab) => {
+      const op = 'ops.mul (same shapes)'
+      if (!Array.isArray(ab) || ab.length !== 2) throw new TypeError(`${op}: expected a pair of tensors`)
+      const a = checkTensor(`${op} (first input)`, ab[0])
+      const b = checkTensor(`${op} (second input)`, ab[1])
+      if (!sameShape(a.shape, b.shape)) {
+        throw new RangeError(`${op}: shapes ${showShape(a.shape)} and ${showShape(b.shape)} differ`)
+      }
+      const y = K.zip(K.MUL, a.data, b.data)
+      checkFiniteResult(op, 'forward', y, a.shape, (i) => `from inputs ${a.data[i] as number} and ${b.data[i] as number}`)
+      return unsafeFromData(a.shape, y)
+    },
+    (ab, dy) => {
+      const [a, b] = ab as readonly [Tensor, Tensor]
+      const d = checkCotangent('ops.mul (same shapes)', dy, a.shape)
+      return [unsafeFromData(a.shape, K.zip(K.MUL, d.data, b.data)), unsafeFromData(a.shape, K.zip(K.MUL, d.data, a.data))]
+    },
+    'ops.mul (same shapes)',
+    null,
+    // [[a, b], dy] ↦ [dy·b, dy·a]
+    once(() => erase(fanout(chain(fanout(erase(snd()), chain(fst(), snd())), product), chain(fanout(erase(snd()), chain(fst(), fst())), product))))
+  )
+)
+
+const family: R.Family<Tensor> = {
+  id: id<Tensor>(),
+  pipe: (...lenses) => pipeAll(lenses),
+  times: (f, g) => chain(fanout(f, g), product) as unknown as Lens<Tensor, Tensor>,
+  scaledBy: (f) => chain(first(f), product) as unknown as Lens<readonly [Tensor, Tensor], Tensor>,
+  sin,
+  cos,
+  exp,
+  tanh,
+  sigmoid,
+  square,
+  neg,
+  scale,
+  shift,
+  pow,
+  step: elementwise(R.step, 'ops.step'),
+  sign: elementwise(R.sign, 'ops.sign'),
+  indicator: (lo, hi) => elementwise(R.indicator(lo, hi))
 }

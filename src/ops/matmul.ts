@@ -4,6 +4,11 @@
  * `matmulRight`. The backward passes run the transposed products without building a
  * transpose (the NT and TN kernels of `kernels/`).
  *
+ * Higher order: the backward pass of `matmul` is also a lens, `[[a, b], dy] ↦ [dy·bᵀ, aᵀ·dy]`,
+ * made of the two transposed products, whose own backward passes are the other products
+ * (so derivatives of every order run the same kernels); `matmulLeft` and `matmulRight` are
+ * linear in their input, so theirs is the transposed product, whose transpose is the op.
+ *
  * Every shape error names the op and both shapes. No lens mutates its input.
  *
  * @module ops/matmul
@@ -11,6 +16,10 @@
 import * as Lens from '../Lens.js'
 import { Tensor, checkCotangent, expectFinite, expectTensor, showShape, unsafeFromData, type Shape } from '../internal/tensor.js'
 import { describeValue as describe } from '../internal/guards.js'
+import { fromPlan } from '../internal/cps.js'
+import { primPlan, type AnyLens } from '../internal/plan.js'
+import { linear, shaped, zeroOf } from '../internal/structure.js'
+import { chain, once, validated, withReverse } from '../internal/tensor-structure.js'
 import * as K from '../kernels/index.js'
 import type { TensorPair } from './binary.js'
 
@@ -195,17 +204,40 @@ const gradB = (p: Product, a: Tensor, b: Tensor, dy: Float64Array): Tensor => {
  *
  * @category linear algebra
  */
-export const matmul: Lens.Lens<TensorPair, Tensor> = Lens.make<TensorPair, Tensor>({
-  forward: (x) => {
-    const [a, b] = expectPair('ops.matmul', x)
-    return productForward('ops.matmul', a, b)
-  },
-  backward: ([a, b], dy, y) => {
-    const p = plan('ops.matmul', a.shape, b.shape)
-    const d = checkCotangent('ops.matmul', dy, y.shape).data
-    return [gradA(p, a, b, d), gradB(p, a, b, d)] as const
+export const matmul: Lens.Lens<TensorPair, Tensor> = withReverse(
+  'ops.matmul',
+  Lens.make<TensorPair, Tensor>({
+    forward: (x) => {
+      const [a, b] = expectPair('ops.matmul', x)
+      return productForward('ops.matmul', a, b)
+    },
+    backward: ([a, b], dy, y) => {
+      const p = plan('ops.matmul', a.shape, b.shape)
+      const d = checkCotangent('ops.matmul', dy, y.shape).data
+      return [gradA(p, a, b, d), gradB(p, a, b, d)] as const
+    }
+  }),
+  // [[a, b], dy] ↦ [dy·bᵀ, aᵀ·dy], by the same kernels as the first-order pass
+  () =>
+    chain(
+      validated<TensorPair>('ops.matmul', (ab, dy) => {
+        const [a, b] = expectPair('ops.matmul', ab)
+        checkCotangent('ops.matmul', dy, plan('ops.matmul', a.shape, b.shape).shape)
+      }),
+      Lens.fanout(transposedLeft, transposedRight)
+    ) as unknown as Lens.Lens<readonly [TensorPair, Tensor], TensorPair>,
+  // the pullback of [dy·bᵀ, aᵀ·dy] at [ua, ub]: [dy·ubᵀ, uaᵀ·dy] for [a, b], ua·b + a·ub for dy
+  (x, dy, _y, u, wantX) => {
+    const [a, b] = x as TensorPair
+    const [ua, ub] = expectPair('ops.matmul′', u)
+    const left = productForward('ops.matmul′', ua, b)
+    const du = unsafeFromData(left.shape, K.zip(K.ADD, left.data, productForward('ops.matmul′', a, ub).data))
+    if (!wantX) return [undefined, du]
+    const p = plan('ops.matmul′', a.shape, b.shape)
+    const d = (dy as Tensor).data
+    return [[gradA(p, a, ub, d), gradB(p, ua, b, d)], du]
   }
-})
+)
 
 /**
  * `x ↦ a · x` for a fixed left operand `a` (same shapes as {@link matmul}). Only the
@@ -225,10 +257,23 @@ export const matmul: Lens.Lens<TensorPair, Tensor> = Lens.make<TensorPair, Tenso
  */
 export const matmulLeft = (a: Tensor): Lens.Lens<Tensor, Tensor> => {
   expectTensor('ops.matmulLeft', a, 'the fixed left operand')
-  return Lens.make<Tensor, Tensor>({
+  const lens = Lens.make<Tensor, Tensor>({
     forward: (x) => productForward('ops.matmulLeft', a, expectTensor('ops.matmulLeft', x)),
     backward: (x, dy, y) => gradB(plan('ops.matmulLeft', a.shape, x.shape), a, x, checkCotangent('ops.matmulLeft', dy, y.shape).data)
   })
+  // linear in x: [x, dy] ↦ aᵀ·dy (reading x for its shape), whose transpose is x ↦ a·x again
+  const op = 'ops.matmulLeft'
+  return withReverse(op, lens, () =>
+    shaped<Tensor, Tensor, Tensor>(
+      `${op}′`,
+      (x, dy) => {
+        const p = plan(op, a.shape, expectTensor(op, x).shape)
+        return gradB(p, a, x, checkCotangent(op, dy, p.shape).data)
+      },
+      (x, _dy, w) => productForward(`${op}′`, a, checkCotangent(`${op}′`, w, x.shape))
+    ),
+    'linear'
+  )
 }
 
 /**
@@ -248,8 +293,106 @@ export const matmulLeft = (a: Tensor): Lens.Lens<Tensor, Tensor> => {
  */
 export const matmulRight = (b: Tensor): Lens.Lens<Tensor, Tensor> => {
   expectTensor('ops.matmulRight', b, 'the fixed right operand')
-  return Lens.make<Tensor, Tensor>({
+  const lens = Lens.make<Tensor, Tensor>({
     forward: (x) => productForward('ops.matmulRight', expectTensor('ops.matmulRight', x), b),
     backward: (x, dy, y) => gradA(plan('ops.matmulRight', x.shape, b.shape), x, b, checkCotangent('ops.matmulRight', dy, y.shape).data)
   })
+  // linear in x: [x, dy] ↦ dy·bᵀ (reading x for its shape), whose transpose is x ↦ x·b again
+  const op = 'ops.matmulRight'
+  return withReverse(op, lens, () =>
+    shaped<Tensor, Tensor, Tensor>(
+      `${op}′`,
+      (x, dy) => {
+        const p = plan(op, expectTensor(op, x).shape, b.shape)
+        return gradA(p, x, b, checkCotangent(op, dy, p.shape).data)
+      },
+      (x, _dy, w) => productForward(`${op}′`, checkCotangent(`${op}′`, w, x.shape), b)
+    ),
+    'linear'
+  )
+}
+
+// -------------------------------------------------------------------------------------
+// higher order: the transposed products as lenses
+// -------------------------------------------------------------------------------------
+
+// The three products of `T(a, b, dy) = ⟨dy, a·b⟩` (batched and broadcast as matmul is):
+// `a·b` (matmul), `dy·bᵀ` (its cotangent in a) and `aᵀ·dy` (its cotangent in b). Each is
+// bilinear, and the derivatives of each are the other two: differentiating the
+// cotangent-in-a, `dy·bᵀ`, with the cotangent `w` (of a's shape) gives `wᵀ·dy` for b and
+// `w·b` for dy. So the backward passes of every order are written with these three lenses
+// and re-pairings, and run the kernels of the first-order pass.
+
+type Transposed = readonly [TensorPair, Tensor]
+
+/** The operands `[a, b]` and the output cotangent `dy` of a product, checked. */
+const operands = (op: string, x: unknown): { readonly a: Tensor; readonly b: Tensor; readonly dy: Tensor; readonly p: Product } => {
+  if (!Array.isArray(x) || x.length !== 2) throw new TypeError(`${op}: expected [[a, b], dy], got ${describe(x)}`)
+  const [a, b] = expectPair(op, x[0])
+  const p = plan(op, a.shape, b.shape)
+  return { a, b, dy: checkCotangent(op, x[1], p.shape), p }
+}
+
+/** `[[a, b], dy] ↦ dy·bᵀ`, of `a`'s shape (which it reads for the shape only). */
+const transposedLeft: Lens.Lens<Transposed, Tensor> = fromPlan(
+  primPlan(
+    (x) => {
+      const { a, b, dy, p } = operands('ops.matmul′ (dy·bᵀ)', x)
+      return gradA(p, a, b, dy.data)
+    },
+    (x, w) => {
+      const [[a, b], dy] = x as Transposed
+      const dw = checkCotangent('ops.matmul′ (dy·bᵀ)', w, a.shape)
+      return [[zeroOf(a), gradB(plan('ops.matmul′ (dy·bᵀ)', a.shape, b.shape), dw, b, dy.data)], productForward('ops.matmul′ (dy·bᵀ)', dw, b)]
+    },
+    'ops.matmul′ (dy·bᵀ)',
+    null,
+    // [[[a, b], dy], w] ↦ [[0, wᵀ·dy], w·b]
+    once(() => transposedReverse(true))
+  )
+)
+
+/** `[[a, b], dy] ↦ aᵀ·dy`, of `b`'s shape (which it reads for the shape only). */
+const transposedRight: Lens.Lens<Transposed, Tensor> = fromPlan(
+  primPlan(
+    (x) => {
+      const { a, b, dy, p } = operands('ops.matmul′ (aᵀ·dy)', x)
+      return gradB(p, a, b, dy.data)
+    },
+    (x, w) => {
+      const [[a, b], dy] = x as Transposed
+      const dw = checkCotangent('ops.matmul′ (aᵀ·dy)', w, b.shape)
+      return [[gradA(plan('ops.matmul′ (aᵀ·dy)', a.shape, b.shape), a, dw, dy.data), zeroOf(b)], productForward('ops.matmul′ (aᵀ·dy)', a, dw)]
+    },
+    'ops.matmul′ (aᵀ·dy)',
+    null,
+    // [[[a, b], dy], w] ↦ [[dy·wᵀ, 0], a·w]
+    once(() => transposedReverse(false))
+  )
+)
+
+/**
+ * The backward pass of `dy·bᵀ` (`left`) or `aᵀ·dy` as a lens, on `[[[a, b], dy], w]`: with
+ * `w` in place of the operand it has the shape of, the other two products, then the zero of
+ * that operand's cotangent put back beside them.
+ */
+const transposedReverse = (left: boolean): AnyLens => {
+  type Input = readonly [Transposed, Tensor]
+  // [[[a, b], dy], w] ↦ [kept, [[[w, b], dy], [w, b]]] (left) or [kept, [[[a, w], dy], [a, w]]],
+  // `kept` being the operand that w replaces; the transpose adds the copies back up.
+  const arrange = linear<Input, readonly [Tensor, readonly [Transposed, TensorPair]]>(
+    left ? 'ops.matmul′′ (dy·bᵀ)' : 'ops.matmul′′ (aᵀ·dy)',
+    ([[[a, b], dy], w]) => (left ? [a, [[[w, b], dy], [w, b]]] : [b, [[[a, w], dy], [a, w]]]),
+    (_x, [kept, [[[p, q], ddy], [r, s]]]) => {
+      const add = (u: Tensor, v: Tensor): Tensor => unsafeFromData(u.shape, K.zip(K.ADD, u.data, v.data))
+      return left ? [[[kept, add(q, s)], ddy], add(p, r)] : [[[add(p, r), kept], ddy], add(q, s)]
+    }
+  )
+  // [kept, [d, ddy]] ↦ [[[0, d], ddy]] (left) or [[[d, 0], ddy]]: a zero of the kept operand's shape
+  const restore = shaped<Tensor, readonly [Tensor, Tensor], Transposed>(
+    'ops.matmul′′',
+    (kept, [d, ddy]) => (left ? [[zeroOf(kept) as Tensor, d], ddy] : [[d, zeroOf(kept) as Tensor], ddy]),
+    (_kept, _u, [[p, q], ddy]) => [left ? q : p, ddy]
+  )
+  return chain(arrange, Lens.second(Lens.split(left ? transposedRight : transposedLeft, matmul)), restore)
 }

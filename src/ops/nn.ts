@@ -8,6 +8,11 @@
  * tensors is a composition: `pipe(ops.sub, ops.square, ops.mean())` for the squared error.)
  * Differentiate a loss with `Lens.backPropagateConst(loss, Tensor.scalar(1), x)`.
  *
+ * Higher order: each backward pass is also a lens on `[x, dy]`, written with ops
+ * (`y·(dy − Σ dy·y)` for softmax, `(softmax(x)·mass − targets)·dy / rows` for the
+ * cross-entropy, …), so losses have Hessian-vector products: `Lens.grad(loss)` differentiated
+ * again.
+ *
  * @module ops/nn
  */
 import * as Lens from '../Lens.js'
@@ -15,6 +20,12 @@ import { type Shape, Tensor, checkCotangent, sameShape, showShape, unsafeFromDat
 import * as K from '../kernels/index.js'
 import { expectFinite, expectTensor, normaliseAxis } from '../internal/tensor.js'
 import { expectInteger } from '../internal/guards.js'
+import { erase } from '../internal/plan.js'
+import { shaped } from '../internal/structure.js'
+import { chain, shapeConstant, validated, withReverse } from '../internal/tensor-structure.js'
+import { mul, sub } from './binary.js'
+import { scale } from './elementwise.js'
+import { sum } from './reduce.js'
 
 // -------------------------------------------------------------------------------------
 // softmax
@@ -27,7 +38,7 @@ const axisLayout = (op: string, axis: number, shape: Shape) => {
 
 const softmaxLike = (op: string, axis: number, log: boolean): Lens.Lens<Tensor, Tensor> => {
   expectInteger(op, 'axis', axis)
-  return Lens.make<Tensor, Tensor>({
+  const lens = Lens.make<Tensor, Tensor>({
     forward: (x) => {
       const { shape, data } = expectTensor(op, x)
       const { outer, mid, inner } = axisLayout(op, axis, shape)
@@ -38,6 +49,20 @@ const softmaxLike = (op: string, axis: number, log: boolean): Lens.Lens<Tensor, 
       const { outer, mid, inner } = axisLayout(op, axis, x.shape)
       return unsafeFromData(x.shape, K.softmaxBackwardAxis(y.data, dy.data, outer, mid, inner, log))
     }
+  })
+  return withReverse(op, lens, () => {
+    const total = sum({ axes: axis, keepDims: true })
+    const probabilities = softmax(axis)
+    const checks = validated<Tensor>(op, (x, dy) => {
+      axisLayout(op, axis, expectTensor(op, x).shape)
+      checkCotangent(op, dy, x.shape)
+    })
+    const rev = log
+      ? // [x, dy] ↦ dy − softmax(x)·Σ dy
+        chain(checks, Lens.fanout(erase(Lens.snd()), chain(Lens.split(probabilities, total), mul)), sub)
+      : // [x, dy] ↦ y·(dy − Σ dy·y), y = softmax(x)
+        chain(checks, Lens.first(probabilities), Lens.fanout(erase(Lens.fst()), chain(Lens.fanout(erase(Lens.snd()), chain(mul, total)), sub)), mul)
+    return rev as unknown as Lens.Lens<readonly [Tensor, Tensor], Tensor>
   })
 }
 
@@ -104,7 +129,7 @@ export const mse = (target: Tensor): Lens.Lens<Tensor, Tensor> => {
     }
     if (x.size === 0) throw new RangeError(`${op}: no elements to average (shape ${showShape(x.shape)})`)
   }
-  return Lens.make<Tensor, Tensor>({
+  const lens = Lens.make<Tensor, Tensor>({
     forward: (x) => {
       check(expectTensor(op, x))
       const xs = x.data
@@ -124,6 +149,25 @@ export const mse = (target: Tensor): Lens.Lens<Tensor, Tensor> => {
       for (let i = 0; i < xs.length; i++) dx[i] = g * ((xs[i] as number) - (t[i] as number))
       return unsafeFromData(x.shape, dx)
     }
+  })
+  // [x, dy] ↦ (2/n)·(x − target)·dy, with x − target a step of its own that checks x's shape
+  return withReverse(op, lens, () => {
+    const name = `${op}′`
+    const residual = Lens.make<Tensor, Tensor>({
+      name,
+      forward: (x) => {
+        check(expectTensor(name, x))
+        return unsafeFromData(x.shape, K.zip(K.SUB, x.data, t))
+      },
+      backward: (_x, dr) => dr,
+      reverse: shaped<Tensor, Tensor, Tensor>(`${name}′`, (_x, dr) => dr, (_x, _dr, w) => w)
+    })
+    const n = target.size
+    const checks = validated<Tensor>(op, (x, dy) => {
+      check(expectTensor(op, x))
+      checkCotangent(op, dy, SCALAR)
+    })
+    return chain(checks, Lens.first(chain(residual, scale(n === 0 ? 0 : 2 / n))), mul) as unknown as Lens.Lens<readonly [Tensor, Tensor], Tensor>
   })
 }
 
@@ -256,7 +300,7 @@ export const softmaxCrossEntropy = (targets: Targets): Lens.Lens<Tensor, Tensor>
     expectFinite(op, SCALAR, out)
     return unsafeFromData(SCALAR, out)
   }
-  return Lens.fromVjp<Tensor, Tensor>(
+  const lens = Lens.fromVjp<Tensor, Tensor>(
     (x) => {
       const res = resolve(expectTensor(op, x))
       const xs = x.data
@@ -294,6 +338,38 @@ export const softmaxCrossEntropy = (targets: Targets): Lens.Lens<Tensor, Tensor>
       return loss(x.data, top, logZ, res)
     }
   )
+  // [x, dy] ↦ (softmax(x)·mass − t)·(dy / rows), where t is the targets as a tensor of the
+  // logits' shape (one-hot rows for class indices) and mass their sum along the classes:
+  // both depend on x only through its shape, so they are constants of it.
+  return withReverse(op, lens, () => {
+    const name = `${op}′`
+    const dense = (x: Tensor): Tensor => {
+      const { indices, probabilities, classes } = resolve(expectTensor(name, x))
+      if (probabilities !== null) return targets as Tensor
+      const out = new Float64Array(x.size)
+      const ids = indices as Int32Array
+      for (let r = 0; r < ids.length; r++) out[r * classes + (ids[r] as number)] = 1
+      return unsafeFromData(x.shape, out)
+    }
+    const targetsOf = shapeConstant<Tensor, Tensor>(`${name} (targets)`, dense)
+    const weighted = Array.isArray(targets)
+      ? erase(softmax(-1))
+      : chain(Lens.fanout(erase(softmax(-1)), chain(targetsOf, sum({ axes: -1, keepDims: true }))), mul)
+    const perRow = shaped<Tensor, Tensor, Tensor>(
+      name,
+      (x, dy) => {
+        const rows = resolve(expectTensor(name, x)).rows
+        return unsafeFromData(SCALAR, Float64Array.of((checkCotangent(name, dy, SCALAR).data[0] as number) / rows))
+      },
+      (x, _dy, w) => unsafeFromData(SCALAR, Float64Array.of((checkCotangent(name, w, SCALAR).data[0] as number) / resolve(x).rows))
+    )
+    const gradient = chain(Lens.fanout(weighted, erase(targetsOf)), sub)
+    const checks = validated<Tensor>(op, (x, dy) => {
+      resolve(expectTensor(op, x))
+      checkCotangent(op, dy, SCALAR)
+    })
+    return chain(checks, Lens.fanout(chain(Lens.fst(), gradient), erase(perRow)), mul) as unknown as Lens.Lens<readonly [Tensor, Tensor], Tensor>
+  })
 }
 
 const toIndices = (op: string, values: ArrayLike<unknown>, where: (i: number) => string): Int32Array => {

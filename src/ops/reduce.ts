@@ -13,6 +13,11 @@
  * softmax, and `max` sends it to the maximal elements, split evenly between ties (a valid
  * subgradient; PyTorch's `amax` does the same).
  *
+ * Higher order: each backward pass is also a lens on `[x, dy]`: for `sum` and `mean` the
+ * broadcast back (whose transpose is the sum), for `max` the routing to the maxima (constant
+ * away from ties, so the second derivative is zero there), for `logSumExp` the softmax weights
+ * `exp(x − logSumExp(x))` times `dy`, written with ops.
+ *
  * @module ops/reduce
  */
 import * as Lens from '../Lens.js'
@@ -20,6 +25,11 @@ import { type Shape, type Tensor, checkCotangent, showShape, unsafeFromData } fr
 import * as K from '../kernels/index.js'
 import { expectFinite, expectTensor } from '../internal/tensor.js'
 import { expectInteger } from '../internal/guards.js'
+import { erase } from '../internal/plan.js'
+import { shaped, zeroOf } from '../internal/structure.js'
+import { chain, validated, withReverse } from '../internal/tensor-structure.js'
+import { mul, sub } from './binary.js'
+import { exp } from './elementwise.js'
 
 // -------------------------------------------------------------------------------------
 // options
@@ -118,7 +128,7 @@ const nonEmpty = (op: string, red: Reduction, shape: Shape, axes: ReadonlyArray<
 export const sum = (options?: ReduceOptions): Lens.Lens<Tensor, Tensor> => {
   const op = 'ops.sum'
   const { axes, keepDims } = parse(op, options)
-  return Lens.make<Tensor, Tensor>({
+  const lens = Lens.make<Tensor, Tensor>({
     forward: (x) => {
       const { shape, data } = expectTensor(op, x)
       const red = resolve(op, axes, keepDims, shape)
@@ -132,6 +142,35 @@ export const sum = (options?: ReduceOptions): Lens.Lens<Tensor, Tensor> => {
       return unsafeFromData(x.shape, K.expandAxes(dy.data, x.shape, red.reduced))
     }
   })
+  // linear: [x, dy] ↦ dy broadcast back over the reduced axes; its transpose sums again
+  return withReverse(op, lens, () => expandBack(op, axes, keepDims, 1), 'linear')
+}
+
+/**
+ * The backward pass of a sum over `axes`, times `scale`, as a lens: `[x, dy] ↦ scale·dy`
+ * broadcast back to `x`'s shape (linear in `dy`, reading `x` for its shape); its transpose
+ * sums over the reduced axes.
+ */
+const expandBack = (op: string, axes: ReadonlyArray<number> | null, keepDims: boolean, scale: number | null): Lens.Lens<readonly [Tensor, Tensor], Tensor> => {
+  const name = `${op}′`
+  const times = (data: Float64Array, count: number): Float64Array => {
+    const c = scale ?? 1 / count
+    if (c !== 1) for (let i = 0; i < data.length; i++) data[i] = (data[i] as number) * c
+    return data
+  }
+  return shaped<Tensor, Tensor, Tensor>(
+    name,
+    (x, dy) => {
+      const red = resolve(op, axes, keepDims, expectTensor(op, x).shape)
+      checkCotangent(op, dy, red.shape)
+      return unsafeFromData(x.shape, times(K.expandAxes(dy.data, x.shape, red.reduced), red.count))
+    },
+    (x, dy, w) => {
+      const red = resolve(name, axes, keepDims, x.shape)
+      checkCotangent(name, w, x.shape)
+      return unsafeFromData(dy.shape, times(K.reduceAxes(w.data, x.shape, red.reduced, K.sumAxis), red.count))
+    }
+  )
 }
 
 /**
@@ -150,7 +189,7 @@ export const sum = (options?: ReduceOptions): Lens.Lens<Tensor, Tensor> => {
 export const mean = (options?: ReduceOptions): Lens.Lens<Tensor, Tensor> => {
   const op = 'ops.mean'
   const { axes, keepDims } = parse(op, options)
-  return Lens.make<Tensor, Tensor>({
+  const lens = Lens.make<Tensor, Tensor>({
     forward: (x) => {
       const { shape, data } = expectTensor(op, x)
       const red = resolve(op, axes, keepDims, shape)
@@ -170,6 +209,8 @@ export const mean = (options?: ReduceOptions): Lens.Lens<Tensor, Tensor> => {
       return unsafeFromData(x.shape, dx)
     }
   })
+  // linear: [x, dy] ↦ dy / count broadcast back; its transpose sums and divides again
+  return withReverse(op, lens, () => expandBack(op, axes, keepDims, null), 'linear')
 }
 
 /**
@@ -190,29 +231,51 @@ export const mean = (options?: ReduceOptions): Lens.Lens<Tensor, Tensor> => {
 export const max = (options?: ReduceOptions): Lens.Lens<Tensor, Tensor> => {
   const op = 'ops.max'
   const { axes, keepDims } = parse(op, options)
-  return Lens.make<Tensor, Tensor>({
-    forward: (x) => {
-      const { shape, data } = expectTensor(op, x)
-      const red = resolve(op, axes, keepDims, shape)
-      nonEmpty(op, red, shape, axes)
-      return unsafeFromData(red.shape, K.reduceAxes(data, shape, red.reduced, K.maxAxis))
-    },
-    backward: (x, dy, y) => {
-      checkCotangent(op, dy, y.shape)
-      const red = resolve(op, axes, keepDims, x.shape)
-      const xs = x.data
-      const run = K.singleRun(x.shape, red.reduced)
-      if (run !== null) return unsafeFromData(x.shape, K.maxBackwardAxis(xs, y.data, dy.data, run[0], run[1], run[2]))
-      // several runs of axes: ties are counted over the whole group, so expand and count
-      const top = K.expandAxes(y.data, x.shape, red.reduced)
-      const hit = new Float64Array(xs.length)
-      for (let i = 0; i < xs.length; i++) hit[i] = xs[i] === top[i] ? 1 : 0
-      const ties = K.expandAxes(K.reduceAxes(hit, x.shape, red.reduced, K.sumAxis), x.shape, red.reduced)
-      const dx = K.expandAxes(dy.data, x.shape, red.reduced)
-      for (let i = 0; i < dx.length; i++) dx[i] = hit[i] === 1 ? (dx[i] as number) / (ties[i] as number) : 0
-      return unsafeFromData(x.shape, dx)
-    }
-  })
+  const forward = (x: Tensor): Tensor => {
+    const { shape, data } = expectTensor(op, x)
+    const red = resolve(op, axes, keepDims, shape)
+    nonEmpty(op, red, shape, axes)
+    return unsafeFromData(red.shape, K.reduceAxes(data, shape, red.reduced, K.maxAxis))
+  }
+  const backward = (x: Tensor, dy: Tensor, y: Tensor): Tensor => {
+    checkCotangent(op, dy, y.shape)
+    const red = resolve(op, axes, keepDims, x.shape)
+    const xs = x.data
+    const run = K.singleRun(x.shape, red.reduced)
+    if (run !== null) return unsafeFromData(x.shape, K.maxBackwardAxis(xs, y.data, dy.data, run[0], run[1], run[2]))
+    // several runs of axes: ties are counted over the whole group, so expand and count
+    const top = K.expandAxes(y.data, x.shape, red.reduced)
+    const hit = new Float64Array(xs.length)
+    for (let i = 0; i < xs.length; i++) hit[i] = xs[i] === top[i] ? 1 : 0
+    const ties = K.expandAxes(K.reduceAxes(hit, x.shape, red.reduced, K.sumAxis), x.shape, red.reduced)
+    const dx = K.expandAxes(dy.data, x.shape, red.reduced)
+    for (let i = 0; i < dx.length; i++) dx[i] = hit[i] === 1 ? (dx[i] as number) / (ties[i] as number) : 0
+    return unsafeFromData(x.shape, dx)
+  }
+  // [x, dy] ↦ dy routed to the maxima: linear in dy, and piecewise constant in x (the maxima
+  // move only at ties), so its derivative in x is zero away from ties and it is a shaped step.
+  // Its transpose sums w·weights over the reduced axes, the weights being the backward pass of 1.
+  const name = `${op}′`
+  const transposed = (x: Tensor, y: Tensor, w: unknown): Tensor => {
+    const red = resolve(name, axes, keepDims, x.shape)
+    const weights = backward(x, unsafeFromData(y.shape, new Float64Array(y.size).fill(1)), y).data
+    const wd = checkCotangent(name, w, x.shape).data
+    const prod = new Float64Array(wd.length)
+    for (let i = 0; i < prod.length; i++) prod[i] = (wd[i] as number) * (weights[i] as number)
+    return unsafeFromData(y.shape, K.reduceAxes(prod, x.shape, red.reduced, K.sumAxis))
+  }
+  return withReverse(
+    op,
+    Lens.make<Tensor, Tensor>({ forward, backward }),
+    () =>
+      shaped<Tensor, Tensor, Tensor>(
+        name,
+        (x, dy) => backward(x, dy, forward(x)),
+        (x, _dy, w) => transposed(x, forward(x), w)
+      ),
+    // the pullback of the routing at u: nothing for x, the routing transposed for dy
+    (x, _dy, y, u, wantX) => [wantX ? zeroOf(x) : undefined, transposed(x as Tensor, y as Tensor, u)]
+  )
 }
 
 /**
@@ -257,7 +320,7 @@ export const logSumExp = (options?: ReduceOptions): Lens.Lens<Tensor, Tensor> =>
     for (let i = 0; i < y.length; i++) y[i] = (top[i] as number) + (logS[i] as number)
     return { red, run, top, logS, y: unsafeFromData(red.shape, y) }
   }
-  return Lens.fromVjp<Tensor, Tensor>(
+  const lens = Lens.fromVjp<Tensor, Tensor>(
     (x) => {
       const { red, run, top, logS, y } = parts(x)
       const pullback = (dy: Tensor): Tensor => {
@@ -274,4 +337,25 @@ export const logSumExp = (options?: ReduceOptions): Lens.Lens<Tensor, Tensor> =>
     },
     (x) => parts(x).y
   )
+  // [x, dy] ↦ exp(x − logSumExp(x)) · dy, the softmax over the axes (logSumExp kept as
+  // length-1 axes, broadcast by sub) times dy broadcast back over them (by mul, after dy is
+  // given the length-1 axes too)
+  const keep = { axes: axes ?? undefined, keepDims: true }
+  const name = `${op}′`
+  return withReverse(op, lens, () => {
+    const weights = chain(Lens.fanout(Lens.id<Tensor>(), logSumExp(keep)), sub, exp)
+    const dyKept = shaped<Tensor, Tensor, Tensor>(
+      name,
+      (x, dy) => {
+        const red = resolve(name, axes, keepDims, expectTensor(name, x).shape)
+        checkCotangent(name, dy, red.shape)
+        return unsafeFromData(resolve(name, axes, true, x.shape).shape, dy.data)
+      },
+      (x, dy, w) => unsafeFromData(dy.shape, checkCotangent(name, w, resolve(name, axes, true, x.shape).shape).data)
+    )
+    const checks = validated<Tensor>(op, (x, dy) => {
+      checkCotangent(op, dy, resolve(op, axes, keepDims, expectTensor(op, x).shape).shape)
+    })
+    return chain(checks, Lens.fanout(chain(Lens.fst(), weights), erase(dyKept)), mul) as unknown as Lens.Lens<readonly [Tensor, Tensor], Tensor>
+  })
 }

@@ -6,11 +6,16 @@
  * `reshape` shares its input's buffer, which is safe because the library never writes into a
  * tensor's data after construction. The loops live in `kernels/layout.ts`.
  *
+ * Higher order: every shape op is linear, so its backward pass as a lens is the backward pass
+ * itself (reading the input for its shape only), whose transpose is the op again.
+ *
  * @module ops/shape
  */
 import * as Lens from '../Lens.js'
 import { Tensor, checkCotangent, expectTensor, normaliseAxis, showShape, unsafeFromData, type Shape } from '../internal/tensor.js'
 import { describeValue as describe, expectInteger } from '../internal/guards.js'
+import { shaped } from '../internal/structure.js'
+import { withReverse } from '../internal/tensor-structure.js'
 import * as K from '../kernels/index.js'
 
 // -------------------------------------------------------------------------------------
@@ -21,6 +26,28 @@ const showShapes = (shapes: ReadonlyArray<Shape>): string => {
   const s = shapes.map(showShape)
   return s.length <= 1 ? s.join('') : `${s.slice(0, -1).join(', ')} and ${s[s.length - 1] as string}`
 }
+
+/**
+ * A linear shape op with its backward pass as a lens: `[x, dy] ↦ back(x, dy, shape of the
+ * output)`, linear in `dy` and reading `x` for its shape, whose transpose is the op again.
+ */
+const linearOp = <A, B extends Tensor>(
+  op: string,
+  forward: (x: A) => B,
+  back: (x: A, dy: B, outShape: Shape) => A,
+  outShape: (x: A) => Shape
+): Lens.Lens<A, B> =>
+  withReverse(
+    op,
+    Lens.make<A, B>({ forward, backward: (x, dy, y) => back(x, dy, y.shape) }),
+    () =>
+      shaped<A, B, A>(
+        `${op}′`,
+        (x, dy) => back(x, dy, outShape(x)),
+        (_x, _dy, w) => forward(w)
+      ),
+    'linear'
+  )
 
 // -------------------------------------------------------------------------------------
 // transpose
@@ -65,8 +92,9 @@ export const transpose = (perm?: ReadonlyArray<number>): Lens.Lens<Tensor, Tenso
     perm.forEach((p, i) => expectInteger(op, `perm[${i}]`, p))
   }
   const fixed = perm === undefined ? undefined : perm.slice()
-  return Lens.make<Tensor, Tensor>({
-    forward: (x) => {
+  return linearOp<Tensor, Tensor>(
+    op,
+    (x) => {
       const { shape, data } = expectTensor(op, x)
       const p = resolvePerm(op, fixed, shape)
       return unsafeFromData(
@@ -74,16 +102,17 @@ export const transpose = (perm?: ReadonlyArray<number>): Lens.Lens<Tensor, Tenso
         K.permute(data, shape, p)
       )
     },
-    backward: (x, dy, y) => {
-      checkCotangent(op, dy, y.shape)
+    (x, dy, outShape) => {
+      checkCotangent(op, dy, outShape)
       const p = resolvePerm(op, fixed, x.shape)
       const inverse = new Array<number>(p.length)
       p.forEach((a, i) => {
         inverse[a] = i
       })
       return unsafeFromData(x.shape, K.permute(dy.data, dy.shape, inverse))
-    }
-  })
+    },
+    (x) => resolvePerm(op, fixed, expectTensor(op, x).shape).map((a) => x.shape[a] as number)
+  )
 }
 
 // -------------------------------------------------------------------------------------
@@ -119,26 +148,29 @@ export const reshape = (shape: ReadonlyArray<number>): Lens.Lens<Tensor, Tensor>
     }
   })
   const known = free < 0 ? K.product(target) : K.product(target.filter((_, i) => i !== free))
-  return Lens.make<Tensor, Tensor>({
-    forward: (x) => {
-      const { shape: from, data } = expectTensor(op, x)
-      const size = data.length
-      let out: Array<number> = target
-      if (free >= 0) {
-        if (known === 0 || size % known !== 0) {
-          throw new RangeError(`${op}: cannot reshape shape ${showShape(from)} (${size} elements) into ${showShape(target)}`)
-        }
-        out = target.slice()
-        out[free] = size / known
-      } else if (known !== size) {
-        throw new RangeError(`${op}: cannot reshape shape ${showShape(from)} (${size} elements) into ${showShape(target)} (${known} elements)`)
-      } else {
-        out = target.slice()
+  const forward = (x: Tensor): Tensor => {
+    const { shape: from, data } = expectTensor(op, x)
+    const size = data.length
+    let out: Array<number> = target
+    if (free >= 0) {
+      if (known === 0 || size % known !== 0) {
+        throw new RangeError(`${op}: cannot reshape shape ${showShape(from)} (${size} elements) into ${showShape(target)}`)
       }
-      return unsafeFromData(out, data)
-    },
-    backward: (x, dy, y) => unsafeFromData(x.shape, checkCotangent(op, dy, y.shape).data)
-  })
+      out = target.slice()
+      out[free] = size / known
+    } else if (known !== size) {
+      throw new RangeError(`${op}: cannot reshape shape ${showShape(from)} (${size} elements) into ${showShape(target)} (${known} elements)`)
+    } else {
+      out = target.slice()
+    }
+    return unsafeFromData(out, data)
+  }
+  return linearOp<Tensor, Tensor>(
+    op,
+    forward,
+    (x, dy, outShape) => unsafeFromData(x.shape, checkCotangent(op, dy, outShape).data),
+    (x) => forward(x).shape
+  )
 }
 
 // -------------------------------------------------------------------------------------
@@ -178,8 +210,9 @@ export const concat = <Ts extends ReadonlyArray<Tensor> = ReadonlyArray<Tensor>>
     const total = mids.reduce((acc, d) => acc + d, 0)
     return { ax, outer: K.product(first, 0, ax), inner: K.product(first, ax + 1), mids, total, first }
   }
-  return Lens.make<Ts, Tensor>({
-    forward: (xs) => {
+  return linearOp<Ts, Tensor>(
+    op,
+    (xs) => {
       if (!Array.isArray(xs) || xs.length === 0) {
         throw new RangeError(`${op}: expected a non-empty array of tensors, got ${Array.isArray(xs) ? 'an empty array' : describe(xs)}`)
       }
@@ -196,8 +229,8 @@ export const concat = <Ts extends ReadonlyArray<Tensor> = ReadonlyArray<Tensor>>
       shape[ax] = total
       return unsafeFromData(shape, out)
     },
-    backward: (xs, dy, y) => {
-      checkCotangent(op, dy, y.shape)
+    (xs, dy, outShape) => {
+      checkCotangent(op, dy, outShape)
       const { outer, inner, mids, total } = layout(xs)
       let at = 0
       return xs.map((t, i) => {
@@ -206,8 +239,14 @@ export const concat = <Ts extends ReadonlyArray<Tensor> = ReadonlyArray<Tensor>>
         at += mid
         return piece
       }) as unknown as Ts
+    },
+    (xs) => {
+      const { ax, total, first } = layout(xs)
+      const shape = first.slice()
+      shape[ax] = total
+      return shape
     }
-  })
+  )
 }
 
 /**
@@ -240,22 +279,30 @@ export const slice = (axis: number, start: number, end?: number): Lens.Lens<Tens
     }
     return { ax, d, s, len: e - s, outer: K.product(shape, 0, ax), inner: K.product(shape, ax + 1) }
   }
-  return Lens.make<Tensor, Tensor>({
-    forward: (x) => {
+  const outShape = (shape: Shape): Array<number> => {
+    const { ax, len } = layout(shape)
+    const out = shape.slice()
+    out[ax] = len
+    return out
+  }
+  return linearOp<Tensor, Tensor>(
+    op,
+    (x) => {
       const { shape, data } = expectTensor(op, x)
       const { ax, d, s, len, outer, inner } = layout(shape)
       const out = shape.slice()
       out[ax] = len
       return unsafeFromData(out, K.copyOut(data, outer, d, inner, s, len))
     },
-    backward: (x, dy, y) => {
-      checkCotangent(op, dy, y.shape)
+    (x, dy, out) => {
+      checkCotangent(op, dy, out)
       const { d, s, len, outer, inner } = layout(x.shape)
       const dx = new Float64Array(x.size)
       K.copyInto(dy.data, dx, outer, len, d, inner, s)
       return unsafeFromData(x.shape, dx)
-    }
-  })
+    },
+    (x) => outShape(expectTensor(op, x).shape)
+  )
 }
 
 /**
@@ -283,8 +330,9 @@ export const index = (axis: number, i: number): Lens.Lens<Tensor, Tensor> => {
     if (at < 0 || at >= d) throw new RangeError(`${op}: index ${i} is out of bounds for axis ${axis} of shape ${showShape(shape)}`)
     return { ax, d, at, outer: K.product(shape, 0, ax), inner: K.product(shape, ax + 1) }
   }
-  return Lens.make<Tensor, Tensor>({
-    forward: (x) => {
+  return linearOp<Tensor, Tensor>(
+    op,
+    (x) => {
       const { shape, data } = expectTensor(op, x)
       const { ax, d, at, outer, inner } = layout(shape)
       return unsafeFromData(
@@ -292,12 +340,16 @@ export const index = (axis: number, i: number): Lens.Lens<Tensor, Tensor> => {
         K.copyOut(data, outer, d, inner, at, 1)
       )
     },
-    backward: (x, dy, y) => {
-      checkCotangent(op, dy, y.shape)
+    (x, dy, outShape) => {
+      checkCotangent(op, dy, outShape)
       const { d, at, outer, inner } = layout(x.shape)
       const dx = new Float64Array(x.size)
       K.copyInto(dy.data, dx, outer, 1, d, inner, at)
       return unsafeFromData(x.shape, dx)
+    },
+    (x) => {
+      const { ax } = layout(expectTensor(op, x).shape)
+      return x.shape.filter((_, a) => a !== ax)
     }
-  })
+  )
 }

@@ -5,6 +5,7 @@ import * as Tensor from '../../src/Tensor.js'
 import { ops } from '../../src/index.js'
 import { GradientLaws, TensorLaws, broadcastPair, doubleIn, dyadic, exact, fd, lattice, reassoc, tensorOfShape } from '../../laws/index.js'
 import { message } from '../support/errors.js'
+import { at, checkJvp, checkReverseValues, checkSecondOrder, checkThirdOrder, checkZeroSecondDerivative } from '../support/reverse.js'
 
 type Pair = readonly [Tensor.Tensor, Tensor.Tensor]
 type Binary = Lens.Lens<Pair, Tensor.Tensor>
@@ -365,5 +366,49 @@ describe('overflow is an error that names the op, the pass, the index, the shape
   ] as const)('%s', (_name, run, message) => {
     expect(run).toThrow(RangeError)
     expect(run).toThrow(message)
+  })
+})
+
+describe('higher order: the backward pass as a lens, on broadcast pairs', () => {
+  const pairs = (values: fc.Arbitrary<number>, second: fc.Arbitrary<number> | undefined) =>
+    broadcastPair(second === undefined ? { values, maxDim: 4 } : { values, second, maxDim: 4 })
+  it.each(cases)('$name: reverse evaluates as the first-order pass, and its structural lens agrees exactly (the same arithmetic)', ({ name, op, values, second }) => {
+    checkReverseValues(at(op, pairs(values, second)), { name: `ops.${name}`, exact: true })
+  })
+  it.each(cases)('$name: the reverse derivative passes the gradient check (second order)', ({ name, op, values, second }) => {
+    checkSecondOrder(at(op, pairs(values, second)), { name: `ops.${name}` })
+  })
+  it.each(cases)('$name: forward mode (jvp) is the transpose of the backward pass', ({ name, op, values, second }) => {
+    checkJvp(at(op, pairs(values, second)), { name: `ops.${name}` })
+  })
+  it.each(cases)('$name: so does the reverse derivative of that (third order)', ({ name, op, values, second }) => {
+    checkThirdOrder(at(op, pairs(values, second)), { name: `ops.${name}` })
+  })
+  it.each(cases.filter((c) => ['add', 'sub', 'maximum', 'minimum'].includes(c.name)))(
+    '$name: piecewise linear, so its second derivative is 0 away from ties',
+    ({ name, op, values, second }) => {
+      checkZeroSecondDerivative(at(op, pairs(values, second)), { name: `ops.${name}` })
+    }
+  )
+  it('mul has the Hessian [[0, I], [I, 0]]: along (u, 0), the second derivative of Σ a·b is (0, ∇_b Σ u·b), exactly on dyadic values', () => {
+    fc.assert(
+      fc.property(broadcastPair({ values: dyadic(-4, 4) }).chain(([a, b]) => fc.tuple(fc.constant([a, b] as const), tensorOfShape(a.shape, dyadic(-4, 4)))), ([[a, b], u]) => {
+        const f = Lens.pipe(ops.mul, ops.sum())
+        const [[ha, hb]] = Lens.backPropagateConst(Lens.reverse(f), [u, Tensor.zerosLike(b)], [[a, b], Tensor.scalar(1)])
+        expect(plain(ha.data)).toEqual(new Array<number>(a.size).fill(0))
+        expect(plain(hb.data)).toEqual(plain(Lens.backPropagateConst(f, Tensor.scalar(1), [u, b])[1].data))
+      })
+    )
+  })
+  it('the backward lenses check their inputs as the first-order passes do, with the same messages', () => {
+    const ab = [Tensor.zeros([2, 3]), Tensor.ones([3])] as const
+    for (const name of ['add', 'sub', 'mul', 'div', 'power', 'maximum', 'minimum'] as const) {
+      expect(message(() => Lens.backPropagateConst(Lens.reverse(ops[name]), [Tensor.zeros([2, 3]), Tensor.zeros([3])], [[Tensor.ones([2, 3]), ab[1]], Tensor.zeros([3, 2])]))).toBe(
+        `ops.${name}: the cotangent has shape [3,2] but the output has shape [2,3]`
+      )
+    }
+    expect(message(() => Lens.backPropagateConst(Lens.reverse(ops.div), [ab[0], ab[1]], [[ab[0], Tensor.fromNested([1, 0, 1])], Tensor.ones([2, 3])]))).toBe(
+      'ops.div: the denominator must be non-zero, got 0 at index [1] of the second input'
+    )
   })
 })

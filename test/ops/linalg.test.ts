@@ -13,6 +13,7 @@ import { GradientLaws, fd, reassoc } from '../../laws/index.js'
 import { message } from '../support/errors.js'
 import { matmulNNPlain } from '../support/reference-kernels.js'
 import { close, indicesOf, shapeArb, tensorOf } from '../support/tensors.js'
+import { at, checkJvp, checkReverseValues, checkSecondOrder, checkThirdOrder, checkZeroSecondDerivative, type Case } from '../support/reverse.js'
 
 type T = Tensor.Tensor
 type Pair = readonly [T, T]
@@ -658,6 +659,55 @@ describe('ops.slice and ops.index', () => {
         if (end > start) untouched(ops.index(axis, start), x, [x])
       }),
       { numRuns: 100 }
+    )
+  })
+})
+
+// -------------------------------------------------------------------------------------
+// higher order
+// -------------------------------------------------------------------------------------
+
+describe('higher order: the backward passes as lenses', () => {
+  const lens = <A>(l: Lens.Lens<A, T>): Lens.Lens<unknown, unknown> => l as unknown as Lens.Lens<unknown, unknown>
+  const linearCases: ReadonlyArray<readonly [string, fc.Arbitrary<Case>]> = [
+    ['matmulLeft', matmulPairs.map(([a, b]): Case => [lens(ops.matmulLeft(a)), b])],
+    ['matmulRight', matmulPairs.map(([a, b]): Case => [lens(ops.matmulRight(b)), a])],
+    ['transpose', withPerm.map(([x, perm]): Case => [lens(ops.transpose(perm)), x])],
+    ['reshape', withReshape.map(([x, , given]): Case => [lens(ops.reshape(given)), x])],
+    ['concat', withConcat.map(([xs, axis]): Case => [lens(ops.concat(axis)), xs])],
+    ['slice', withSlice.filter(([, , s, e]) => e > s).map(([x, axis, s, e]): Case => [lens(ops.slice(axis, s, e)), x])],
+    ['index', withSlice.filter(([, , s, e]) => e > s).map(([x, axis, s]): Case => [lens(ops.index(axis, s)), x])]
+  ]
+  const all: ReadonlyArray<readonly [string, fc.Arbitrary<Case>]> = [['matmul', at(ops.matmul, matmulPairs)], ...linearCases]
+
+  it.each(all)('%s: reverse evaluates as the first-order pass, and its structural lens agrees (exactly: the same kernels)', (name, cases) => {
+    checkReverseValues(cases, { name: `ops.${name}`, exact: true })
+  })
+  it.each(all)('%s: the reverse derivative passes the gradient check (second order)', (name, cases) => {
+    checkSecondOrder(cases, { name: `ops.${name}` })
+  })
+  it.each(linearCases)('%s: linear in its input, so its second derivative is 0', (name, cases) => {
+    checkZeroSecondDerivative(cases, { name: `ops.${name}` })
+  })
+  it.each(all)('%s: forward mode (jvp) is the transpose of the backward pass', (name, cases) => {
+    checkJvp(cases, { name: `ops.${name}` })
+  })
+  it.each(all)('%s: so does the reverse derivative of that (third order)', (name, cases) => {
+    checkThirdOrder(cases, { name: `ops.${name}` })
+  })
+  it('the backward lenses check their inputs as the first-order passes do, with the same messages', () => {
+    const z = (...s: Array<number>) => Tensor.zeros(s)
+    expect(message(() => Lens.backPropagateConst(Lens.reverse(ops.matmul), [z(2, 3), z(3, 4)], [[z(2, 3), z(3, 4)], z(2, 3)]))).toBe(
+      'ops.matmul: the cotangent has shape [2,3] but the output has shape [2,4]'
+    )
+    expect(message(() => Lens.backPropagateConst(Lens.reverse(ops.matmulLeft(z(2, 3))), z(3, 4), [z(3, 4), z(3, 4)]))).toBe(
+      'ops.matmulLeft: the cotangent has shape [3,4] but the output has shape [2,4]'
+    )
+    expect(message(() => Lens.backPropagateConst(Lens.reverse(ops.transpose()), z(2, 3), [z(2, 3), z(2, 3)]))).toBe(
+      'ops.transpose: the cotangent has shape [2,3] but the output has shape [3,2]'
+    )
+    expect(message(() => Lens.backPropagateConst(Lens.reverse(ops.slice(0, 1)), z(2, 3), [z(2, 3), z(2, 3)]))).toBe(
+      'ops.slice: the cotangent has shape [2,3] but the output has shape [1,3]'
     )
   })
 })

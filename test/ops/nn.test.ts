@@ -6,10 +6,11 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { Gradcheck, Lens, Tensor, VectorSpace, ops } from '../../src/index.js'
+import { Gradcheck, Layer, Lens, Tensor, VectorSpace, ops } from '../../src/index.js'
 import { lattice, tensorOfShape } from '../../laws/index.js'
 import { message } from '../support/errors.js'
 import { shapeArb, tensorOf } from '../support/tensors.js'
+import { checkJvp, checkReverseValues, checkSecondOrder, checkThirdOrder, type Case } from '../support/reverse.js'
 
 type T = Tensor.Tensor
 
@@ -384,6 +385,114 @@ describe('a two-layer network built from ops and pipe', () => {
         expect(report.status, Gradcheck.format(report)).toBe('pass')
       }),
       { numRuns: 200 }
+    )
+  })
+})
+
+// -------------------------------------------------------------------------------------
+// higher order
+// -------------------------------------------------------------------------------------
+
+describe('higher order: the backward passes as lenses', () => {
+  const erased = (lens: Lens.Lens<T, T>): Lens.Lens<unknown, unknown> => lens as unknown as Lens.Lens<unknown, unknown>
+  const soft = ceCases.chain(([x]) => tensorOf(x.shape, 0, 1).map((t) => [t, x] as const))
+  const all: ReadonlyArray<readonly [string, fc.Arbitrary<Case>]> = [
+    ['softmax', withAxis().map(([x, axis]): Case => [erased(ops.softmax(axis)), x])],
+    ['logSoftmax', withAxis().map(([x, axis]): Case => [erased(ops.logSoftmax(axis)), x])],
+    ['mse', msePairs.map(([x, t]): Case => [erased(ops.mse(t)), x])],
+    ['softmaxCrossEntropy (an array of class indices)', ceCases.map(([x, c]): Case => [erased(ops.softmaxCrossEntropy(c)), x])],
+    ['softmaxCrossEntropy (a tensor of class indices)', ceCases.map(([x, c]): Case => [erased(ops.softmaxCrossEntropy(indexTensor(x, c))), x])],
+    ['softmaxCrossEntropy (one-hot rows)', ceCases.map(([x, c]): Case => [erased(ops.softmaxCrossEntropy(oneHot(x, c))), x])],
+    ['softmaxCrossEntropy (soft targets)', soft.map(([t, x]): Case => [erased(ops.softmaxCrossEntropy(t)), x])]
+  ]
+
+  it.each(all)('%s: reverse evaluates as the first-order pass, and its structural lens agrees', (name, cases) => {
+    checkReverseValues(cases, { name: `ops.${name}`, numRuns: 300 })
+  })
+  it.each(all)('%s: the reverse derivative passes the gradient check (second order)', (name, cases) => {
+    checkSecondOrder(cases, { name: `ops.${name}`, numRuns: 300 })
+  })
+
+  it.each(all)('%s: forward mode (jvp) is the transpose of the backward pass', (name, cases) => {
+    checkJvp(cases, { name: `ops.${name}` })
+  })
+  it.each(all)('%s: so does the reverse derivative of that (third order)', (name, cases) => {
+    checkThirdOrder(cases, { name: `ops.${name}` })
+  })
+
+  it('Lens.grad(Lens.grad(f)) of f(x) = log(eˣ + e²ˣ), from ops, is σ(x)·(1 − σ(x))', () => {
+    const f = Lens.pipe(ops.reshape([1]), Lens.fanout(Lens.id<T>(), ops.scale(2)), ops.concat<readonly [T, T]>(0), ops.logSumExp())
+    const d2 = Lens.grad(Lens.grad(f))
+    fc.assert(
+      fc.property(fc.double({ min: -5, max: 5, noNaN: true }), (x) => {
+        const s = 1 / (1 + Math.exp(-x))
+        closeTo(Lens.evaluate(d2, Tensor.scalar(x)).data[0] as number, s * (1 - s), 1e-14)
+      }),
+      { numRuns: 200 }
+    )
+  })
+
+  it('a Layer.mlp loss differentiates twice: Lens.grad(loss) passes the gradient check in the parameters', () => {
+    const cases = fc.record({
+      activation: fc.constantFrom('relu' as const, 'tanh' as const, 'sigmoid' as const),
+      seed: fc.integer({ min: 0, max: 1000 }),
+      batch: fc.integer({ min: 1, max: 4 })
+    })
+    fc.assert(
+      fc.property(cases, ({ activation, seed, batch }) => {
+        const { atInput, init } = Layer.mlp([3, 4, 3], { activation })
+        const x = Tensor.randomNormal([batch, 3], { seed })
+        const labels = Array.from({ length: batch }, (_, i) => (seed + i) % 3)
+        const loss = Lens.pipe(atInput(x), ops.softmaxCrossEntropy(labels))
+        const report = Gradcheck.check(Lens.grad(loss), init(seed), { seed })
+        fc.pre(report.status !== 'kink')
+        expect(report.status, Gradcheck.format(report)).toBe('pass')
+      }),
+      { numRuns: 60 }
+    )
+  })
+
+  it('an MLP loss (matmul, add with broadcasting, relu, softmaxCrossEntropy): Hessian-vector products match finite differences of the gradient', () => {
+    const PS = VectorSpace.tuple(VectorSpace.tuple(VectorSpace.tuple(TS, TS), TS), TS) as VectorSpace.VectorSpace<Params>
+    const cases = networks.chain((n) => fc.tuple(fc.constant(n), tensorOfShape([PS.size(n.params as Params)], fc.double({ min: -1, max: 1, noNaN: true }))))
+    fc.assert(
+      fc.property(cases, fc.integer({ min: 0, max: 1e6 }), ([{ x, labels, params }, direction], seed) => {
+        const p = params as Params
+        const loss = network(x, labels)
+        const v = PS.unflatten(p, direction.data)
+        // H·v by reverse over reverse, against (∇f(p + h·v) − ∇f(p − h·v)) / 2h
+        const hv = PS.flatten(Lens.backPropagateConst(Lens.grad(loss), v, p))
+        const grad = (q: Params): Float64Array => PS.flatten(Lens.backPropagateConst(loss, Tensor.scalar(1), q))
+        const h = 1e-5
+        const plus = grad(PS.add(p, PS.scale(h, v)))
+        const minus = grad(PS.add(p, PS.scale(-h, v)))
+        const zero = grad(p)
+        const numeric = plus.map((g, i) => (g - (minus[i] as number)) / (2 * h))
+        // a relu kink between p − h·v and p + h·v: the one-sided differences disagree, skip the case
+        const kink = plus.some((g, i) => Math.abs(g - 2 * (zero[i] as number) + (minus[i] as number)) / h > 1e-3 * (1 + Math.abs(numeric[i] as number)))
+        fc.pre(!kink)
+        hv.forEach((a, i) => expect(Math.abs(a - (numeric[i] as number))).toBeLessThanOrEqual(1e-6 + 1e-5 * Math.abs(a)))
+        // and Lens.grad(loss) passes the dot-product gradient check: the second-order check
+        const report = Gradcheck.check(Lens.grad(loss), p, { input: PS, output: PS, seed })
+        fc.pre(report.status !== 'kink')
+        expect(report.status, Gradcheck.format(report)).toBe('pass')
+      }),
+      { numRuns: 200 }
+    )
+  })
+  it('the backward lenses check their inputs as the first-order passes do, with the same messages', () => {
+    const z = (...s: Array<number>) => Tensor.zeros(s)
+    expect(message(() => Lens.backPropagateConst(Lens.reverse(ops.softmax()), z(2, 3), [z(2, 3), z(2)]))).toBe(
+      'ops.softmax: the cotangent has shape [2] but the output has shape [2,3]'
+    )
+    expect(message(() => Lens.backPropagateConst(Lens.reverse(ops.mse(z(2, 3))), z(3, 2), [z(3, 2), Tensor.scalar(1)]))).toBe(
+      'ops.mse: prediction shape [3,2] and target shape [2,3] differ'
+    )
+    expect(message(() => Lens.backPropagateConst(Lens.reverse(ops.mse(z(2, 3))), z(2, 3), [z(2, 3), z(1)]))).toBe(
+      'ops.mse: the cotangent has shape [1] but the output has shape []'
+    )
+    expect(message(() => Lens.backPropagateConst(Lens.reverse(ops.softmaxCrossEntropy([0, 5])), z(2, 3), [z(2, 3), Tensor.scalar(1)]))).toBe(
+      'ops.softmaxCrossEntropy: class index 5 at position 1 is out of range for logits shape [2,3] (3 classes)'
     )
   })
 })

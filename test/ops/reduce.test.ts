@@ -10,6 +10,7 @@ import { Gradcheck, Lens, Tensor, VectorSpace, ops } from '../../src/index.js'
 import * as K from '../../src/kernels/index.js'
 import { message } from '../support/errors.js'
 import { close, indicesOf, shapeArb, tensorOf } from '../support/tensors.js'
+import { checkJvp, checkReverseValues, checkSecondOrder, checkThirdOrder, checkZeroSecondDerivative, type Case as ReverseCase } from '../support/reverse.js'
 
 type T = Tensor.Tensor
 
@@ -315,5 +316,45 @@ describe('immutability', () => {
       }),
       { numRuns: 100 }
     )
+  })
+})
+
+describe('higher order: the backward passes as lenses', () => {
+  type Make = (options: ops.ReduceOptions | undefined) => Lens.Lens<T, T>
+  const distinct = caseOf(shapeArb(0, 4).chain((s) => latticeTensor(s)))
+  const reductions: ReadonlyArray<readonly [string, Make, fc.Arbitrary<Case>, boolean]> = [
+    ['sum', ops.sum, cases, true],
+    ['mean', ops.mean, cases, true],
+    ['max', ops.max, distinct, true],
+    // exp(x − logSumExp(x)) against exp(x − max − log Σ): one rounding apart
+    ['logSumExp', ops.logSumExp, cases, false]
+  ]
+  const drawn = (make: Make, arb: fc.Arbitrary<Case>): fc.Arbitrary<ReverseCase> =>
+    arb.map((c): ReverseCase => [make(c.options) as unknown as Lens.Lens<unknown, unknown>, c.x])
+  it.each(reductions)('%s: reverse evaluates as the first-order pass, and its structural lens agrees', (name, make, arb, exact) => {
+    checkReverseValues(drawn(make, arb), { name: `ops.${name}`, exact, numRuns: 300 })
+  })
+  it.each(reductions)('%s: the reverse derivative passes the gradient check (second order)', (name, make, arb) => {
+    checkSecondOrder(drawn(make, arb), { name: `ops.${name}`, numRuns: 300 })
+  })
+  it.each(reductions)('%s: forward mode (jvp) is the transpose of the backward pass', (name, make, arb) => {
+    checkJvp(drawn(make, arb), { name: `ops.${name}` })
+  })
+  it.each(reductions)('%s: so does the reverse derivative of that (third order)', (name, make, arb) => {
+    checkThirdOrder(drawn(make, arb), { name: `ops.${name}` })
+  })
+  it.each(reductions.filter(([name]) => name !== 'logSumExp'))('%s: piecewise linear, so its second derivative is 0 away from ties', (name, make, arb) => {
+    checkZeroSecondDerivative(drawn(make, arb), { name: `ops.${name}`, numRuns: 300 })
+  })
+  it('logSumExp on large inputs (up to ±50): second order', () => {
+    checkSecondOrder(drawn(ops.logSumExp, caseOf(shapeArb(1, 3).chain((s) => tensorOf(s, -50, 50)))), { name: 'ops.logSumExp' })
+  })
+  it('the backward lenses check their inputs as the first-order passes do, with the same messages', () => {
+    const x = Tensor.zeros([2, 3])
+    for (const [name, make] of [['sum', ops.sum], ['mean', ops.mean], ['max', ops.max], ['logSumExp', ops.logSumExp]] as const) {
+      expect(message(() => Lens.backPropagateConst(Lens.reverse(make({ axes: 1 })), x, [x, Tensor.zeros([3])]))).toBe(
+        `ops.${name}: the cotangent has shape [3] but the output has shape [2]`
+      )
+    }
   })
 })
