@@ -16,7 +16,8 @@
  */
 
 import * as K from './kernels/index.js'
-import { Tensor, checkTensor, describe, sameShape, shapeSize, showIndex, showShape, unravel, type Shape } from './internal/tensor.js'
+import { describe } from './internal/guards.js'
+import { Tensor, checkTensor, sameShape, shapeSize, showIndex, showShape, unravel, type Shape } from './internal/tensor.js'
 
 export { Tensor, sameShape, shapeSize, showIndex, showShape, unravel, type Shape } from './internal/tensor.js'
 

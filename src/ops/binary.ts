@@ -21,7 +21,7 @@ import { broadcastShapes } from '../Tensor.js'
 import {
   checkCotangent,
   checkFiniteResult,
-  checkTensor,
+  expectTensorPair,
   shapeSize,
   showIndex,
   unravel,
@@ -48,12 +48,8 @@ export type TensorPair = readonly [Tensor, Tensor]
 // -------------------------------------------------------------------------------------
 
 const checkPair = (op: string, x: unknown): TensorPair => {
-  if (!Array.isArray(x) || x.length !== 2) {
-    throw new TypeError(`${op}: expected a pair of tensors, got ${Array.isArray(x) ? `an array of length ${x.length}` : typeof x}`)
-  }
-  checkTensor(`${op} (first input)`, x[0])
-  checkTensor(`${op} (second input)`, x[1])
-  return x as unknown as TensorPair
+  expectTensorPair(op, x)
+  return x as TensorPair
 }
 
 /** The element of `t` that broadcasting sends to the flat index `flat` of `shape` (for messages). */

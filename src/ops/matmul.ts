@@ -9,8 +9,7 @@
  * @module ops/matmul
  */
 import * as Lens from '../Lens.js'
-import { Tensor, checkCotangent, expectFinite, expectTensor, showShape, unsafeFromData, type Shape } from '../internal/tensor.js'
-import { describeValue as describe } from '../internal/guards.js'
+import { Tensor, checkCotangent, expectFinite, expectTensor, expectTensorPair, showShape, unsafeFromData, type Shape } from '../internal/tensor.js'
 import * as K from '../kernels/index.js'
 import type { TensorPair } from './binary.js'
 
@@ -21,12 +20,8 @@ type Pair = TensorPair
 // -------------------------------------------------------------------------------------
 
 const expectPair = (op: string, x: unknown): Pair => {
-  if (!Array.isArray(x) || x.length !== 2) {
-    throw new TypeError(`${op}: expected a pair [Tensor, Tensor], got ${Array.isArray(x) ? `an array of length ${x.length}` : describe(x)}`)
-  }
-  expectTensor(op, x[0], 'first operand')
-  expectTensor(op, x[1], 'second operand')
-  return x as unknown as Pair
+  expectTensorPair(op, x)
+  return x as Pair
 }
 
 

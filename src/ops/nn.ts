@@ -14,7 +14,7 @@ import * as Lens from '../Lens.js'
 import { type Shape, Tensor, checkCotangent, sameShape, showShape, unsafeFromData } from '../internal/tensor.js'
 import * as K from '../kernels/index.js'
 import { expectFinite, expectTensor, normaliseAxis } from '../internal/tensor.js'
-import { expectInteger } from '../internal/guards.js'
+import { describe, expectInteger } from '../internal/guards.js'
 
 // -------------------------------------------------------------------------------------
 // softmax
@@ -176,7 +176,7 @@ export const softmaxCrossEntropy = (targets: Targets): Lens.Lens<Tensor, Tensor>
   let fixedIndices: Int32Array | null = null
   if (!(targets instanceof Tensor)) {
     if (!Array.isArray(targets)) {
-      throw new TypeError(`${op}: targets must be a Tensor or an array of class indices, got ${targets === null ? 'null' : typeof targets}`)
+      throw new TypeError(`${op}: targets must be a Tensor or an array of class indices, got ${describe(targets)}`)
     }
     fixedIndices = toIndices(op, targets, (i) => `position ${i}`)
   }

@@ -10,7 +10,7 @@
  */
 import * as Lens from '../Lens.js'
 import { Tensor, checkCotangent, expectTensor, normaliseAxis, showShape, unsafeFromData, type Shape } from '../internal/tensor.js'
-import { describeValue as describe, expectInteger } from '../internal/guards.js'
+import { describe, expectInteger } from '../internal/guards.js'
 import * as K from '../kernels/index.js'
 
 // -------------------------------------------------------------------------------------
