@@ -351,7 +351,7 @@ describe('VectorSpace.tensor', () => {
     expect(message(() => V.add(a, b))).toBe('VectorSpace.tensor.add: shapes [2,3] and [3,2] differ')
     expect(message(() => V.dot(a, Tensor.zeros([6])))).toBe('VectorSpace.tensor.dot: shapes [2,3] and [6] differ')
     expect(message(() => V.unflatten(a, [1, 2]))).toBe('VectorSpace.unflatten: the structure has 6 coordinates, got 2')
-    expect(message(() => V.add(a, 1 as unknown as Tensor.Tensor))).toBe('VectorSpace.tensor.add: expected a Tensor, got number')
+    expect(message(() => V.add(a, 1 as unknown as Tensor.Tensor))).toBe('VectorSpace.tensor.add: expected a Tensor, got 1')
   })
 
   it('infer recognises tensors, also inside tuples and records', () => {
