@@ -3,13 +3,21 @@
  * tensors and numbers, nested) to and from JSON, with errors that name the path.
  *
  * The format is plain JSON: a tensor is `{ "shape": [3, 5], "data": [ …15 numbers… ] }`
- * (row-major), a record an object, a tuple an array, a number a number. Decoding is driven
- * by a *template*, a value with the structure and shapes of the model the file is loaded
- * into, and validates everything before building anything: integer non-negative
- * dimensions, finite numbers, `data` length = product of `shape`, the template's fields
- * (no missing, no extra), tuple lengths and shapes. A document is either loaded completely
- * or rejected with every problem listed (`layers.1.W: data has 12 numbers, shape [3, 5]
- * needs 15`); {@link loadParams} never throws because of its text.
+ * (row-major, and no other field), a record an object, a tuple an array, a number a number.
+ * Decoding is driven by a *template*, a value with the structure and shapes of the model the
+ * file is loaded into, and validates everything before building anything: integer
+ * non-negative dimensions, finite numbers, `data` length = product of `shape`, the
+ * template's fields (no missing, no extra, in records and tensors alike), tuple lengths and
+ * shapes. A document is either loaded completely or rejected with every problem listed, each
+ * naming its path as every message of the library does (`layers[1].W: data has 12 numbers,
+ * shape [3,5] needs 15`; `(root)` is the whole document); {@link loadParams} never throws
+ * because of its text.
+ *
+ * Depth: templates, parameters and documents nested to any depth are handled (every walk
+ * keeps its own stack, and `JSON.parse` is not recursive in Node), so the parameters of a
+ * `Para` model nested a million deep save and load like any others; containers below depth
+ * 20 are written on one line. A template or parameters that contain themselves (a cycle) are
+ * a `TypeError` naming the path where the cycle closes.
  *
  * Round trips are bit-for-bit: JSON numbers written by JavaScript read back as the same
  * double (subnormals included), and {@link saveParams} writes `-0` as `-0` (which
@@ -17,18 +25,23 @@
  * an error naming their path.
  *
  * Files: {@link saveParamsFile} writes atomically (a temporary file in the same folder,
- * flushed to disk, then renamed over the target), so a crash mid-write leaves the old file;
- * {@link loadParamsFile} reads and decodes, answering errors (a missing file included) as
- * a `Left`. They need Node's `fs/promises`, which they load on first use with a dynamic
- * `import()` hidden from bundlers: importing `backprop-lens` stays browser-safe, and only
- * calling the file functions outside Node fails (with a rejected promise).
+ * flushed to disk, then renamed over the target), so a crash mid-write leaves the old file,
+ * and the next save of the path removes such leftovers once they are an hour old
+ * ({@link DEFAULT_STALE_TEMP_AGE}); {@link loadParamsFile} checks the file's size against a
+ * limit (64 MiB, {@link DEFAULT_MAX_BYTES}; option `maxBytes`) before reading it, then reads
+ * and decodes, answering errors (a missing file included) as a `Left`. They need Node's
+ * `fs/promises`, which they load on first use with a dynamic `import()` hidden from
+ * bundlers: importing `backprop-lens` stays browser-safe, and only calling the file
+ * functions outside Node fails (with a rejected promise).
  *
  * @module Codec
  */
 import * as E from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
 import * as T from './Tensor.js'
+import { describe, showShape } from './internal/guards.js'
 import { unsafeFromData } from './internal/tensor.js'
+import * as Tree from './internal/tree.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -65,7 +78,8 @@ export type ParamsJSON = number | TensorJSON | ReadonlyArray<ParamsJSON> | { rea
 
 /**
  * Why a document could not be loaded: `'syntax'` (not JSON), `'invalid'` (JSON that does
- * not fit the template) or `'io'` (the file could not be read). `messages` lists every
+ * not fit the template), `'io'` (the file could not be read) or `'size'` (the file is larger
+ * than the limit {@link loadParamsFile} was given, and was not read). `messages` lists every
  * problem, each naming its path; `file` is set by {@link loadParamsFile}.
  *
  * @example
@@ -77,7 +91,7 @@ export type ParamsJSON = number | TensorJSON | ReadonlyArray<ParamsJSON> | { rea
  * @category model
  */
 export interface LoadError {
-  readonly kind: 'syntax' | 'invalid' | 'io'
+  readonly kind: 'syntax' | 'invalid' | 'io' | 'size'
   readonly messages: ReadonlyArray<string>
   readonly file?: string
 }
@@ -86,30 +100,21 @@ export interface LoadError {
 // paths and messages (internal)
 // -------------------------------------------------------------------------------------
 
-const ROOT = '(root)'
-
-/** The path of a context: its keys after the root's, joined by dots. */
-const pathOf = (c: t.Context): string => {
-  const keys: Array<string> = []
-  for (let i = 1; i < c.length; i++) keys.push((c[i] as t.ContextEntry).key)
-  return keys.length === 0 ? ROOT : keys.join('.')
+/** The keys of a context after the root's: an entry under an array is an index. */
+const contextKeys = (c: t.Context): Array<Tree.Key> => {
+  const keys: Array<Tree.Key> = []
+  for (let i = 1; i < c.length; i++) {
+    const key = (c[i] as t.ContextEntry).key
+    keys.push(Array.isArray((c[i - 1] as t.ContextEntry).actual) && /^(0|[1-9][0-9]*)$/.test(key) ? Number(key) : key)
+  }
+  return keys
 }
 
-const showShape = (shape: ReadonlyArray<unknown>): string => `[${shape.map(String).join(', ')}]`
+/** The path of a context, as every message of the library prints paths: `layers[0].W`, `(root)`. */
+const pathOf = (c: t.Context): string => Tree.showPath(contextKeys(c))
 
-const describe = (u: unknown): string => {
-  if (u === undefined) return 'nothing'
-  if (u === null) return 'null'
-  if (Array.isArray(u)) return `an array of length ${u.length}`
-  if (typeof u === 'string') return JSON.stringify(u.length > 20 ? `${u.slice(0, 20)}…` : u)
-  if (typeof u === 'object') return 'an object'
-  if (typeof u === 'function') return 'a function'
-  if (typeof u === 'symbol') return 'a symbol'
-  if (typeof u === 'bigint') return `${u}n`
-  return String(u)
-}
-
-const fail = <A>(u: unknown, c: t.Context, message: string): t.Validation<A> => t.failure(u, c, `${pathOf(c)}: ${message}`)
+/** The path of a context as a prefix that paths below it continue (`''` for the root). */
+const prefixOf = (c: t.Context): string => (c.length <= 1 ? '' : pathOf(c))
 
 const isObject = (u: unknown): u is Readonly<Record<string, unknown>> => typeof u === 'object' && u !== null && !Array.isArray(u)
 
@@ -152,7 +157,9 @@ export const formatError = (error: LoadError): string => {
       ? 'the document is not valid JSON'
       : error.kind === 'io'
         ? 'the file could not be read'
-        : 'the document does not fit the model'
+        : error.kind === 'size'
+          ? 'the file is too large'
+          : 'the document does not fit the model'
   const head = error.file === undefined ? `loadParams: ${what}:` : `loadParamsFile: ${what} (${error.file}):`
   const shown = error.messages.slice(0, MAX_SHOWN).map((m) => `  ${m}`)
   const rest = error.messages.length - MAX_SHOWN
@@ -163,38 +170,77 @@ export const formatError = (error: LoadError): string => {
 // tensors
 // -------------------------------------------------------------------------------------
 
-/** Validates `{ shape, data }` (and the shape against `expected`, when given) into a tensor. */
-const validateTensor = (u: unknown, c: t.Context, expected: T.Shape | null): t.Validation<T.Tensor> => {
+/** A problem of a value: a message to follow its path, or a field it should not have. */
+type Problem = string | { readonly unexpected: string }
+
+/**
+ * Reads `{ shape, data }` (and checks the shape against `expected`, when given) into a fresh
+ * tensor, or gives its problems. A tensor has no other fields.
+ */
+const readTensor = (u: unknown, expected: T.Shape | null): T.Tensor | Array<Problem> => {
   if (!isObject(u) || !has(u, 'shape') || !has(u, 'data')) {
-    return fail(u, c, `expected a tensor { shape, data }, got ${isObject(u) ? `an object with fields ${Object.keys(u).join(', ') || '(none)'}` : describe(u)}`)
+    return [`expected a tensor { shape, data }, got ${isObject(u) ? `an object with fields ${Object.keys(u).join(', ') || '(none)'}` : describe(u)}`]
   }
+  const extra = Object.keys(u).filter((k) => k !== 'shape' && k !== 'data')
+  const problems: Array<Problem> = []
   const shape = u.shape
   const data = u.data
-  if (!Array.isArray(shape)) return fail(u, c, `shape is ${describe(shape)}, expected an array of integers >= 0`)
+  const dims = shapeProblem(shape, expected, problems)
+  if (dims !== null) {
+    if (!Array.isArray(data)) problems.push(`data is ${describe(data)}, expected an array of numbers`)
+    else {
+      const size = dims.reduce((a, d) => a * d, 1)
+      if (data.length !== size) problems.push(`data has ${plural(data.length, 'number')}, shape ${showShape(dims)} needs ${size}`)
+      else {
+        const out = new Float64Array(size)
+        let bad = -1
+        let badCount = 0
+        for (let i = 0; i < size; i++) {
+          const x: unknown = data[i]
+          if (typeof x === 'number' && x - x === 0) out[i] = x
+          else if (badCount++ === 0) bad = i
+        }
+        if (bad >= 0) {
+          const more = badCount > 1 ? ` (and ${plural(badCount - 1, 'more bad value')})` : ''
+          problems.push(`data[${bad}] is ${describe(data[bad])}, expected a finite number${more}`)
+        } else if (extra.length === 0) return unsafeFromData(Object.freeze(dims.slice()), out)
+      }
+    }
+  }
+  for (const k of extra) problems.push({ unexpected: k })
+  return problems
+}
+
+/** The dimensions of a shape, or `null` after adding what is wrong with it to `problems`. */
+const shapeProblem = (shape: unknown, expected: T.Shape | null, problems: Array<Problem>): ReadonlyArray<number> | null => {
+  if (!Array.isArray(shape)) {
+    problems.push(`shape is ${describe(shape)}, expected an array of integers >= 0`)
+    return null
+  }
   for (let i = 0; i < shape.length; i++) {
     const d: unknown = shape[i]
-    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) return fail(u, c, `shape[${i}] is ${describe(d)}, expected an integer >= 0`)
+    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) {
+      problems.push(`shape[${i}] is ${describe(d)}, expected an integer >= 0`)
+      return null
+    }
   }
   const dims = shape as ReadonlyArray<number>
-  if (expected !== null && (expected.length !== dims.length || expected.some((d, i) => d !== dims[i]))) {
-    return fail(u, c, `expected shape ${showShape(expected)}, got ${showShape(dims)}`)
+  if (expected !== null && !T.sameShape(expected, dims)) {
+    problems.push(`expected shape ${showShape(expected)}, got ${showShape(dims)}`)
+    return null
   }
-  if (!Array.isArray(data)) return fail(u, c, `data is ${describe(data)}, expected an array of numbers`)
-  const size = dims.reduce((a, d) => a * d, 1)
-  if (data.length !== size) return fail(u, c, `data has ${plural(data.length, 'number')}, shape ${showShape(dims)} needs ${size}`)
-  const out = new Float64Array(size)
-  let bad = -1
-  let badCount = 0
-  for (let i = 0; i < size; i++) {
-    const x: unknown = data[i]
-    if (typeof x === 'number' && x - x === 0) out[i] = x
-    else if (badCount++ === 0) bad = i
-  }
-  if (bad >= 0) {
-    const more = badCount > 1 ? ` (and ${plural(badCount - 1, 'more bad value')})` : ''
-    return fail(u, c, `data[${bad}] is ${describe(data[bad])}, expected a finite number${more}`)
-  }
-  return t.success(unsafeFromData(Object.freeze(dims.slice()), out))
+  return dims
+}
+
+/** A problem as a message naming the path (as records name an unexpected field). */
+const message = (path: string, problem: Problem): string =>
+  typeof problem === 'string' ? `${path}: ${problem}` : `unexpected field '${problem.unexpected}' at ${path}`
+
+/** Validates `{ shape, data }` into a tensor, as an io-ts validation. */
+const validateTensor = (u: unknown, c: t.Context, expected: T.Shape | null): t.Validation<T.Tensor> => {
+  const path = pathOf(c)
+  const r = readTensor(u, expected)
+  return r instanceof T.Tensor ? t.success(r) : t.failures(r.map((p) => ({ value: u, context: c, message: message(path, p) })))
 }
 
 const encodeTensor = (x: T.Tensor): TensorJSON => ({ shape: x.shape.slice(), data: Array.from(x.data) })
@@ -211,7 +257,7 @@ const encodeTensor = (x: T.Tensor): TensorJSON => ({ shape: x.shape.slice(), dat
  * if (t._tag === 'Right') console.log(Tensor.toNested(t.right)) // [ [ 1, 2 ], [ 3, 4 ] ]
  * console.log(Codec.TensorJSON.encode(Tensor.fromNested([1, 2]))) // { shape: [ 2 ], data: [ 1, 2 ] }
  * const bad = Codec.TensorJSON.decode({ shape: [3, 5], data: [1, 2] })
- * if (bad._tag === 'Left') console.log(Codec.messages(bad.left)) // [ '(root): data has 2 numbers, shape [3, 5] needs 15' ]
+ * if (bad._tag === 'Left') console.log(Codec.messages(bad.left)) // [ '(root): data has 2 numbers, shape [3,5] needs 15' ]
  *
  * @category codecs
  */
@@ -248,103 +294,189 @@ export const tensorOfShape = (shape: T.Shape): t.Type<T.Tensor, TensorJSON, unkn
 // parameter structures
 // -------------------------------------------------------------------------------------
 
-const finiteNumber = new t.Type<number, number, unknown>(
-  'FiniteNumber',
-  (u): u is number => typeof u === 'number' && Number.isFinite(u),
-  (u, c) => (typeof u === 'number' && Number.isFinite(u) ? t.success(u) : fail(u, c, `expected a finite number, got ${describe(u)}`)),
-  (x) => x
-)
+type Container = Array<unknown> | Record<string, unknown>
 
-const isPlainRecord = (u: unknown): u is Readonly<Record<string, unknown>> => {
-  if (typeof u !== 'object' || u === null) return false
-  const proto: unknown = Object.getPrototypeOf(u)
-  return proto === Object.prototype || proto === null
-}
-
-const defineField = (out: Record<string, unknown>, k: string, value: unknown): void => {
-  Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true })
-}
-
-type AnyCodec = t.Type<unknown, ParamsJSON, unknown>
-
-const tupleCodec = (items: ReadonlyArray<AnyCodec>, name: string): AnyCodec =>
-  new t.Type<unknown, ParamsJSON, unknown>(
-    name,
-    (u): u is unknown => Array.isArray(u) && u.length === items.length && items.every((codec, i) => codec.is(u[i])),
-    (u, c) => {
-      if (!Array.isArray(u) || u.length !== items.length) {
-        return fail(u, c, `expected a tuple of ${items.length} ${items.length === 1 ? 'entry' : 'entries'}, got ${describe(u)}`)
-      }
-      const errors: Array<t.ValidationError> = []
-      const out: Array<unknown> = []
-      items.forEach((codec, i) => {
-        const r = codec.validate(u[i], t.appendContext(c, String(i), codec, u[i]))
-        if (E.isLeft(r)) errors.push(...r.left)
-        else out.push(r.right)
-      })
-      return errors.length > 0 ? t.failures(errors) : t.success(out)
+/** Checks a template (or parameters to save): numbers, tensors, arrays and plain records, a tree. */
+const checkTemplate = (op: string, template: unknown): void => {
+  const what = op === 'Codec.saveParams' ? 'the parameters hold' : 'the template holds'
+  Tree.forEach(
+    template,
+    (u, kind, cursor) => {
+      if (kind === Tree.OTHER) throw new TypeError(`${op}: ${what} ${describe(u)} at ${cursor.show()}; expected tensors, numbers, tuples and records`)
     },
-    (x) => (x as ReadonlyArray<unknown>).map((v, i) => (items[i] as AnyCodec).encode(v))
+    (path) =>
+      new TypeError(`${op}: ${op === 'Codec.saveParams' ? 'the parameters contain' : 'the template contains'} itself at ${path} (a cycle); expected a tree`)
   )
+}
 
-const recordCodec = (fields: ReadonlyArray<readonly [string, AnyCodec]>, name: string): AnyCodec => {
-  const keys = fields.map(([k]) => k)
-  return new t.Type<unknown, ParamsJSON, unknown>(
-    name,
-    (u): u is unknown =>
-      isPlainRecord(u) && Object.keys(u).length === keys.length && fields.every(([k, codec]) => has(u, k) && codec.is(u[k])),
-    (u, c) => {
-      if (!isObject(u)) return fail(u, c, `expected a record with fields ${keys.join(', ')}, got ${describe(u)}`)
-      const errors: Array<t.ValidationError> = []
-      const out: Record<string, unknown> = {}
-      for (const [k, codec] of fields) {
-        if (!has(u, k)) {
-          errors.push({ value: u, context: c, message: `missing field '${k}' at ${pathOf(c)}` })
-          continue
-        }
-        const r = codec.validate(u[k], t.appendContext(c, k, codec, u[k]))
-        if (E.isLeft(r)) errors.push(...r.left)
-        else defineField(out, k, r.right)
+const unreachable = (): Error => new Error('Codec: a checked template has no cycle')
+
+/** The parameters as JSON values: tensors as `{ shape, data }` (a walk of the template). */
+const encodeParams = (template: unknown, x: unknown): ParamsJSON => {
+  const result: Array<unknown> = [undefined]
+  Tree.walk(template, x, result, undefined, {
+    enter: (tp, u, out, _d, cursor) => {
+      const key = cursor.key ?? 0
+      const kind = Tree.kindOf(tp)
+      if (kind === Tree.NUMBER) Tree.put(out as Container, key, u)
+      else if (kind === Tree.TENSOR) Tree.put(out as Container, key, encodeTensor(u as T.Tensor))
+      else {
+        const made = Tree.emptyLike(tp, kind as typeof Tree.ARRAY | typeof Tree.RECORD)
+        Tree.put(out as Container, key, made)
+        pushBoth(tp, kind, u, made, cursor)
+        return tp as object
       }
-      for (const k of Object.keys(u)) {
-        if (!keys.includes(k)) errors.push({ value: u, context: c, message: `unexpected field '${k}' at ${pathOf(c)}` })
-      }
-      return errors.length > 0 ? t.failures(errors) : t.success(out)
+      return undefined
     },
-    (x) => {
-      const out: Record<string, ParamsJSON> = {}
-      for (const [k, codec] of fields) defineField(out, k, codec.encode((x as Record<string, unknown>)[k]))
-      return out
+    cycle: unreachable
+  })
+  return result[0] as ParamsJSON
+}
+
+/** Pushes the children of a template container with those of `u` beside them (and `out`). */
+const pushBoth = (tp: unknown, kind: Tree.Kind, u: unknown, out: unknown, cursor: Tree.Cursor): void => {
+  if (kind === Tree.ARRAY) {
+    const xs = tp as ReadonlyArray<unknown>
+    const us = u as ReadonlyArray<unknown>
+    for (let i = xs.length - 1; i >= 0; i--) cursor.push(i, xs[i], us[i], out)
+  } else {
+    const r = tp as Readonly<Record<string, unknown>>
+    const keys = Object.keys(r)
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const k = keys[i] as string
+      cursor.push(k, r[k], (u as Record<string, unknown>)[k], out)
     }
-  )
+  }
 }
 
-const codecAt = (op: string, template: unknown, path: string): AnyCodec => {
-  if (typeof template === 'number') return finiteNumber as AnyCodec
-  if (T.isTensor(template)) return tensorOfShape(template.shape) as unknown as AnyCodec
-  if (Array.isArray(template)) {
-    return tupleCodec(
-      template.map((v, i) => codecAt(op, v, path === '' ? String(i) : `${path}.${i}`)),
-      `Tuple(${template.length})`
-    )
-  }
-  if (isPlainRecord(template)) {
-    return recordCodec(
-      Object.keys(template).map((k) => [k, codecAt(op, template[k], path === '' ? k : `${path}.${k}`)] as const),
-      `Record(${Object.keys(template).join(', ')})`
-    )
-  }
-  throw new TypeError(
-    `${op}: ${op === 'Codec.saveParams' ? 'the parameters hold' : 'the template holds'} ${describe(template)} at ${path === '' ? ROOT : path}; expected tensors, numbers, tuples and records`
-  )
+/** Whether `u` has the structure and shapes of the template (and only finite numbers). */
+const fits = (template: unknown, u: unknown): boolean => {
+  let ok = true
+  Tree.walk(template, u, undefined, undefined, {
+    enter: (tp, x, _c, _d, cursor) => {
+      const kind = Tree.kindOf(tp)
+      if (kind === Tree.NUMBER) ok = typeof x === 'number' && Number.isFinite(x)
+      else if (kind === Tree.TENSOR) ok = x instanceof T.Tensor && T.sameShape(x.shape, (tp as T.Tensor).shape)
+      else if (kind === Tree.ARRAY) ok = Array.isArray(x) && x.length === (tp as ReadonlyArray<unknown>).length
+      else {
+        const keys = Object.keys(tp as object)
+        ok = Tree.isRecord(x) && Object.keys(x).length === keys.length && keys.every((k) => has(x, k))
+      }
+      if (!ok) return Tree.STOP
+      if (kind !== Tree.ARRAY && kind !== Tree.RECORD) return undefined
+      pushBoth(tp, kind, x, undefined, cursor)
+      return tp as object
+    },
+    cycle: unreachable
+  })
+  return ok
 }
+
+/** Marks a field a document lacks, in the walk of a record (its error comes at its turn). */
+const MISSING: object = Object.freeze({})
+
+/**
+ * Decodes a JSON value against a template, with one walk of both: every problem is collected
+ * (each naming its path; `prefix` is the path of an enclosing io-ts context), and the fresh
+ * value is built on the way.
+ */
+const decodeParams = (template: unknown, u: unknown, c: t.Context): t.Validation<unknown> => {
+  const prefix = prefixOf(c)
+  const errors: Array<t.ValidationError> = []
+  const problem = (value: unknown, text: string): void => {
+    errors.push({ value, context: c, message: text })
+  }
+  const result: Array<unknown> = [undefined]
+  Tree.walk(template, u, result, undefined, {
+    enter: (tp, x, out, _d, cursor) => {
+      const key = cursor.key ?? 0
+      if (tp === MISSING) {
+        // `x` is the record that lacks the field; the path is the record's.
+        problem(x, `missing field '${String(key)}' at ${showParent(cursor, prefix)}`)
+        return undefined
+      }
+      const kind = Tree.kindOf(tp)
+      if (kind === Tree.NUMBER) {
+        if (typeof x === 'number' && Number.isFinite(x)) Tree.put(out as Container, key, x)
+        else problem(x, `${cursor.show(prefix)}: expected a finite number, got ${describe(x)}`)
+        return undefined
+      }
+      if (kind === Tree.TENSOR) {
+        const r = readTensor(x, (tp as T.Tensor).shape)
+        if (r instanceof T.Tensor) Tree.put(out as Container, key, r)
+        else for (const p of r) problem(x, message(cursor.show(prefix), p))
+        return undefined
+      }
+      if (kind === Tree.ARRAY) {
+        const items = tp as ReadonlyArray<unknown>
+        if (!Array.isArray(x) || x.length !== items.length) {
+          problem(x, `${cursor.show(prefix)}: expected a tuple of ${items.length} ${items.length === 1 ? 'entry' : 'entries'}, got ${describe(x)}`)
+          return undefined
+        }
+        const made = new Array<unknown>(items.length)
+        Tree.put(out as Container, key, made)
+        for (let i = items.length - 1; i >= 0; i--) cursor.push(i, items[i], x[i], made)
+        return items
+      }
+      const fields = tp as Readonly<Record<string, unknown>>
+      const keys = Object.keys(fields)
+      if (!isObject(x)) {
+        problem(x, `${cursor.show(prefix)}: expected a record with fields ${keys.join(', ')}, got ${describe(x)}`)
+        return undefined
+      }
+      const made = Tree.emptyLike(fields, Tree.RECORD, keys)
+      Tree.put(out as Container, key, made)
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const k = keys[i] as string
+        if (has(x, k)) cursor.push(k, fields[k], x[k], made)
+        else cursor.push(k, MISSING, x, made)
+      }
+      return fields
+    },
+    leave: (tp, x, _out, _d, cursor) => {
+      // Fields the template does not have, after the problems of the fields it has.
+      if (Tree.kindOf(tp) !== Tree.RECORD) return
+      for (const k of Object.keys(x as object)) {
+        if (!has(tp as object, k)) problem(x, `unexpected field '${k}' at ${cursor.show(prefix)}`)
+      }
+    },
+    cycle: unreachable
+  })
+  return errors.length > 0 ? t.failures(errors) : t.success(result[0])
+}
+
+/** The path of the parent of the node at `cursor`. */
+const showParent = (cursor: Tree.Cursor, prefix: string): string => {
+  const keys = cursor.keys()
+  keys.pop()
+  return Tree.showPath(keys, prefix)
+}
+
+const nameOf = (template: unknown): string => {
+  const kind = Tree.kindOf(template)
+  if (kind === Tree.NUMBER) return 'FiniteNumber'
+  if (kind === Tree.TENSOR) return `Tensor${showShape((template as T.Tensor).shape)}`
+  if (kind === Tree.ARRAY) return `Tuple(${(template as ReadonlyArray<unknown>).length})`
+  return `Record(${Object.keys(template as object).join(', ')})`
+}
+
+/** The codec of parameters shaped like a checked template. */
+const codecOf = <P>(template: P): t.Type<P, ParamsJSON, unknown> =>
+  new t.Type<P, ParamsJSON, unknown>(
+    nameOf(template),
+    (u): u is P => fits(template, u),
+    (u, c) => decodeParams(template, u, c) as t.Validation<P>,
+    (x) => encodeParams(template, x)
+  )
 
 /**
  * The io-ts codec of parameters with the structure and shapes of `template`: records (the
- * same fields), tuples (the same lengths), tensors (the same shapes) and numbers, nested.
- * Decoding collects every problem, each naming its path, and builds fresh values only
- * when there is none. Throws a `TypeError` naming the path if the template holds anything
- * else (a function, a string, a class instance other than a tensor).
+ * same fields), tuples (the same lengths), tensors (the same shapes) and numbers, nested to
+ * any depth (one walk with its own stack, so a template nested a million deep is fine).
+ * Decoding collects every problem, each naming its path (`layers[0].W`, as every message of
+ * the library writes paths), and builds fresh values only when there is none. Throws a
+ * `TypeError` naming the path if the template holds anything else (a function, a string, a
+ * class instance other than a tensor) or contains itself.
  *
  * @example
  * import { Codec, Tensor } from 'backprop-lens'
@@ -352,85 +484,126 @@ const codecAt = (op: string, template: unknown, path: string): AnyCodec => {
  * const template = { layers: [{ W: Tensor.zeros([3, 5]), b: Tensor.zeros([5]) }] }
  * const codec = Codec.paramsCodec(template)
  * const bad = codec.decode({ layers: [{ W: { shape: [3, 5], data: new Array(12).fill(0) } }] })
- * if (bad._tag === 'Left') console.log(Codec.messages(bad.left)) // [ 'layers.0.W: data has 12 numbers, shape [3, 5] needs 15', "missing field 'b' at layers.0" ]
+ * if (bad._tag === 'Left') console.log(Codec.messages(bad.left)) // [ 'layers[0].W: data has 12 numbers, shape [3,5] needs 15', "missing field 'b' at layers[0]" ]
  *
  * @category codecs
  */
-export const paramsCodec = <P>(template: P): t.Type<P, ParamsJSON, unknown> =>
-  codecAt('Codec.paramsCodec', template, '') as t.Type<P, ParamsJSON, unknown>
+export const paramsCodec = <P>(template: P): t.Type<P, ParamsJSON, unknown> => {
+  checkTemplate('Codec.paramsCodec', template)
+  return codecOf(template)
+}
 
 // -------------------------------------------------------------------------------------
 // text
 // -------------------------------------------------------------------------------------
 
-/** Checks that every number is finite, naming the path of the first that is not. */
-const checkFinite = (value: unknown, path: string): void => {
-  const at = path === '' ? ROOT : path
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new RangeError(`Codec.saveParams: ${at} is ${value}; only finite numbers can be saved`)
-  } else if (T.isTensor(value)) {
-    const d = value.data
-    for (let i = 0; i < d.length; i++) {
-      const x = d[i] as number
-      if (x - x !== 0) throw new RangeError(`Codec.saveParams: ${at}.data[${i}] is ${x}; only finite numbers can be saved`)
-    }
-  } else if (Array.isArray(value)) {
-    value.forEach((v, i) => checkFinite(v, path === '' ? String(i) : `${path}.${i}`))
-  } else if (isPlainRecord(value)) {
-    for (const k of Object.keys(value)) checkFinite(value[k], path === '' ? k : `${path}.${k}`)
-  }
-}
-
 /** `JSON.stringify` of a finite number, but `-0` stays `-0`. */
 const num = (x: number): string => (Object.is(x, -0) ? '-0' : JSON.stringify(x))
 
-/** JSON text of an encoded structure: number arrays on one line, structure indented. */
-const stringify = (value: unknown, indent: string): string => {
-  if (typeof value === 'number') return num(value)
-  if (Array.isArray(value)) {
-    if (value.every((v) => typeof v === 'number')) return `[${(value as ReadonlyArray<number>).map(num).join(', ')}]`
-    if (value.length === 0) return '[]'
-    const inner = indent + '  '
-    return `[\n${value.map((v) => inner + stringify(v, inner)).join(',\n')}\n${indent}]`
-  }
-  if (isObject(value)) {
-    const keys = Object.keys(value)
-    if (keys.length === 0) return '{}'
-    if (keys.length === 2 && has(value, 'shape') && has(value, 'data')) {
-      return `{ "shape": ${stringify(value.shape, indent)}, "data": ${stringify(value.data, indent)} }`
-    }
-    const inner = indent + '  '
-    return `{\n${keys.map((k) => `${inner}${JSON.stringify(k)}: ${stringify(value[k], inner)}`).join(',\n')}\n${indent}}`
-  }
-  throw new TypeError(`Codec.saveParams: cannot write ${describe(value)}`)
+/** Numbers as a JSON array on one line. */
+const numbers = (xs: ArrayLike<number>): string => {
+  const parts = new Array<string>(xs.length)
+  for (let i = 0; i < xs.length; i++) parts[i] = num(xs[i] as number)
+  return `[${parts.join(', ')}]`
+}
+
+/**
+ * Containers are indented down to this depth; deeper ones are written on one line (indenting
+ * a structure nested a million deep would take a million² spaces).
+ */
+const MAX_INDENT = 20
+
+const notFinite = (path: string, x: number): RangeError => new RangeError(`Codec.saveParams: ${path} is ${x}; only finite numbers can be saved`)
+
+/**
+ * The JSON text of parameters, in one walk that also checks them: arrays of numbers and
+ * tensors (`{ "shape": …, "data": … }`) on one line, other containers one entry per line,
+ * indented by two spaces a level down to depth {@link MAX_INDENT}.
+ */
+const write = (params: unknown): string => {
+  const out: Array<string> = []
+  const what = 'Codec.saveParams: the parameters'
+  // Lane b: whether the node is its parent's first entry.
+  Tree.walk(params, true, undefined, undefined, {
+    enter: (u, first, _c, _d, cursor) => {
+      const depth = cursor.depth
+      if (depth > 0) {
+        const key = cursor.key as Tree.Key
+        const compact = depth > MAX_INDENT
+        out.push(first === true ? (compact ? '' : `\n${'  '.repeat(depth)}`) : compact ? ', ' : `,\n${'  '.repeat(depth)}`)
+        if (typeof key === 'string') out.push(`${JSON.stringify(key)}: `)
+      }
+      const kind = Tree.kindOf(u)
+      if (kind === Tree.NUMBER) {
+        if (!Number.isFinite(u)) throw notFinite(cursor.show(), u as number)
+        out.push(num(u as number))
+        return undefined
+      }
+      if (kind === Tree.TENSOR) {
+        const x = u as T.Tensor
+        for (let i = 0; i < x.size; i++) {
+          const v = x.data[i] as number
+          if (v - v !== 0) throw notFinite(`${cursor.show()}.data[${i}]`, v)
+        }
+        out.push(`{ "shape": ${numbers(x.shape)}, "data": ${numbers(x.data)} }`)
+        return undefined
+      }
+      if (kind === Tree.ARRAY) {
+        const xs = u as ReadonlyArray<unknown>
+        if (xs.every((x) => typeof x === 'number')) {
+          for (let i = 0; i < xs.length; i++) if (!Number.isFinite(xs[i])) throw notFinite(cursor.showChild(i), xs[i] as number)
+          out.push(numbers(xs as ReadonlyArray<number>))
+          return undefined
+        }
+        out.push('[')
+        for (let i = xs.length - 1; i >= 0; i--) cursor.push(i, xs[i], i === 0)
+        return xs
+      }
+      if (kind === Tree.RECORD) {
+        const r = u as Readonly<Record<string, unknown>>
+        const keys = Object.keys(r)
+        if (keys.length === 0) {
+          out.push('{}')
+          return undefined
+        }
+        out.push('{')
+        for (let i = keys.length - 1; i >= 0; i--) cursor.push(keys[i] as string, r[keys[i] as string], i === 0)
+        return r
+      }
+      throw new TypeError(`${what} hold ${describe(u)} at ${cursor.show()}; expected tensors, numbers, tuples and records`)
+    },
+    leave: (u, _first, _c, _d, cursor) => {
+      const close = Array.isArray(u) ? ']' : '}'
+      out.push(cursor.depth >= MAX_INDENT ? close : `\n${'  '.repeat(cursor.depth)}${close}`)
+    },
+    cycle: (path) => new TypeError(`${what} contain themselves at ${path} (a cycle); only trees can be saved`)
+  })
+  return out.join('')
 }
 
 /**
  * The parameters as JSON text (tensors as `{ "shape", "data" }`). Doubles are written
- * losslessly, `-0` included, so {@link loadParams} gives them back bit-for-bit. Throws an
- * error naming the path of a non-finite number, or of a value that is not a tensor, a
- * number, a tuple or a record.
+ * losslessly, `-0` included, so {@link loadParams} gives them back bit-for-bit. Structures
+ * of any depth are written (with an explicit stack; below depth 20 on one line). Throws an
+ * error naming the path of a non-finite number, of a value that is not a tensor, a number, a
+ * tuple or a record, or of an array or record that contains itself.
  *
  * @example
  * import { Codec, Tensor } from 'backprop-lens'
  *
  * console.log(Codec.saveParams({ W: Tensor.fromNested([[1, -0], [0.1, 2]]), b: 3 })) // { "W": { "shape": [2, 2], "data": [1, -0, 0.1, 2] }, "b": 3 }
- * try { Codec.saveParams({ b: [1, NaN] }) } catch (e) { console.log((e as Error).message) } // Codec.saveParams: b.1 is NaN; only finite numbers can be saved
+ * try { Codec.saveParams({ b: [1, NaN] }) } catch (e) { console.log((e as Error).message) } // Codec.saveParams: b[1] is NaN; only finite numbers can be saved
  *
  * @category text
  */
-export const saveParams = <P>(params: P): string => {
-  const codec = codecAt('Codec.saveParams', params, '')
-  checkFinite(params, '')
-  return stringify(codec.encode(params), '')
-}
+export const saveParams = <P>(params: P): string => write(params)
 
 const loadParamsWith = <P>(codec: t.Type<P, ParamsJSON, unknown>, text: string): E.Either<LoadError, P> => {
   let json: unknown
   try {
     json = JSON.parse(text)
   } catch (e) {
-    return E.left({ kind: 'syntax', messages: [`${ROOT}: ${e instanceof Error ? e.message : String(e)}`] })
+    return E.left({ kind: 'syntax', messages: [`${Tree.ROOT}: ${e instanceof Error ? e.message : String(e)}`] })
   }
   const result = codec.decode(json)
   return E.isLeft(result) ? E.left({ kind: 'invalid', messages: messages(result.left) }) : E.right(result.right)
@@ -454,8 +627,9 @@ const loadParamsWith = <P>(codec: t.Type<P, ParamsJSON, unknown>, text: string):
  * @category text
  */
 export const loadParams = <P>(text: string, template: P): E.Either<LoadError, P> => {
-  const codec = codecAt('Codec.loadParams', template, '') as t.Type<P, ParamsJSON, unknown>
-  if (typeof text !== 'string') return E.left({ kind: 'syntax', messages: [`${ROOT}: expected JSON text, got ${describe(text)}`] })
+  checkTemplate('Codec.loadParams', template)
+  const codec = codecOf(template)
+  if (typeof text !== 'string') return E.left({ kind: 'syntax', messages: [`${Tree.ROOT}: expected JSON text, got ${describe(text)}`] })
   return loadParamsWith(codec, text)
 }
 
@@ -519,10 +693,25 @@ export interface FileSystem {
   readonly unlink: (path: string) => Promise<void>
   /** Reads a whole file as text. */
   readonly readFile: (path: string, encoding: 'utf8') => Promise<string>
+  /**
+   * The size in bytes and the time of the last change (in ms since the epoch) of a file.
+   * Optional: without it, {@link loadParamsFile} checks the size after reading, and saves do
+   * not clean up old temporary files.
+   */
+  readonly stat?: (path: string) => Promise<{ readonly size: number; readonly mtimeMs: number }>
+  /** The names of the entries of a folder. Optional: without it, saves do not clean up old temporary files. */
+  readonly readdir?: (path: string) => Promise<ReadonlyArray<string>>
 }
 
 /**
- * Options of the file functions: `fs`, the file system (default: Node's `fs/promises`).
+ * Options of the file functions:
+ * - `fs`, the file system (default: Node's `fs/promises`);
+ * - `maxBytes`, for {@link loadParamsFile}: the largest file it reads (default
+ *   {@link DEFAULT_MAX_BYTES}, 64 MiB); a larger file is a `Left` of kind `'size'` before
+ *   anything is read or parsed;
+ * - `staleTempAge`, for {@link writeFileAtomic} and {@link saveParamsFile}: temporary files of
+ *   the same path older than this many milliseconds are removed (default
+ *   {@link DEFAULT_STALE_TEMP_AGE}, one hour).
  *
  * @example
  * import { Codec, Tensor } from 'backprop-lens'
@@ -543,7 +732,40 @@ export interface FileSystem {
  */
 export interface FileOptions {
   readonly fs?: FileSystem
+  readonly maxBytes?: number
+  readonly staleTempAge?: number
 }
+
+/**
+ * The largest file {@link loadParamsFile} reads unless told otherwise (`maxBytes`): 64 MiB,
+ * about three million parameters. Parsing is done by `JSON.parse`, whose time and memory grow
+ * with the text (and more than tenfold for pathological text such as 200 MB of `[`), so the
+ * size is checked before reading.
+ *
+ * @example
+ * import { Codec } from 'backprop-lens'
+ *
+ * console.log(Codec.DEFAULT_MAX_BYTES) // 67108864
+ *
+ * @category files
+ */
+export const DEFAULT_MAX_BYTES = 64 * 2 ** 20
+
+/**
+ * The age (in milliseconds, one hour) past which a save removes a temporary file that an
+ * earlier save of the same path left behind (a crash between creating and renaming it).
+ * Younger ones are left alone: they may belong to a save in flight in another process. A
+ * save stalled for longer than this loses its temporary file; its rename then fails, so it
+ * rejects and the target is untouched.
+ *
+ * @example
+ * import { Codec } from 'backprop-lens'
+ *
+ * console.log(Codec.DEFAULT_STALE_TEMP_AGE) // 3600000
+ *
+ * @category files
+ */
+export const DEFAULT_STALE_TEMP_AGE = 60 * 60 * 1000
 
 // The specifier is a variable so that bundlers leave this import alone: the module graph of
 // `backprop-lens` never contains a Node built-in.
@@ -558,11 +780,52 @@ const splitPath = (path: string): readonly [string, string] => {
 
 let counter = 0
 
+/** Temporary files of `base` are named `.base.<time>-<counter>-<random>.tmp`. */
+const tempPrefix = (base: string): string => `.${base}.`
+
+const TEMP_SUFFIX = /^[0-9a-z]+-[0-9a-z]+-[0-9a-z]+\.tmp$/
+
+const positive = (op: string, option: string, value: unknown, fallback: number): number => {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !(value >= 0)) throw new RangeError(`${op}: option ${option} must be a number >= 0, got ${describe(value)}`)
+  return value
+}
+
 /**
- * Writes `text` to `path` atomically: into a new temporary file in the same folder, flushed
- * to disk (`fsync`), then renamed over `path`, and the folder flushed. Readers see the old
- * file or the new one, never a mix; if anything fails the temporary file is removed, the
- * old file is untouched and the promise rejects with an error naming `path`.
+ * Removes the temporary files of `base` in `dir` that have not changed for `age` ms: what
+ * crashed saves left. Best effort, and only with a file system that can list and stat.
+ */
+const removeStaleTemps = async (fs: FileSystem, dir: string, base: string, age: number): Promise<void> => {
+  if (fs.readdir === undefined || fs.stat === undefined) return
+  const prefix = tempPrefix(base)
+  let names: ReadonlyArray<string>
+  try {
+    names = await fs.readdir(dir)
+  } catch {
+    return
+  }
+  const now = Date.now()
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !TEMP_SUFFIX.test(name.slice(prefix.length))) continue
+    const file = `${dir}/${name}`
+    try {
+      const { mtimeMs } = await fs.stat(file)
+      if (now - mtimeMs > age) await fs.unlink(file)
+    } catch {
+      // gone already (another save cleaned it), or not ours to remove
+    }
+  }
+}
+
+/**
+ * Writes `text` to `path` atomically: into a new temporary file in the same folder
+ * (`.name.<time>-<counter>-<random>.tmp`), flushed to disk (`fsync`), then renamed over
+ * `path`, and the folder flushed. Readers see the old file or the new one, never a mix; if
+ * anything fails the temporary file is removed, the old file is untouched and the promise
+ * rejects with an error naming `path`. A process killed mid-write cannot remove its
+ * temporary file: the next write to the same path removes those unchanged for `staleTempAge`
+ * ms (default {@link DEFAULT_STALE_TEMP_AGE}, one hour), never a younger one, which may be a
+ * concurrent write in flight (this needs a file system with `readdir` and `stat`, as Node's).
  *
  * @example
  * import { Codec } from 'backprop-lens'
@@ -579,7 +842,8 @@ let counter = 0
 export const writeFileAtomic = async (path: string, text: string, options: FileOptions = {}): Promise<void> => {
   const fs = options.fs ?? (await nodeFs())
   const [dir, base] = splitPath(path)
-  const tmp = `${dir}/.${base}.${Date.now().toString(36)}-${(counter++).toString(36)}-${Math.random().toString(36).slice(2, 8)}.tmp`
+  await removeStaleTemps(fs, dir, base, positive('Codec.writeFileAtomic', 'staleTempAge', options.staleTempAge, DEFAULT_STALE_TEMP_AGE))
+  const tmp = `${dir}/${tempPrefix(base)}${Date.now().toString(36)}-${(counter++).toString(36)}-${Math.random().toString(36).slice(2, 8)}.tmp`
   let created = false
   try {
     const handle = await fs.open(tmp, 'wx')
@@ -612,8 +876,9 @@ export const writeFileAtomic = async (path: string, text: string, options: FileO
 
 /**
  * Saves the parameters to a JSON file, atomically ({@link writeFileAtomic}): a crash or an
- * error mid-write leaves the previous file as it was. Rejects, before touching the disk,
- * if the parameters hold a non-finite number (naming its path).
+ * error mid-write leaves the previous file as it was, and the temporary files of crashed
+ * saves of the same path are removed once they are an hour old. Rejects, before touching
+ * the disk, if the parameters hold a non-finite number (naming its path).
  *
  * @example
  * import { Codec, Tensor } from 'backprop-lens'
@@ -635,26 +900,49 @@ export const saveParamsFile = async <P>(path: string, params: P, options: FileOp
 
 /**
  * Loads parameters from a JSON file against a template, as {@link loadParams}. Never
- * rejects: a file that cannot be read is a `Left` of kind `'io'`; every error carries the
- * file's path.
+ * rejects: a file that cannot be read is a `Left` of kind `'io'`, and a file larger than
+ * `maxBytes` (default {@link DEFAULT_MAX_BYTES}, 64 MiB) one of kind `'size'`, found before
+ * the file is read (with `stat`) or parsed; every error carries the file's path.
  *
  * @example
  * import { Codec, Tensor } from 'backprop-lens'
+ * import { mkdtempSync } from 'node:fs'
+ * import { tmpdir } from 'node:os'
+ * import { join } from 'node:path'
  *
  * const missing = await Codec.loadParamsFile('/no/such/model.json', { W: Tensor.zeros([2]) })
  * if (missing._tag === 'Left') console.log(missing.left.kind, missing.left.file) // io /no/such/model.json
+ * const file = join(mkdtempSync(join(tmpdir(), 'codec-')), 'model.json')
+ * await Codec.saveParamsFile(file, { W: Tensor.fromNested([1, 2]) })
+ * const big = await Codec.loadParamsFile(file, { W: Tensor.zeros([2]) }, { maxBytes: 10 })
+ * if (big._tag === 'Left') console.log(big.left.kind) // size
+ * console.log((await Codec.loadParamsFile(file, { W: Tensor.zeros([2]) }, { maxBytes: 1000 }))._tag) // Right
  *
  * @category files
  */
 export const loadParamsFile = async <P>(path: string, template: P, options: FileOptions = {}): Promise<E.Either<LoadError, P>> => {
-  const codec = codecAt('Codec.loadParamsFile', template, '') as t.Type<P, ParamsJSON, unknown>
+  checkTemplate('Codec.loadParamsFile', template)
+  const codec = codecOf(template)
+  const max = positive('Codec.loadParamsFile', 'maxBytes', options.maxBytes, DEFAULT_MAX_BYTES)
+  const tooLarge = (size: number, unit: string): E.Either<LoadError, P> =>
+    E.left({
+      kind: 'size',
+      file: path,
+      messages: [`${path}: the file has ${size} ${unit}, more than the limit of ${max} bytes; pass a larger maxBytes to read it`]
+    })
   let text: string
   try {
     const fs = options.fs ?? (await nodeFs())
+    if (fs.stat !== undefined) {
+      const { size } = await fs.stat(path)
+      if (size > max) return tooLarge(size, 'bytes')
+    }
     text = await fs.readFile(path, 'utf8')
   } catch (e) {
     return E.left({ kind: 'io', file: path, messages: [`${path}: ${e instanceof Error ? e.message : String(e)}`] })
   }
+  // Without `stat`, or if the file grew since: a UTF-8 file has at least as many bytes as its text has characters.
+  if (text.length > max) return tooLarge(text.length, 'characters')
   const result = loadParamsWith(codec, text)
   return E.isLeft(result) ? E.left({ ...result.left, file: path }) : result
 }
