@@ -34,14 +34,27 @@
  * bundlers: importing `backprop-lens` stays browser-safe, and only calling the file
  * functions outside Node fails (with a rejected promise).
  *
+ * The format's machinery (the walks that read, check and write it) is in `internal/json.ts`
+ * and the file system's in `internal/files.ts`; this module is the public API.
+ *
  * @module Codec
  */
 import * as E from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
 import * as T from './Tensor.js'
+import { DEFAULT_MAX_BYTES, nodeFs, positive, readText, writeFileAtomic, type FileOptions } from './internal/files.js'
 import { describe, showShape } from './internal/guards.js'
-import { unsafeFromData } from './internal/tensor.js'
+import { checkTemplate, decodeParams, encodeParams, encodeTensor, fits, nameOf, pathOf, plural, validateTensor, write } from './internal/json.js'
 import * as Tree from './internal/tree.js'
+
+export {
+  DEFAULT_MAX_BYTES,
+  DEFAULT_STALE_TEMP_AGE,
+  writeFileAtomic,
+  type FileHandleLike,
+  type FileOptions,
+  type FileSystem
+} from './internal/files.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -97,30 +110,8 @@ export interface LoadError {
 }
 
 // -------------------------------------------------------------------------------------
-// paths and messages (internal)
+// errors
 // -------------------------------------------------------------------------------------
-
-/** The keys of a context after the root's: an entry under an array is an index. */
-const contextKeys = (c: t.Context): Array<Tree.Key> => {
-  const keys: Array<Tree.Key> = []
-  for (let i = 1; i < c.length; i++) {
-    const key = (c[i] as t.ContextEntry).key
-    keys.push(Array.isArray((c[i - 1] as t.ContextEntry).actual) && /^(0|[1-9][0-9]*)$/.test(key) ? Number(key) : key)
-  }
-  return keys
-}
-
-/** The path of a context, as every message of the library prints paths: `layers[0].W`, `(root)`. */
-const pathOf = (c: t.Context): string => Tree.showPath(contextKeys(c))
-
-/** The path of a context as a prefix that paths below it continue (`''` for the root). */
-const prefixOf = (c: t.Context): string => (c.length <= 1 ? '' : pathOf(c))
-
-const isObject = (u: unknown): u is Readonly<Record<string, unknown>> => typeof u === 'object' && u !== null && !Array.isArray(u)
-
-const has = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k)
-
-const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`
 
 /**
  * The messages of io-ts validation errors, each naming its path: the codecs of this module
@@ -169,81 +160,6 @@ export const formatError = (error: LoadError): string => {
 // -------------------------------------------------------------------------------------
 // tensors
 // -------------------------------------------------------------------------------------
-
-/** A problem of a value: a message to follow its path, or a field it should not have. */
-type Problem = string | { readonly unexpected: string }
-
-/**
- * Reads `{ shape, data }` (and checks the shape against `expected`, when given) into a fresh
- * tensor, or gives its problems. A tensor has no other fields.
- */
-const readTensor = (u: unknown, expected: T.Shape | null): T.Tensor | Array<Problem> => {
-  if (!isObject(u) || !has(u, 'shape') || !has(u, 'data')) {
-    return [`expected a tensor { shape, data }, got ${isObject(u) ? `an object with fields ${Object.keys(u).join(', ') || '(none)'}` : describe(u)}`]
-  }
-  const extra = Object.keys(u).filter((k) => k !== 'shape' && k !== 'data')
-  const problems: Array<Problem> = []
-  const shape = u.shape
-  const data = u.data
-  const dims = shapeProblem(shape, expected, problems)
-  if (dims !== null) {
-    if (!Array.isArray(data)) problems.push(`data is ${describe(data)}, expected an array of numbers`)
-    else {
-      const size = dims.reduce((a, d) => a * d, 1)
-      if (data.length !== size) problems.push(`data has ${plural(data.length, 'number')}, shape ${showShape(dims)} needs ${size}`)
-      else {
-        const out = new Float64Array(size)
-        let bad = -1
-        let badCount = 0
-        for (let i = 0; i < size; i++) {
-          const x: unknown = data[i]
-          if (typeof x === 'number' && x - x === 0) out[i] = x
-          else if (badCount++ === 0) bad = i
-        }
-        if (bad >= 0) {
-          const more = badCount > 1 ? ` (and ${plural(badCount - 1, 'more bad value')})` : ''
-          problems.push(`data[${bad}] is ${describe(data[bad])}, expected a finite number${more}`)
-        } else if (extra.length === 0) return unsafeFromData(Object.freeze(dims.slice()), out)
-      }
-    }
-  }
-  for (const k of extra) problems.push({ unexpected: k })
-  return problems
-}
-
-/** The dimensions of a shape, or `null` after adding what is wrong with it to `problems`. */
-const shapeProblem = (shape: unknown, expected: T.Shape | null, problems: Array<Problem>): ReadonlyArray<number> | null => {
-  if (!Array.isArray(shape)) {
-    problems.push(`shape is ${describe(shape)}, expected an array of integers >= 0`)
-    return null
-  }
-  for (let i = 0; i < shape.length; i++) {
-    const d: unknown = shape[i]
-    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) {
-      problems.push(`shape[${i}] is ${describe(d)}, expected an integer >= 0`)
-      return null
-    }
-  }
-  const dims = shape as ReadonlyArray<number>
-  if (expected !== null && !T.sameShape(expected, dims)) {
-    problems.push(`expected shape ${showShape(expected)}, got ${showShape(dims)}`)
-    return null
-  }
-  return dims
-}
-
-/** A problem as a message naming the path (as records name an unexpected field). */
-const message = (path: string, problem: Problem): string =>
-  typeof problem === 'string' ? `${path}: ${problem}` : `unexpected field '${problem.unexpected}' at ${path}`
-
-/** Validates `{ shape, data }` into a tensor, as an io-ts validation. */
-const validateTensor = (u: unknown, c: t.Context, expected: T.Shape | null): t.Validation<T.Tensor> => {
-  const path = pathOf(c)
-  const r = readTensor(u, expected)
-  return r instanceof T.Tensor ? t.success(r) : t.failures(r.map((p) => ({ value: u, context: c, message: message(path, p) })))
-}
-
-const encodeTensor = (x: T.Tensor): TensorJSON => ({ shape: x.shape.slice(), data: Array.from(x.data) })
 
 /**
  * The io-ts codec of a tensor as JSON, `{ shape, data }` ↔ `Tensor`: decoding checks that
@@ -294,179 +210,13 @@ export const tensorOfShape = (shape: T.Shape): t.Type<T.Tensor, TensorJSON, unkn
 // parameter structures
 // -------------------------------------------------------------------------------------
 
-type Container = Array<unknown> | Record<string, unknown>
-
-/** Checks a template (or parameters to save): numbers, tensors, arrays and plain records, a tree. */
-const checkTemplate = (op: string, template: unknown): void => {
-  const what = op === 'Codec.saveParams' ? 'the parameters hold' : 'the template holds'
-  Tree.forEach(
-    template,
-    (u, kind, cursor) => {
-      if (kind === Tree.OTHER) throw new TypeError(`${op}: ${what} ${describe(u)} at ${cursor.show()}; expected tensors, numbers, tuples and records`)
-    },
-    (path) =>
-      new TypeError(`${op}: ${op === 'Codec.saveParams' ? 'the parameters contain' : 'the template contains'} itself at ${path} (a cycle); expected a tree`)
-  )
-}
-
-const unreachable = (): Error => new Error('Codec: a checked template has no cycle')
-
-/** The parameters as JSON values: tensors as `{ shape, data }` (a walk of the template). */
-const encodeParams = (template: unknown, x: unknown): ParamsJSON => {
-  const result: Array<unknown> = [undefined]
-  Tree.walk(template, x, result, undefined, {
-    enter: (tp, u, out, _d, cursor) => {
-      const key = cursor.key ?? 0
-      const kind = Tree.kindOf(tp)
-      if (kind === Tree.NUMBER) Tree.put(out as Container, key, u)
-      else if (kind === Tree.TENSOR) Tree.put(out as Container, key, encodeTensor(u as T.Tensor))
-      else {
-        const made = Tree.emptyLike(tp, kind as typeof Tree.ARRAY | typeof Tree.RECORD)
-        Tree.put(out as Container, key, made)
-        pushBoth(tp, kind, u, made, cursor)
-        return tp as object
-      }
-      return undefined
-    },
-    cycle: unreachable
-  })
-  return result[0] as ParamsJSON
-}
-
-/** Pushes the children of a template container with those of `u` beside them (and `out`). */
-const pushBoth = (tp: unknown, kind: Tree.Kind, u: unknown, out: unknown, cursor: Tree.Cursor): void => {
-  if (kind === Tree.ARRAY) {
-    const xs = tp as ReadonlyArray<unknown>
-    const us = u as ReadonlyArray<unknown>
-    for (let i = xs.length - 1; i >= 0; i--) cursor.push(i, xs[i], us[i], out)
-  } else {
-    const r = tp as Readonly<Record<string, unknown>>
-    const keys = Object.keys(r)
-    for (let i = keys.length - 1; i >= 0; i--) {
-      const k = keys[i] as string
-      cursor.push(k, r[k], (u as Record<string, unknown>)[k], out)
-    }
-  }
-}
-
-/** Whether `u` has the structure and shapes of the template (and only finite numbers). */
-const fits = (template: unknown, u: unknown): boolean => {
-  let ok = true
-  Tree.walk(template, u, undefined, undefined, {
-    enter: (tp, x, _c, _d, cursor) => {
-      const kind = Tree.kindOf(tp)
-      if (kind === Tree.NUMBER) ok = typeof x === 'number' && Number.isFinite(x)
-      else if (kind === Tree.TENSOR) ok = x instanceof T.Tensor && T.sameShape(x.shape, (tp as T.Tensor).shape)
-      else if (kind === Tree.ARRAY) ok = Array.isArray(x) && x.length === (tp as ReadonlyArray<unknown>).length
-      else {
-        const keys = Object.keys(tp as object)
-        ok = Tree.isRecord(x) && Object.keys(x).length === keys.length && keys.every((k) => has(x, k))
-      }
-      if (!ok) return Tree.STOP
-      if (kind !== Tree.ARRAY && kind !== Tree.RECORD) return undefined
-      pushBoth(tp, kind, x, undefined, cursor)
-      return tp as object
-    },
-    cycle: unreachable
-  })
-  return ok
-}
-
-/** Marks a field a document lacks, in the walk of a record (its error comes at its turn). */
-const MISSING: object = Object.freeze({})
-
-/**
- * Decodes a JSON value against a template, with one walk of both: every problem is collected
- * (each naming its path; `prefix` is the path of an enclosing io-ts context), and the fresh
- * value is built on the way.
- */
-const decodeParams = (template: unknown, u: unknown, c: t.Context): t.Validation<unknown> => {
-  const prefix = prefixOf(c)
-  const errors: Array<t.ValidationError> = []
-  const problem = (value: unknown, text: string): void => {
-    errors.push({ value, context: c, message: text })
-  }
-  const result: Array<unknown> = [undefined]
-  Tree.walk(template, u, result, undefined, {
-    enter: (tp, x, out, _d, cursor) => {
-      const key = cursor.key ?? 0
-      if (tp === MISSING) {
-        // `x` is the record that lacks the field; the path is the record's.
-        problem(x, `missing field '${String(key)}' at ${showParent(cursor, prefix)}`)
-        return undefined
-      }
-      const kind = Tree.kindOf(tp)
-      if (kind === Tree.NUMBER) {
-        if (typeof x === 'number' && Number.isFinite(x)) Tree.put(out as Container, key, x)
-        else problem(x, `${cursor.show(prefix)}: expected a finite number, got ${describe(x)}`)
-        return undefined
-      }
-      if (kind === Tree.TENSOR) {
-        const r = readTensor(x, (tp as T.Tensor).shape)
-        if (r instanceof T.Tensor) Tree.put(out as Container, key, r)
-        else for (const p of r) problem(x, message(cursor.show(prefix), p))
-        return undefined
-      }
-      if (kind === Tree.ARRAY) {
-        const items = tp as ReadonlyArray<unknown>
-        if (!Array.isArray(x) || x.length !== items.length) {
-          problem(x, `${cursor.show(prefix)}: expected a tuple of ${items.length} ${items.length === 1 ? 'entry' : 'entries'}, got ${describe(x)}`)
-          return undefined
-        }
-        const made = new Array<unknown>(items.length)
-        Tree.put(out as Container, key, made)
-        for (let i = items.length - 1; i >= 0; i--) cursor.push(i, items[i], x[i], made)
-        return items
-      }
-      const fields = tp as Readonly<Record<string, unknown>>
-      const keys = Object.keys(fields)
-      if (!isObject(x)) {
-        problem(x, `${cursor.show(prefix)}: expected a record with fields ${keys.join(', ')}, got ${describe(x)}`)
-        return undefined
-      }
-      const made = Tree.emptyLike(fields, Tree.RECORD, keys)
-      Tree.put(out as Container, key, made)
-      for (let i = keys.length - 1; i >= 0; i--) {
-        const k = keys[i] as string
-        if (has(x, k)) cursor.push(k, fields[k], x[k], made)
-        else cursor.push(k, MISSING, x, made)
-      }
-      return fields
-    },
-    leave: (tp, x, _out, _d, cursor) => {
-      // Fields the template does not have, after the problems of the fields it has.
-      if (Tree.kindOf(tp) !== Tree.RECORD) return
-      for (const k of Object.keys(x as object)) {
-        if (!has(tp as object, k)) problem(x, `unexpected field '${k}' at ${cursor.show(prefix)}`)
-      }
-    },
-    cycle: unreachable
-  })
-  return errors.length > 0 ? t.failures(errors) : t.success(result[0])
-}
-
-/** The path of the parent of the node at `cursor`. */
-const showParent = (cursor: Tree.Cursor, prefix: string): string => {
-  const keys = cursor.keys()
-  keys.pop()
-  return Tree.showPath(keys, prefix)
-}
-
-const nameOf = (template: unknown): string => {
-  const kind = Tree.kindOf(template)
-  if (kind === Tree.NUMBER) return 'FiniteNumber'
-  if (kind === Tree.TENSOR) return `Tensor${showShape((template as T.Tensor).shape)}`
-  if (kind === Tree.ARRAY) return `Tuple(${(template as ReadonlyArray<unknown>).length})`
-  return `Record(${Object.keys(template as object).join(', ')})`
-}
-
 /** The codec of parameters shaped like a checked template. */
 const codecOf = <P>(template: P): t.Type<P, ParamsJSON, unknown> =>
   new t.Type<P, ParamsJSON, unknown>(
     nameOf(template),
     (u): u is P => fits(template, u),
     (u, c) => decodeParams(template, u, c) as t.Validation<P>,
-    (x) => encodeParams(template, x)
+    (x) => encodeParams(template, x) as ParamsJSON
   )
 
 /**
@@ -496,90 +246,6 @@ export const paramsCodec = <P>(template: P): t.Type<P, ParamsJSON, unknown> => {
 // -------------------------------------------------------------------------------------
 // text
 // -------------------------------------------------------------------------------------
-
-/** `JSON.stringify` of a finite number, but `-0` stays `-0`. */
-const num = (x: number): string => (Object.is(x, -0) ? '-0' : JSON.stringify(x))
-
-/** Numbers as a JSON array on one line. */
-const numbers = (xs: ArrayLike<number>): string => {
-  const parts = new Array<string>(xs.length)
-  for (let i = 0; i < xs.length; i++) parts[i] = num(xs[i] as number)
-  return `[${parts.join(', ')}]`
-}
-
-/**
- * Containers are indented down to this depth; deeper ones are written on one line (indenting
- * a structure nested a million deep would take a million² spaces).
- */
-const MAX_INDENT = 20
-
-const notFinite = (path: string, x: number): RangeError => new RangeError(`Codec.saveParams: ${path} is ${x}; only finite numbers can be saved`)
-
-/**
- * The JSON text of parameters, in one walk that also checks them: arrays of numbers and
- * tensors (`{ "shape": …, "data": … }`) on one line, other containers one entry per line,
- * indented by two spaces a level down to depth {@link MAX_INDENT}.
- */
-const write = (params: unknown): string => {
-  const out: Array<string> = []
-  const what = 'Codec.saveParams: the parameters'
-  // Lane b: whether the node is its parent's first entry.
-  Tree.walk(params, true, undefined, undefined, {
-    enter: (u, first, _c, _d, cursor) => {
-      const depth = cursor.depth
-      if (depth > 0) {
-        const key = cursor.key as Tree.Key
-        const compact = depth > MAX_INDENT
-        out.push(first === true ? (compact ? '' : `\n${'  '.repeat(depth)}`) : compact ? ', ' : `,\n${'  '.repeat(depth)}`)
-        if (typeof key === 'string') out.push(`${JSON.stringify(key)}: `)
-      }
-      const kind = Tree.kindOf(u)
-      if (kind === Tree.NUMBER) {
-        if (!Number.isFinite(u)) throw notFinite(cursor.show(), u as number)
-        out.push(num(u as number))
-        return undefined
-      }
-      if (kind === Tree.TENSOR) {
-        const x = u as T.Tensor
-        for (let i = 0; i < x.size; i++) {
-          const v = x.data[i] as number
-          if (v - v !== 0) throw notFinite(`${cursor.show()}.data[${i}]`, v)
-        }
-        out.push(`{ "shape": ${numbers(x.shape)}, "data": ${numbers(x.data)} }`)
-        return undefined
-      }
-      if (kind === Tree.ARRAY) {
-        const xs = u as ReadonlyArray<unknown>
-        if (xs.every((x) => typeof x === 'number')) {
-          for (let i = 0; i < xs.length; i++) if (!Number.isFinite(xs[i])) throw notFinite(cursor.showChild(i), xs[i] as number)
-          out.push(numbers(xs as ReadonlyArray<number>))
-          return undefined
-        }
-        out.push('[')
-        for (let i = xs.length - 1; i >= 0; i--) cursor.push(i, xs[i], i === 0)
-        return xs
-      }
-      if (kind === Tree.RECORD) {
-        const r = u as Readonly<Record<string, unknown>>
-        const keys = Object.keys(r)
-        if (keys.length === 0) {
-          out.push('{}')
-          return undefined
-        }
-        out.push('{')
-        for (let i = keys.length - 1; i >= 0; i--) cursor.push(keys[i] as string, r[keys[i] as string], i === 0)
-        return r
-      }
-      throw new TypeError(`${what} hold ${describe(u)} at ${cursor.show()}; expected tensors, numbers, tuples and records`)
-    },
-    leave: (u, _first, _c, _d, cursor) => {
-      const close = Array.isArray(u) ? ']' : '}'
-      out.push(cursor.depth >= MAX_INDENT ? close : `\n${'  '.repeat(cursor.depth)}${close}`)
-    },
-    cycle: (path) => new TypeError(`${what} contain themselves at ${path} (a cycle); only trees can be saved`)
-  })
-  return out.join('')
-}
 
 /**
  * The parameters as JSON text (tensors as `{ "shape", "data" }`). Doubles are written
@@ -638,243 +304,6 @@ export const loadParams = <P>(text: string, template: P): E.Either<LoadError, P>
 // -------------------------------------------------------------------------------------
 
 /**
- * An open file, as much of Node's `FileHandle` as {@link writeFileAtomic} uses.
- *
- * @example
- * import { Codec } from 'backprop-lens'
- * import { mkdtempSync, readFileSync } from 'node:fs'
- * import { open } from 'node:fs/promises'
- * import { tmpdir } from 'node:os'
- * import { join } from 'node:path'
- *
- * const file = join(mkdtempSync(join(tmpdir(), 'codec-')), 'note.txt')
- * const handle: Codec.FileHandleLike = await open(file, 'w')
- * await handle.writeFile('hi', 'utf8')
- * await handle.close()
- * console.log(readFileSync(file, 'utf8')) // hi
- *
- * @category files
- */
-export interface FileHandleLike {
-  /** Writes the whole text. */
-  readonly writeFile: (data: string, encoding: 'utf8') => Promise<void>
-  /** Flushes the file's data to the disk (`fsync`). */
-  readonly sync: () => Promise<void>
-  /** Closes the handle. */
-  readonly close: () => Promise<void>
-}
-
-/**
- * The file operations the file functions use: Node's `fs/promises` has them (the default);
- * pass another implementation to use a virtual file system or to inject failures.
- *
- * @example
- * import { Codec, Tensor } from 'backprop-lens'
- *
- * // An in-memory file system.
- * const files = new Map<string, string>()
- * const memory: Codec.FileSystem = {
- *   open: async (path) => ({ writeFile: async (data) => void files.set(path, data), sync: async () => {}, close: async () => {} }),
- *   rename: async (from, to) => void (files.set(to, files.get(from) ?? ''), files.delete(from)),
- *   unlink: async (path) => void files.delete(path),
- *   readFile: async (path) => files.get(path) ?? Promise.reject(new Error(`ENOENT: ${path}`))
- * }
- * await Codec.saveParamsFile('/models/m.json', { b: Tensor.fromNested([1, 2]) }, { fs: memory })
- * console.log([...files.keys()], (await Codec.loadParamsFile('/models/m.json', { b: Tensor.zeros([2]) }, { fs: memory }))._tag) // [ '/models/m.json' ] Right
- *
- * @category files
- */
-export interface FileSystem {
-  /** Opens a file (`'wx'`: create, failing if it exists; `'r'`: read, also used on the folder). */
-  readonly open: (path: string, flags: string) => Promise<FileHandleLike>
-  /** Renames a file, replacing the target atomically. */
-  readonly rename: (from: string, to: string) => Promise<void>
-  /** Removes a file. */
-  readonly unlink: (path: string) => Promise<void>
-  /** Reads a whole file as text. */
-  readonly readFile: (path: string, encoding: 'utf8') => Promise<string>
-  /**
-   * The size in bytes and the time of the last change (in ms since the epoch) of a file.
-   * Optional: without it, {@link loadParamsFile} checks the size after reading, and saves do
-   * not clean up old temporary files.
-   */
-  readonly stat?: (path: string) => Promise<{ readonly size: number; readonly mtimeMs: number }>
-  /** The names of the entries of a folder. Optional: without it, saves do not clean up old temporary files. */
-  readonly readdir?: (path: string) => Promise<ReadonlyArray<string>>
-}
-
-/**
- * Options of the file functions:
- * - `fs`, the file system (default: Node's `fs/promises`);
- * - `maxBytes`, for {@link loadParamsFile}: the largest file it reads (default
- *   {@link DEFAULT_MAX_BYTES}, 64 MiB); a larger file is a `Left` of kind `'size'` before
- *   anything is read or parsed;
- * - `staleTempAge`, for {@link writeFileAtomic} and {@link saveParamsFile}: temporary files of
- *   the same path older than this many milliseconds are removed (default
- *   {@link DEFAULT_STALE_TEMP_AGE}, one hour).
- *
- * @example
- * import { Codec, Tensor } from 'backprop-lens'
- *
- * const broken: Codec.FileOptions = {
- *   fs: {
- *     open: () => Promise.reject(new Error('EROFS: read-only file system')),
- *     rename: () => Promise.reject(new Error('EROFS')),
- *     unlink: () => Promise.reject(new Error('EROFS')),
- *     readFile: () => Promise.reject(new Error('EIO: i/o error'))
- *   }
- * }
- * const loaded = await Codec.loadParamsFile('m.json', { b: Tensor.zeros([2]) }, broken)
- * if (loaded._tag === 'Left') console.log(loaded.left.messages) // [ 'm.json: EIO: i/o error' ]
- * await Codec.saveParamsFile('m.json', { b: Tensor.zeros([2]) }, broken).catch((e: Error) => console.log(e.message)) // Codec.writeFileAtomic: could not write m.json: EROFS: read-only file system
- *
- * @category files
- */
-export interface FileOptions {
-  readonly fs?: FileSystem
-  readonly maxBytes?: number
-  readonly staleTempAge?: number
-}
-
-/**
- * The largest file {@link loadParamsFile} reads unless told otherwise (`maxBytes`): 64 MiB,
- * about three million parameters. Parsing is done by `JSON.parse`, whose time and memory grow
- * with the text (and more than tenfold for pathological text such as 200 MB of `[`), so the
- * size is checked before reading.
- *
- * @example
- * import { Codec } from 'backprop-lens'
- *
- * console.log(Codec.DEFAULT_MAX_BYTES) // 67108864
- *
- * @category files
- */
-export const DEFAULT_MAX_BYTES = 64 * 2 ** 20
-
-/**
- * The age (in milliseconds, one hour) past which a save removes a temporary file that an
- * earlier save of the same path left behind (a crash between creating and renaming it).
- * Younger ones are left alone: they may belong to a save in flight in another process. A
- * save stalled for longer than this loses its temporary file; its rename then fails, so it
- * rejects and the target is untouched.
- *
- * @example
- * import { Codec } from 'backprop-lens'
- *
- * console.log(Codec.DEFAULT_STALE_TEMP_AGE) // 3600000
- *
- * @category files
- */
-export const DEFAULT_STALE_TEMP_AGE = 60 * 60 * 1000
-
-// The specifier is a variable so that bundlers leave this import alone: the module graph of
-// `backprop-lens` never contains a Node built-in.
-const FS_MODULE = 'node:fs/promises'
-
-const nodeFs = async (): Promise<FileSystem> => (await import(/* @vite-ignore */ /* webpackIgnore: true */ FS_MODULE)) as FileSystem
-
-const splitPath = (path: string): readonly [string, string] => {
-  const i = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'))
-  return i < 0 ? ['.', path] : [i === 0 ? path.slice(0, 1) : path.slice(0, i), path.slice(i + 1)]
-}
-
-let counter = 0
-
-/** Temporary files of `base` are named `.base.<time>-<counter>-<random>.tmp`. */
-const tempPrefix = (base: string): string => `.${base}.`
-
-const TEMP_SUFFIX = /^[0-9a-z]+-[0-9a-z]+-[0-9a-z]+\.tmp$/
-
-const positive = (op: string, option: string, value: unknown, fallback: number): number => {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !(value >= 0)) throw new RangeError(`${op}: option ${option} must be a number >= 0, got ${describe(value)}`)
-  return value
-}
-
-/**
- * Removes the temporary files of `base` in `dir` that have not changed for `age` ms: what
- * crashed saves left. Best effort, and only with a file system that can list and stat.
- */
-const removeStaleTemps = async (fs: FileSystem, dir: string, base: string, age: number): Promise<void> => {
-  if (fs.readdir === undefined || fs.stat === undefined) return
-  const prefix = tempPrefix(base)
-  let names: ReadonlyArray<string>
-  try {
-    names = await fs.readdir(dir)
-  } catch {
-    return
-  }
-  const now = Date.now()
-  for (const name of names) {
-    if (!name.startsWith(prefix) || !TEMP_SUFFIX.test(name.slice(prefix.length))) continue
-    const file = `${dir}/${name}`
-    try {
-      const { mtimeMs } = await fs.stat(file)
-      if (now - mtimeMs > age) await fs.unlink(file)
-    } catch {
-      // gone already (another save cleaned it), or not ours to remove
-    }
-  }
-}
-
-/**
- * Writes `text` to `path` atomically: into a new temporary file in the same folder
- * (`.name.<time>-<counter>-<random>.tmp`), flushed to disk (`fsync`), then renamed over
- * `path`, and the folder flushed. Readers see the old file or the new one, never a mix; if
- * anything fails the temporary file is removed, the old file is untouched and the promise
- * rejects with an error naming `path`. A process killed mid-write cannot remove its
- * temporary file: the next write to the same path removes those unchanged for `staleTempAge`
- * ms (default {@link DEFAULT_STALE_TEMP_AGE}, one hour), never a younger one, which may be a
- * concurrent write in flight (this needs a file system with `readdir` and `stat`, as Node's).
- *
- * @example
- * import { Codec } from 'backprop-lens'
- * import { mkdtempSync, readFileSync } from 'node:fs'
- * import { tmpdir } from 'node:os'
- * import { join } from 'node:path'
- *
- * const file = join(mkdtempSync(join(tmpdir(), 'codec-')), 'note.txt')
- * await Codec.writeFileAtomic(file, 'hello')
- * console.log(readFileSync(file, 'utf8')) // hello
- *
- * @category files
- */
-export const writeFileAtomic = async (path: string, text: string, options: FileOptions = {}): Promise<void> => {
-  const fs = options.fs ?? (await nodeFs())
-  const [dir, base] = splitPath(path)
-  await removeStaleTemps(fs, dir, base, positive('Codec.writeFileAtomic', 'staleTempAge', options.staleTempAge, DEFAULT_STALE_TEMP_AGE))
-  const tmp = `${dir}/${tempPrefix(base)}${Date.now().toString(36)}-${(counter++).toString(36)}-${Math.random().toString(36).slice(2, 8)}.tmp`
-  let created = false
-  try {
-    const handle = await fs.open(tmp, 'wx')
-    created = true
-    try {
-      await handle.writeFile(text, 'utf8')
-      await handle.sync()
-    } finally {
-      await handle.close()
-    }
-    await fs.rename(tmp, path)
-    created = false
-  } catch (e) {
-    if (created) await fs.unlink(tmp).catch(() => undefined)
-    throw new Error(`Codec.writeFileAtomic: could not write ${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e })
-  }
-  // Make the rename itself durable; not every platform can open a folder, and the file is
-  // complete either way.
-  try {
-    const dirHandle = await fs.open(dir, 'r')
-    try {
-      await dirHandle.sync()
-    } finally {
-      await dirHandle.close()
-    }
-  } catch {
-    // best effort
-  }
-}
-
-/**
  * Saves the parameters to a JSON file, atomically ({@link writeFileAtomic}): a crash or an
  * error mid-write leaves the previous file as it was, and the temporary files of crashed
  * saves of the same path are removed once they are an hour old. Rejects, before touching
@@ -924,25 +353,16 @@ export const loadParamsFile = async <P>(path: string, template: P, options: File
   checkTemplate('Codec.loadParamsFile', template)
   const codec = codecOf(template)
   const max = positive('Codec.loadParamsFile', 'maxBytes', options.maxBytes, DEFAULT_MAX_BYTES)
-  const tooLarge = (size: number, unit: string): E.Either<LoadError, P> =>
-    E.left({
-      kind: 'size',
-      file: path,
-      messages: [`${path}: the file has ${size} ${unit}, more than the limit of ${max} bytes; pass a larger maxBytes to read it`]
-    })
-  let text: string
+  let read: Awaited<ReturnType<typeof readText>>
   try {
-    const fs = options.fs ?? (await nodeFs())
-    if (fs.stat !== undefined) {
-      const { size } = await fs.stat(path)
-      if (size > max) return tooLarge(size, 'bytes')
-    }
-    text = await fs.readFile(path, 'utf8')
+    read = await readText(path, options.fs ?? (await nodeFs()), max)
   } catch (e) {
     return E.left({ kind: 'io', file: path, messages: [`${path}: ${e instanceof Error ? e.message : String(e)}`] })
   }
-  // Without `stat`, or if the file grew since: a UTF-8 file has at least as many bytes as its text has characters.
-  if (text.length > max) return tooLarge(text.length, 'characters')
-  const result = loadParamsWith(codec, text)
+  if (!('text' in read)) {
+    const messages = [`${path}: the file has ${read.size} ${read.unit}, more than the limit of ${max} bytes; pass a larger maxBytes to read it`]
+    return E.left({ kind: 'size', file: path, messages })
+  }
+  const result = loadParamsWith(codec, read.text)
   return E.isLeft(result) ? E.left({ ...result.left, file: path }) : result
 }
