@@ -13,6 +13,7 @@
  * @module Eq
  */
 import type { Eq } from 'fp-ts/lib/Eq.js'
+import { STOP, walk } from '../src/internal/tree.js'
 
 // -------------------------------------------------------------------------------------
 // numbers
@@ -49,38 +50,84 @@ export const exactNumber: Eq<number> = { equals: sameValueZero }
 
 type Indexed = ArrayLike<unknown>
 
-const sameElements = (x: Indexed, y: Indexed): boolean => {
-  if (x.length !== y.length) return false
-  for (let i = 0; i < x.length; i++) if (!deepEquals(x[i], y[i])) return false
+/** Thrown by the walk when a structure contains itself: the comparison ends, unequal. */
+const cycle = (): Error => new Error('cycle')
+
+const sameKind = (x: unknown, y: unknown): x is object => {
+  if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null) return false
+  return Object.getPrototypeOf(x) === Object.getPrototypeOf(y)
+}
+
+/** Typed arrays of the same kind (checked by the caller), element by element. */
+const sameView = (x: ArrayBufferView, y: ArrayBufferView): boolean => {
+  if (x instanceof DataView || y instanceof DataView) return false
+  const a = x as unknown as Indexed
+  const b = y as unknown as Indexed
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (!sameValueZero(a[i], b[i])) return false
   return true
 }
 
+// One walk of both values, side by side, with its own stack: values nested a million deep
+// (the parameters of a Para model nested that deep) compare like any others.
 const deepEquals = (x: unknown, y: unknown): boolean => {
-  if (sameValueZero(x, y)) return true
-  if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null) return false
-  if (Object.getPrototypeOf(x) !== Object.getPrototypeOf(y)) return false
-  if (ArrayBuffer.isView(x)) {
-    if (x instanceof DataView || y instanceof DataView) return false
-    return sameElements(x as unknown as Indexed, y as unknown as Indexed)
+  let equal = true
+  try {
+    walk(x, y, undefined, undefined, {
+      enter: (a, b, _c, _d, cursor) => {
+        if (sameValueZero(a, b)) return undefined
+        if (!sameKind(a, b)) {
+          equal = false
+          return STOP
+        }
+        if (ArrayBuffer.isView(a)) {
+          if (sameView(a, b as ArrayBufferView)) return undefined
+          equal = false
+          return STOP
+        }
+        if (Array.isArray(a)) {
+          const bs = b as Indexed
+          if (a.length !== bs.length) {
+            equal = false
+            return STOP
+          }
+          for (let i = a.length - 1; i >= 0; i--) cursor.push(i, a[i], bs[i])
+          return a
+        }
+        const keys = Object.keys(a)
+        if (keys.length !== Object.keys(b as object).length) {
+          equal = false
+          return STOP
+        }
+        const ra = a as Readonly<Record<string, unknown>>
+        const rb = b as Readonly<Record<string, unknown>>
+        for (let i = keys.length - 1; i >= 0; i--) {
+          const key = keys[i] as string
+          if (!Object.prototype.hasOwnProperty.call(b, key)) {
+            equal = false
+            return STOP
+          }
+          cursor.push(key, ra[key], rb[key])
+        }
+        return a
+      },
+      cycle
+    })
+  } catch (e) {
+    if (e instanceof Error && e.message === 'cycle') return false
+    throw e
   }
-  if (Array.isArray(x)) return sameElements(x, y as Indexed)
-  const keysX = Object.keys(x)
-  const keysY = Object.keys(y)
-  if (keysX.length !== keysY.length) return false
-  const rx = x as Readonly<Record<string, unknown>>
-  const ry = y as Readonly<Record<string, unknown>>
-  for (const key of keysX) {
-    if (!Object.prototype.hasOwnProperty.call(y, key) || !deepEquals(rx[key], ry[key])) return false
-  }
-  return true
+  return equal
 }
 
 /**
  * Exact structural equality: numbers by {@link sameValueZero}; arrays and tuples of the
  * same length, element by element; typed arrays (`Float64Array`, …) of the same kind and
  * length, element by element; records with the same own enumerable keys and prototype, key
- * by key; anything else by SameValueZero (functions by reference). Typed as `Eq<unknown>`,
- * which fits wherever an `Eq<A>` is expected.
+ * by key; anything else by SameValueZero (functions by reference). Any depth (the walk keeps
+ * its own stack); where a value contains itself, the two sides are equal only if they hold the
+ * same reference there.
+ * Typed as `Eq<unknown>`, which fits wherever an `Eq<A>` is expected.
  *
  * @example
  * import { exact } from 'backprop-lens/laws'

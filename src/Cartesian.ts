@@ -66,7 +66,7 @@ import { asPair, describe } from './internal/guards.js'
 import type { Lens } from './internal/lens.js'
 import { fromPlan } from './internal/cps.js'
 import * as I from './internal/plan.js'
-import { linear, shaped, zeroOf } from './internal/structure.js'
+import { identity, linear, shaped, zeroOf } from './internal/structure.js'
 import * as VS from './VectorSpace.js'
 import type { VectorSpace } from './VectorSpace.js'
 
@@ -132,8 +132,6 @@ const prim = <A, B>(
   name: string,
   rev: () => Lens<readonly [A, B], A>
 ): Lens<A, B> => fromPlan(I.primPlan(forward, backward, name, null, rev as () => I.AnyLens))
-
-const identity: I.AnyLens = fromPlan(I.idPlan)
 
 // -------------------------------------------------------------------------------------
 // parallel and shared inputs

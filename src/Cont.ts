@@ -296,20 +296,6 @@ export const flatMap: {
 } as never
 
 /**
- * Alias of {@link flatMap}.
- *
- * @deprecated use {@link flatMap}
- * @example
- * import { Cont } from 'backprop-lens'
- *
- * console.log(Cont.run(Cont.chain((n: number) => Cont.of<number, number>(n + 1))(Cont.of(1)), (n) => n)) // 2
- *
- * @category combinators
- */
-export const chain: <A, R, B>(f: (a: A) => Cont<R, B>) => (ma: Cont<R, A>) => Cont<R, B> = (f) => (ma) =>
-  _flatMapImpl(ma, f)
-
-/**
  * Applies a function inside a computation to a value inside another (function first).
  * Data-last: `ap(fa)(fab)`.
  *

@@ -16,11 +16,19 @@
  * A kink (relu at 0, abs at 0, max at a tie) makes finite differences meaningless: when the
  * one-sided slopes disagree, the case is reported as `'kink'`, neither pass nor fail.
  * A non-finite input, output or gradient is an error naming the coordinate, never a `NaN`
- * comparison.
+ * comparison. Coordinates are numbered in the flattened layout of the vector spaces and, when
+ * the spaces are inferred, also named by their path in the value (`input coordinate 3
+ * (layers[0].b[1]) is NaN`; a tensor's coordinates by their multi-index, `W[1, 2]`), in
+ * errors and in the worst entry of a report. Random directions come from the library's one
+ * seeded generator (`internal/random`: xoshiro128**), so a seed gives the same directions
+ * everywhere.
  *
  * @module Gradcheck
  */
 import * as Lens from './Lens.js'
+import { describe } from './internal/guards.js'
+import { checkSeed, fillNormal, uniforms } from './internal/random.js'
+import { coordinatePath, ROOT } from './internal/tree.js'
 import * as VectorSpace from './VectorSpace.js'
 
 // -------------------------------------------------------------------------------------
@@ -52,7 +60,8 @@ export type Status = 'pass' | 'fail' | 'kink'
  *   (defaults `1e-7` and `1e-5`);
  * - `kinkTolerance`: one-sided slopes `s₊`, `s₋` that differ by more than
  *   `kinkTolerance·(1 + |s₊| + |s₋|)` mark a kink (default `1e-3`);
- * - `seed`: the seed of the directions of {@link check} (default `1`);
+ * - `seed`: the seed of the directions of {@link check}, an integer (default `1`; the
+ *   library's one generator, xoshiro128** seeded by SplitMix32, as in `Tensor.randomNormal`);
  * - `u`, `v`: explicit directions for {@link check} (normalised to unit length);
  * - `localize`: whether a failing {@link check} also names its worst coordinate, when the
  *   Jacobian has at most 10,000 entries (default `true`).
@@ -81,8 +90,11 @@ export interface Options<A, B> {
 
 /**
  * One entry of the Jacobian, compared: `row` is the output coordinate, `col` the input
- * coordinate (both in the flattened layout of the vector spaces), `analytic` from the
- * backward pass, `numeric` from central differences. `relError` is
+ * coordinate (both in the flattened layout of the vector spaces), and `rowPath`, `colPath`
+ * their names in the output and the input when the vector spaces were inferred
+ * (`layers[0].W[1, 2]`, as every message of the library writes paths; `null` with an
+ * explicit space); `analytic` from the backward pass, `numeric` from central differences.
+ * `relError` is
  * `absError / max(|analytic|, |numeric|, atol)` (magnitudes below `atol` count as `atol`,
  * so that entries that are zero up to rounding do not show a relative error of 1).
  *
@@ -102,6 +114,8 @@ export interface Entry {
   readonly absError: number
   readonly relError: number
   readonly tolerance: number
+  readonly rowPath: string | null
+  readonly colPath: string | null
 }
 
 /**
@@ -212,6 +226,9 @@ interface Setup<A, B> {
   readonly xs: Float64Array
   readonly y: B
   readonly ys: Float64Array
+  /** The paths of input and output coordinates (`null` with an explicit space: its layout is its own). */
+  readonly inputPath: (i: number) => string | null
+  readonly outputPath: (i: number) => string | null
   readonly pullback: (db: B) => A
   readonly h: number
   readonly atol: number
@@ -257,11 +274,23 @@ const flatten = <V>(op: string, what: string, V: VectorSpace.VectorSpace<V>, val
   return out
 }
 
-const assertFinite = (op: string, what: string, where: string, xs: Float64Array): void => {
+/** Names the coordinates of a value whose vector space was inferred (`w[1]`, `W[1, 2]`). */
+const pathsOf =
+  (inferred: boolean, value: unknown) =>
+  (i: number): string | null =>
+    inferred ? coordinatePath(value, i) : null
+
+/** Coordinate `i`, named when its path says more than the index: `coordinate 3 (b[1])`. */
+const coordinate = (i: number, path: (i: number) => string | null): string => {
+  const at = path(i)
+  return at === null || at === ROOT ? `coordinate ${i}` : `coordinate ${i} (${at})`
+}
+
+const assertFinite = (op: string, what: string, where: string, xs: Float64Array, path: (i: number) => string | null): void => {
   for (let i = 0; i < xs.length; i++) {
     const v = xs[i] as number
     if (!Number.isFinite(v)) {
-      throw new RangeError(`${op}: ${what} coordinate ${i} is ${describeValue(v)}${where === '' ? '' : ` ${where}`}`)
+      throw new RangeError(`${op}: ${what} ${coordinate(i, path)} is ${describeValue(v)}${where === '' ? '' : ` ${where}`}`)
     }
   }
 }
@@ -281,10 +310,11 @@ const at = <T>(op: string, where: string, f: () => T): T => {
 const setup = <A, B>(fn: string, lens: Lens.Lens<A, B>, x: A, options: Options<A, B>): Setup<A, B> => {
   const name = options.name ?? 'lens'
   const op = `Gradcheck.${fn}(${name})`
-  if (typeof lens !== 'function') throw new TypeError(`${op}: expected a lens, got ${lens === null ? 'null' : typeof lens}`)
+  if (typeof lens !== 'function') throw new TypeError(`${op}: expected a lens, got ${describe(lens)}`)
   const X = options.input ?? infer(op, 'input', x)
   const xs = flatten(op, 'input', X, x, null)
-  assertFinite(op, 'input', '', xs)
+  const inputPath = pathsOf(options.input === undefined, x)
+  assertFinite(op, 'input', '', xs, inputPath)
   let norm = 0
   for (let i = 0; i < xs.length; i++) norm = Math.max(norm, Math.abs(xs[i] as number))
   const h = options.h ?? 1e-5 * Math.max(1, norm)
@@ -294,7 +324,8 @@ const setup = <A, B>(fn: string, lens: Lens.Lens<A, B>, x: A, options: Options<A
   const [y, pullback] = at(op, `at x = ${showCoordinates(xs)}`, () => Lens.vjp(lens, x))
   const Y = options.output ?? infer(op, 'output', y)
   const ys = flatten(op, 'output', Y, y, null)
-  assertFinite(op, 'output', `at x = ${showCoordinates(xs)}`, ys)
+  const outputPath = pathsOf(options.output === undefined, y)
+  assertFinite(op, 'output', `at x = ${showCoordinates(xs)}`, ys, outputPath)
   return {
     op,
     name,
@@ -304,6 +335,8 @@ const setup = <A, B>(fn: string, lens: Lens.Lens<A, B>, x: A, options: Options<A
     xs,
     y,
     ys,
+    inputPath,
+    outputPath,
     pullback,
     h,
     atol: nonNegative(op, 'atol', options.atol, DEFAULTS.atol),
@@ -317,7 +350,7 @@ const forwardAt = <A, B>(s: Setup<A, B>, lens: Lens.Lens<A, B>, xs: Float64Array
   const where = `at ${label} = ${showCoordinates(xs)}`
   const input = s.X.unflatten(s.x, xs)
   const out = flatten(s.op, 'output', s.Y, at(s.op, where, () => Lens.evaluate(lens, input)), s.ys.length)
-  assertFinite(s.op, 'output', where, out)
+  assertFinite(s.op, 'output', where, out, s.outputPath)
   return out
 }
 
@@ -326,32 +359,25 @@ const backwardAt = <A, B>(s: Setup<A, B>, vs: Float64Array, label: string): Floa
   const where = `in the backward pass at x = ${showCoordinates(s.xs)} with cotangent ${label}`
   const db = s.Y.unflatten(s.y, vs)
   const out = flatten(s.op, 'gradient', s.X, at(s.op, where, () => s.pullback(db)), s.xs.length)
-  assertFinite(s.op, 'gradient', where, out)
+  assertFinite(s.op, 'gradient', where, out, s.inputPath)
   return out
 }
 
-/** mulberry32: a small, fast, seedable generator of uniforms in [0, 1). */
-const uniforms = (seed: number): (() => number) => {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+/** A direction uniform on the unit sphere: normalised standard normals (`internal/random`). */
+const randomUnit = (uniform: () => number, n: number): Float64Array => {
+  const out = new Float64Array(n)
+  for (;;) {
+    fillNormal(uniform, out)
+    if (n === 0 || norm2(out) > 1e-3) return normalise(out)
   }
 }
 
-/** A direction uniform on the unit sphere: normalised standard normals (Box–Muller). */
-const randomUnit = (next: () => number, n: number): Float64Array => {
-  const out = new Float64Array(n)
-  for (;;) {
-    for (let i = 0; i < n; i++) {
-      const r = Math.sqrt(-2 * Math.log(1 - next()))
-      out[i] = r * Math.cos(2 * Math.PI * next())
-    }
-    if (n === 0 || norm2(out) > 1e-3) return scaleInPlace(out, 1 / norm2(out))
-  }
+/** `xs / ‖xs‖` in place, scaled by the largest coordinate first (so that ±1 stays ±1 and tiny directions do not underflow). */
+const normalise = (xs: Float64Array): Float64Array => {
+  let big = 0
+  for (let i = 0; i < xs.length; i++) big = Math.max(big, Math.abs(xs[i] as number))
+  scaleInPlace(xs, 1 / big)
+  return scaleInPlace(xs, 1 / norm2(xs))
 }
 
 const norm2 = (xs: Float64Array): number => {
@@ -365,15 +391,13 @@ const scaleInPlace = (xs: Float64Array, c: number): Float64Array => {
   return xs
 }
 
-const unitDirection = (op: string, what: string, coordinates: Float64Array): Float64Array => {
-  assertFinite(op, `direction ${what}`, '', coordinates)
+const unitDirection = (op: string, what: string, coordinates: Float64Array, path: (i: number) => string | null): Float64Array => {
+  assertFinite(op, `direction ${what}`, '', coordinates, path)
   if (coordinates.length === 0) return coordinates
   let big = 0
   for (let i = 0; i < coordinates.length; i++) big = Math.max(big, Math.abs(coordinates[i] as number))
   if (!(big > 0)) throw new RangeError(`${op}: direction ${what} must be non-zero`)
-  // Scale by the largest coordinate first, so that tiny directions do not underflow.
-  const scaled = scaleInPlace(Float64Array.from(coordinates), 1 / big)
-  return scaleInPlace(scaled, 1 / norm2(scaled))
+  return normalise(Float64Array.from(coordinates))
 }
 
 const dot = (xs: Float64Array, ys: Float64Array): number => {
@@ -392,7 +416,9 @@ const compare = (atol: number, rtol: number, row: number, col: number, analytic:
     numeric,
     absError,
     relError: absError / Math.max(magnitude, atol, Number.MIN_VALUE),
-    tolerance: atol + rtol * magnitude
+    tolerance: atol + rtol * magnitude,
+    rowPath: null,
+    colPath: null
   }
 }
 
@@ -425,11 +451,11 @@ export const check = <A, B>(lens: Lens.Lens<A, B>, x: A, options: Options<A, B> 
   const n = s.xs.length
   const m = s.ys.length
   const explicit = options.u !== undefined && options.v !== undefined
-  const next = uniforms(options.seed ?? DEFAULTS.seed)
+  const next = uniforms(checkSeed(s.op, options.seed ?? DEFAULTS.seed))
   const u =
-    options.u !== undefined ? unitDirection(s.op, 'u', flatten(s.op, 'direction u', s.X, options.u, n)) : randomUnit(next, n)
+    options.u !== undefined ? unitDirection(s.op, 'u', flatten(s.op, 'direction u', s.X, options.u, n), s.inputPath) : randomUnit(next, n)
   const v =
-    options.v !== undefined ? unitDirection(s.op, 'v', flatten(s.op, 'direction v', s.Y, options.v, m)) : randomUnit(next, m)
+    options.v !== undefined ? unitDirection(s.op, 'v', flatten(s.op, 'direction v', s.Y, options.v, m), s.outputPath) : randomUnit(next, m)
 
   const analytic = dot(backwardAt(s, v, 'v'), u)
 
@@ -544,8 +570,11 @@ const worstTerm = <A, B>(s: Setup<A, B>, lens: Lens.Lens<A, B>, u: Float64Array,
       if (worst === null || e.absError > worst.absError) worst = e
     }
   }
-  return worst
+  return worst === null ? null : named(s, worst)
 }
+
+/** An entry with the paths of its coordinates (when the spaces were inferred). */
+const named = <A, B>(s: Setup<A, B>, e: Entry): Entry => ({ ...e, rowPath: s.outputPath(e.row), colPath: s.inputPath(e.col) })
 
 const compareJacobians = <A, B>(s: Setup<A, B>, lens: Lens.Lens<A, B>): Omit<JacobianReport, 'mode' | 'name' | 'h' | 'atol' | 'rtol' | 'input'> => {
   const n = s.xs.length
@@ -588,7 +617,7 @@ const compareJacobians = <A, B>(s: Setup<A, B>, lens: Lens.Lens<A, B>): Omit<Jac
     }
   }
   const status: Status = worstRatio > 1 ? 'fail' : kinks > 0 ? 'kink' : 'pass'
-  return { status, rows: m, cols: n, analytic, numeric, maxAbsError, maxRelError, worst, kinks }
+  return { status, rows: m, cols: n, analytic, numeric, maxAbsError, maxRelError, worst: worst === null ? null : named(s, worst), kinks }
 }
 
 /**
@@ -695,7 +724,7 @@ const verdict = (status: Status): string =>
  *
  * const wrong = Lens.make<number, number>({ forward: Math.sin, backward: (x, dy) => 1.01 * Math.cos(x) * dy })
  * const text = Gradcheck.format(Gradcheck.check(wrong, 1, { name: 'sin' }))
- * console.log(text.split('\n')[0]) // gradient check failed for sin: analytic 0.545705 vs numeric 0.540302 (abs err 5.4e-3, rel err 9.9e-3, tolerance 5.6e-6) at input [1], worst coordinate [0, 0]
+ * console.log(text.split('\n')[0]) // gradient check failed for sin: analytic -0.545705 vs numeric -0.540302 (abs err 5.4e-3, rel err 9.9e-3, tolerance 5.6e-6) at input [1], worst coordinate [0, 0]
  *
  * @category reports
  */
@@ -733,7 +762,9 @@ export const format = (report: Report): string => {
     )
   }
   if (report.worst !== null && report.mode === 'dot') {
-    lines.push(`  worst coordinate [${report.worst.row}, ${report.worst.col}] (output ${report.worst.row}, input ${report.worst.col}): ${showEntry(report.worst)}`)
+    const { row, col, rowPath, colPath } = report.worst
+    const name = (i: number, path: string | null): string => (path === null || path === ROOT ? String(i) : path)
+    lines.push(`  worst coordinate [${row}, ${col}] (output ${name(row, rowPath)}, input ${name(col, colPath)}): ${showEntry(report.worst)}`)
   }
   lines.push(`  h = ${err(report.h)}, pass iff |analytic − numeric| ≤ ${err(report.atol)} + ${err(report.rtol)}·max(|analytic|, |numeric|)`)
   return lines.join('\n')

@@ -26,7 +26,7 @@ import type { Semigroupoid2 } from 'fp-ts/lib/Semigroupoid.js'
 import { backPropagateLens, evaluateLens, fromPlan, vjpLens } from './internal/cps.js'
 import type { Lens, Pair, Primitive } from './internal/lens.js'
 import * as P from './internal/plan.js'
-import { unitCotangent } from './internal/structure.js'
+import { identity, unitCotangent } from './internal/structure.js'
 import type { Tensor } from './internal/tensor.js'
 
 // -------------------------------------------------------------------------------------
@@ -99,8 +99,6 @@ export const fromVjp = <A, B>(
   }
   return fromPlan(P.vjpPlan(vjp as unknown as P.Vjp, (forward ?? null) as P.Fn | null))
 }
-
-const identity: Lens<unknown, unknown> = fromPlan(P.idPlan)
 
 /**
  * The identity lens: output = input, cotangent passed through unchanged.

@@ -8,20 +8,29 @@
  * parameters and the new state. Neither ever writes into `params`, `grad` or `state`: the
  * results are fresh values, so an old state can be stepped again (or kept for a restart).
  *
- * The vector space is either passed explicitly or inferred from the parameters with
- * `VectorSpace.infer` at every call (a walk over the structure, not over the coordinates;
- * pass the space to skip it). Each step writes the parameters and the gradient into flat
- * `Float64Array` work buffers (`write`), updates all coordinates in one loop, and reads the
- * result back as fresh values (`unflatten`); optimiser state (velocities, moments) is kept
- * as fresh flat `Float64Array`s in the same coordinate order. The work buffers belong to
- * the optimiser and are reused from step to step (allocating arrays of a model's size
- * costs more than the update); they are never handed out. With an explicit space the new
- * coordinates go into a fresh array, in case its `read` keeps views of its input.
+ * The vector space is either passed explicitly or, by default, the one `VectorSpace.infer`
+ * gives: the parameters are numbers, tensors, arrays and plain records, nested to any depth
+ * (walked with an explicit stack: a `Para` model nested a million deep steps like any other).
+ * Each step gathers the parameters and the gradient into flat `Float64Array` work buffers,
+ * updates all coordinates in one loop, and builds the result as fresh values of the
+ * parameters' structure; optimiser state (velocities, moments) is kept as fresh flat
+ * `Float64Array`s in the same coordinate order (`VectorSpace.flatten`'s). The work buffers
+ * belong to the optimiser and are reused from step to step (allocating arrays of a model's
+ * size costs more than the update); they are never handed out. With an explicit space the
+ * new coordinates go into a fresh array, in case its `read` keeps views of its input.
  *
- * Bad input throws an error that names the optimiser: hyper-parameters out of range when the
- * optimiser is built, a gradient whose structure differs from the parameters' (naming the
- * path), a state that belongs to parameters of another size, and a gradient coordinate that
- * is `NaN` or infinite (naming the coordinate) — no step silently produces `NaN`s.
+ * A state records the structure of the parameters it was made for (`structure`, as text such
+ * as `{ w: Tensor[2,3], b: number }`), and stepping parameters of another structure with it
+ * is an error naming both. Bad input throws an error that names the optimiser: an unknown
+ * option (`momentum({ momentum: 0.9 })`; the option is `beta`) or a hyper-parameter out of
+ * range when the optimiser is built; a gradient whose structure differs from the parameters'
+ * (naming the path, as `layers[0].W`); a gradient coordinate that is `NaN` or infinite; and
+ * an update that overflows — a new parameter, velocity or moment that is not finite (naming
+ * the coordinate, its path and the value). No step silently produces `NaN`s or infinities,
+ * and a step that throws leaves nothing behind.
+ *
+ * The machinery every optimiser shares (checks, gathering and rebuilding the parameters, the
+ * state's structure) is in `internal/optimizer.ts`; this module holds the update rules.
  *
  * Laws (checked in `test/Optimizer.test.ts`): one `sgd` step is `p − lr·∇p`; `momentum` with
  * `beta = 0` (plain or Nesterov) equals `sgd` exactly; `adamW` with `weightDecay = 0` equals
@@ -29,7 +38,23 @@
  *
  * @module Optimizer
  */
-import * as VS from './VectorSpace.js'
+import {
+  Scratch,
+  badGradient,
+  badUpdate,
+  checkBeta,
+  checkBuffer,
+  checkCount,
+  checkLr,
+  checkNonNegative,
+  checkOptions,
+  checkPositive,
+  checkStructure,
+  initial,
+  prepare,
+  rateAt,
+  show
+} from './internal/optimizer.js'
 import type { VectorSpace } from './VectorSpace.js'
 
 // -------------------------------------------------------------------------------------
@@ -47,7 +72,7 @@ import type { VectorSpace } from './VectorSpace.js'
  * let x = 0
  * let state = opt.init(x)
  * for (let i = 0; i < 3; i++) [x, state] = opt.step(state, x, 2 * (x - 3))
- * console.log(x, state) // 2.625 { count: 3 }
+ * console.log(x, state) // 2.625 { count: 3, structure: 'number' }
  *
  * @category model
  */
@@ -70,7 +95,7 @@ export interface Optimizer<P, S> {
  *
  * const opt: Optimizer.GenericOptimizer<Optimizer.SgdState> = Optimizer.sgd({ lr: 0.5 })
  * const forPairs: Optimizer.Optimizer<readonly [number, number], Optimizer.SgdState> = opt
- * console.log(opt.step({ count: 0 }, 4, 2), forPairs.step({ count: 0 }, [4, 4], [2, -2])) // [ 3, { count: 1 } ] [ [ 3, 5 ], { count: 1 } ]
+ * console.log(opt.step(opt.init(4), 4, 2)[0], forPairs.step(forPairs.init([4, 4]), [4, 4], [2, -2])[0]) // 3 [ 3, 5 ]
  *
  * @category model
  */
@@ -99,23 +124,28 @@ export interface GenericOptimizer<S> {
 export type LearningRate = number | ((count: number) => number)
 
 /**
- * The state of {@link sgd}: the number of steps taken.
+ * The state of {@link sgd}: the number of steps taken and the structure of the parameters it
+ * was made for (see {@link Optimizer}: stepping parameters of another structure is an
+ * error).
  *
  * @example
  * import { Optimizer } from 'backprop-lens'
  *
  * const opt = Optimizer.sgd({ lr: 0.1 })
- * console.log(opt.init(5), opt.step(opt.init(5), 5, 1)[1]) // { count: 0 } { count: 1 }
+ * console.log(opt.init(5), opt.step(opt.init(5), 5, 1)[1]) // { count: 0, structure: 'number' } { count: 1, structure: 'number' }
  *
  * @category model
  */
 export interface SgdState {
   readonly count: number
+  /** The structure of the parameters the state was made for, as text (`{ w: Tensor[2,3], b: number }`). */
+  readonly structure: string
 }
 
 /**
- * The state of {@link momentum}: the number of steps taken and the velocity, one
- * coordinate per parameter coordinate (in `VectorSpace.flatten` order). Never mutated.
+ * The state of {@link momentum}: the number of steps taken, the structure of the parameters
+ * and the velocity, one coordinate per parameter coordinate (in `VectorSpace.flatten`
+ * order). Never mutated.
  *
  * @example
  * import { Optimizer } from 'backprop-lens'
@@ -123,31 +153,35 @@ export interface SgdState {
  * const opt = Optimizer.momentum({ lr: 0.5, beta: 0.5 })
  * const params = { w: [1, 2] }
  * const [, state] = opt.step(opt.init(params), params, { w: [4, -2] })
- * console.log(state) // { count: 1, velocity: Float64Array(2) [ 4, -2 ] }
+ * console.log(state) // { count: 1, structure: '{ w: [number × 2] }', velocity: Float64Array(2) [ 4, -2 ] }
  *
  * @category model
  */
 export interface MomentumState {
   readonly count: number
+  /** The structure of the parameters the state was made for, as text. */
+  readonly structure: string
   readonly velocity: Float64Array
 }
 
 /**
- * The state of {@link adam} and {@link adamW}: the number of steps taken and the first and
- * second moment estimates, one coordinate per parameter coordinate (in
- * `VectorSpace.flatten` order). Never mutated.
+ * The state of {@link adam} and {@link adamW}: the number of steps taken, the structure of
+ * the parameters and the first and second moment estimates, one coordinate per parameter
+ * coordinate (in `VectorSpace.flatten` order). Never mutated.
  *
  * @example
  * import { Optimizer } from 'backprop-lens'
  *
  * const opt = Optimizer.adam({ lr: 0.1, beta1: 0.5, beta2: 0.75 })
  * const [, state] = opt.step(opt.init([0, 0]), [0, 0], [2, -4])
- * console.log(state) // { count: 1, m: Float64Array(2) [ 1, -2 ], v: Float64Array(2) [ 1, 4 ] }
+ * console.log(state) // { count: 1, structure: '[number × 2]', m: Float64Array(2) [ 1, -2 ], v: Float64Array(2) [ 1, 4 ] }
  *
  * @category model
  */
 export interface AdamState {
   readonly count: number
+  /** The structure of the parameters the state was made for, as text. */
+  readonly structure: string
   readonly m: Float64Array
   readonly v: Float64Array
 }
@@ -159,7 +193,8 @@ export interface AdamState {
  * import { Optimizer } from 'backprop-lens'
  *
  * const options: Optimizer.SgdOptions = { lr: 0.25 }
- * console.log(Optimizer.sgd(options).step({ count: 0 }, 1, 2)[0]) // 0.5
+ * const opt = Optimizer.sgd(options)
+ * console.log(opt.step(opt.init(1), 1, 2)[0]) // 0.5
  *
  * @category model
  */
@@ -222,241 +257,6 @@ export interface AdamWOptions extends AdamOptions {
 }
 
 // -------------------------------------------------------------------------------------
-// validation (internal)
-// -------------------------------------------------------------------------------------
-
-const show = (x: unknown): string => (typeof x === 'string' ? JSON.stringify(x) : String(x))
-
-const checkLr = (name: string, lr: unknown): LearningRate => {
-  if (typeof lr === 'function') return lr as (count: number) => number
-  if (typeof lr !== 'number' || !Number.isFinite(lr) || lr <= 0) {
-    throw new RangeError(`${name}: lr must be a finite number > 0 or a schedule, got ${show(lr)}`)
-  }
-  return lr
-}
-
-const rateAt = (name: string, lr: LearningRate, count: number): number => {
-  if (typeof lr === 'number') return lr
-  const r = lr(count)
-  if (typeof r !== 'number' || !Number.isFinite(r) || r < 0) {
-    throw new RangeError(`${name}.step: the lr schedule must give a finite number >= 0, got ${show(r)} at step ${count}`)
-  }
-  return r
-}
-
-const checkBeta = (name: string, key: string, beta: unknown): number => {
-  if (typeof beta !== 'number' || !(beta >= 0 && beta < 1)) {
-    throw new RangeError(`${name}: ${key} must be a number in [0, 1), got ${show(beta)}`)
-  }
-  return beta
-}
-
-const checkPositive = (name: string, key: string, x: unknown): number => {
-  if (typeof x !== 'number' || !Number.isFinite(x) || x <= 0) {
-    throw new RangeError(`${name}: ${key} must be a finite number > 0, got ${show(x)}`)
-  }
-  return x
-}
-
-const checkNonNegative = (name: string, key: string, x: unknown): number => {
-  if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) {
-    throw new RangeError(`${name}: ${key} must be a finite number >= 0, got ${show(x)}`)
-  }
-  return x
-}
-
-const checkOptions = (name: string, options: unknown): void => {
-  if (options === null || typeof options !== 'object') {
-    throw new TypeError(`${name}: expected an options object such as { lr: 0.01 }, got ${show(options)}`)
-  }
-}
-
-// -------------------------------------------------------------------------------------
-// structure (internal)
-// -------------------------------------------------------------------------------------
-
-interface TensorLike {
-  readonly shape: ReadonlyArray<number>
-  readonly data: Float64Array
-}
-
-const isTensorLike = (u: unknown): u is TensorLike =>
-  typeof u === 'object' && u !== null && 'data' in u && u.data instanceof Float64Array && 'shape' in u && Array.isArray(u.shape)
-
-const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> =>
-  typeof u === 'object' && u !== null && Object.getPrototypeOf(u) === Object.prototype
-
-const showPath = (path: string): string => (path === '' ? '(root)' : path)
-
-const join = (path: string, key: string | number): string => (path === '' ? String(key) : `${path}.${key}`)
-
-const describe = (u: unknown): string =>
-  u === null
-    ? 'null'
-    : Array.isArray(u)
-      ? `a tuple of length ${u.length}`
-      : isTensorLike(u)
-        ? `a tensor of shape [${u.shape.join(', ')}]`
-        : isRecord(u)
-          ? 'a record'
-          : typeof u
-
-/**
- * The first place where `grad` does not have the structure of `params`, as a message, or
- * `null`. Looks at numbers, arrays, plain records and tensors; other values are left to
- * the vector space.
- */
-const mismatch = (params: unknown, grad: unknown, path: string): string | null => {
-  if (typeof params === 'number') {
-    return typeof grad === 'number' ? null : `${showPath(path)}: expected a number, got ${describe(grad)}`
-  }
-  if (Array.isArray(params)) {
-    if (!Array.isArray(grad) || grad.length !== params.length) {
-      return `${showPath(path)}: expected a tuple of length ${params.length}, got ${describe(grad)}`
-    }
-    for (let i = 0; i < params.length; i++) {
-      const m = mismatch(params[i], grad[i], join(path, i))
-      if (m !== null) return m
-    }
-    return null
-  }
-  if (isTensorLike(params)) {
-    if (!isTensorLike(grad)) return `${showPath(path)}: expected a tensor of shape [${params.shape.join(', ')}], got ${describe(grad)}`
-    const a = params.shape
-    const b = grad.shape
-    if (a.length !== b.length || a.some((d, i) => d !== b[i])) {
-      return `${showPath(path)}: expected shape [${a.join(', ')}], got [${b.join(', ')}]`
-    }
-    return null
-  }
-  if (isRecord(params)) {
-    if (!isRecord(grad)) return `${showPath(path)}: expected a record, got ${describe(grad)}`
-    for (const k of Object.keys(params)) {
-      if (!(k in grad)) return `missing field '${k}' at ${showPath(path)}`
-      const m = mismatch(params[k], grad[k], join(path, k))
-      if (m !== null) return m
-    }
-    for (const k of Object.keys(grad)) {
-      if (!(k in params)) return `unexpected field '${k}' at ${showPath(path)}`
-    }
-    return null
-  }
-  return null
-}
-
-/** The path of flat coordinate `index` in a structure of numbers, arrays, records, tensors. */
-const pathOf = (value: unknown, index: number, path: string): string | null => {
-  if (typeof value === 'number') return index === 0 ? showPath(path) : null
-  if (isTensorLike(value)) return index < value.data.length ? `${showPath(path)}[${index}]` : null
-  const entries: ReadonlyArray<readonly [string | number, unknown]> = Array.isArray(value)
-    ? value.map((v, i) => [i, v] as const)
-    : isRecord(value)
-      ? Object.entries(value)
-      : []
-  let at = index
-  for (const [k, v] of entries) {
-    const n = countOf(v)
-    if (n === null) return null
-    if (at < n) return pathOf(v, at, join(path, k))
-    at -= n
-  }
-  return null
-}
-
-const countOf = (value: unknown): number | null => {
-  if (typeof value === 'number') return 1
-  if (isTensorLike(value)) return value.data.length
-  if (Array.isArray(value) || isRecord(value)) {
-    let n = 0
-    for (const v of Object.values(value)) {
-      const c = countOf(v)
-      if (c === null) return null
-      n += c
-    }
-    return n
-  }
-  return null
-}
-
-/**
- * Work buffers of one optimiser, reused from step to step: allocating fresh
- * `Float64Array`s of a model's size costs more than the update itself. A buffer is taken
- * for the duration of one step and given back at its end, so a re-entrant step gets new
- * ones; no buffer is ever handed to a caller.
- */
-class Scratch {
-  private readonly free: Array<Float64Array> = []
-  take(n: number): Float64Array {
-    const i = this.free.findIndex((b) => b.length === n)
-    return i < 0 ? new Float64Array(n) : (this.free.splice(i, 1)[0] as Float64Array)
-  }
-  give(b: Float64Array): void {
-    if (this.free.length >= 2) this.free.shift()
-    this.free.push(b)
-  }
-}
-
-interface Prepared<P> {
-  readonly space: VectorSpace<P>
-  /** The parameters' coordinates: the step writes the new ones into it. */
-  readonly p: Float64Array
-  readonly g: Float64Array
-}
-
-const prepare = <P>(name: string, given: VectorSpace<P> | undefined, params: P, grad: P, scratch: Scratch): Prepared<P> => {
-  const m = mismatch(params, grad, '')
-  if (m !== null) throw new RangeError(`${name}.step: the gradient does not match the parameters: ${m}`)
-  const space = given ?? VS.infer(params)
-  const n = space.size(params)
-  const ng = space.size(grad)
-  if (ng !== n) throw new RangeError(`${name}.step: the gradient has ${ng} coordinates, the parameters have ${n}`)
-  const g = scratch.take(n)
-  space.write(grad, g, 0)
-  // The inferred instances copy in `read`; a user's instance might keep views of `data`,
-  // so with an explicit space the new coordinates go into a fresh array.
-  const p = given === undefined ? scratch.take(n) : new Float64Array(n)
-  space.write(params, p, 0)
-  return { space, p, g }
-}
-
-/**
- * The error for a gradient coordinate that is NaN or infinite. The update loops check each
- * coordinate as they go (one pass): throwing midway leaves nothing behind, since they only
- * write into work buffers and arrays no caller has seen yet.
- */
-const badGradient = (name: string, explicit: boolean, params: unknown, i: number, gi: number): RangeError => {
-  const at = explicit ? null : pathOf(params, i, '')
-  return new RangeError(`${name}.step: the gradient is ${gi} at coordinate ${i}${at === null ? '' : ` (${at})`}`)
-}
-
-/** The new parameters from the updated coordinates; gives the buffers back. */
-const finish = <P>(given: VectorSpace<P> | undefined, prepared: Prepared<P>, params: P, scratch: Scratch): P => {
-  const out = prepared.space.unflatten(params, prepared.p)
-  scratch.give(prepared.g)
-  if (given === undefined) scratch.give(prepared.p)
-  return out
-}
-
-const checkCount = (name: string, count: unknown): number => {
-  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) {
-    throw new TypeError(`${name}.step: expected a state from ${name}'s init, its count is ${show(count)}`)
-  }
-  return count
-}
-
-const checkBuffer = (name: string, key: string, buffer: unknown, n: number): Float64Array => {
-  if (!(buffer instanceof Float64Array)) {
-    throw new TypeError(`${name}.step: expected a state from ${name}'s init, its ${key} is not a Float64Array`)
-  }
-  if (buffer.length !== n) {
-    throw new RangeError(`${name}.step: the state's ${key} has ${buffer.length} coordinates, the parameters have ${n}`)
-  }
-  return buffer
-}
-
-const sizeOf = <P>(space: VectorSpace<P> | undefined, params: P): number => (space ?? VS.infer(params)).size(params)
-
-// -------------------------------------------------------------------------------------
 // constructors
 // -------------------------------------------------------------------------------------
 
@@ -477,24 +277,31 @@ export function sgd(options: SgdOptions): GenericOptimizer<SgdState>
 export function sgd<P>(options: SgdOptions, space?: VectorSpace<P>): Optimizer<P, SgdState>
 export function sgd<P>(options: SgdOptions, space?: VectorSpace<P>): Optimizer<P, SgdState> {
   const name = 'Optimizer.sgd'
-  checkOptions(name, options)
+  checkOptions(name, options, ['lr'])
   const lr = checkLr(name, options.lr)
   const scratch = new Scratch()
+  const explicit = space !== undefined
   return {
     name,
-    init: () => ({ count: 0 }),
+    init: (params) => {
+      const { count, structure } = initial(name, space, params)
+      return { count, structure }
+    },
     step: (state, params, grad) => {
       const count = checkCount(name, state.count)
+      const structure = checkStructure(name, state.structure, params)
       const rate = rateAt(name, lr, count)
-      const prepared = prepare(name, space, params, grad, scratch)
-      const { p, g } = prepared
+      const { p, g, finish } = prepare(name, space, params, grad, scratch)
       const n = p.length
       for (let i = 0; i < n; i++) {
         const gi = g[i] as number
-        if (gi - gi !== 0) throw badGradient(name, space !== undefined, params, i, gi)
-        p[i] = (p[i] as number) - rate * gi
+        if (gi - gi !== 0) throw badGradient(name, explicit, params, i, gi)
+        const pi = p[i] as number
+        const next = pi - rate * gi
+        if (next - next !== 0) throw badUpdate(name, explicit, params, i, 'updated parameter', next, pi, gi)
+        p[i] = next
       }
-      return [finish(space, prepared, params, scratch), { count: count + 1 }]
+      return [finish(), { count: count + 1, structure }]
     }
   }
 }
@@ -518,41 +325,39 @@ export function momentum(options: MomentumOptions): GenericOptimizer<MomentumSta
 export function momentum<P>(options: MomentumOptions, space?: VectorSpace<P>): Optimizer<P, MomentumState>
 export function momentum<P>(options: MomentumOptions, space?: VectorSpace<P>): Optimizer<P, MomentumState> {
   const name = 'Optimizer.momentum'
-  checkOptions(name, options)
+  checkOptions(name, options, ['lr', 'beta', 'nesterov'])
   const lr = checkLr(name, options.lr)
   const beta = checkBeta(name, 'beta', options.beta ?? 0.9)
   const nesterov = options.nesterov ?? false
   if (typeof nesterov !== 'boolean') throw new TypeError(`${name}: nesterov must be a boolean, got ${show(nesterov)}`)
   const scratch = new Scratch()
+  const explicit = space !== undefined
   return {
     name,
-    init: (params) => ({ count: 0, velocity: new Float64Array(sizeOf(space, params)) }),
+    init: (params) => {
+      const { count, structure, n } = initial(name, space, params)
+      return { count, structure, velocity: new Float64Array(n) }
+    },
     step: (state, params, grad) => {
       const count = checkCount(name, state.count)
+      const structure = checkStructure(name, state.structure, params)
       const rate = rateAt(name, lr, count)
-      const prepared = prepare(name, space, params, grad, scratch)
-      const { p, g } = prepared
+      const { p, g, finish } = prepare(name, space, params, grad, scratch)
       const n = p.length
       const v0 = checkBuffer(name, 'velocity', state.velocity, n)
       const v = new Float64Array(n)
-      if (nesterov) {
-        for (let i = 0; i < n; i++) {
-          const gi = g[i] as number
-          if (gi - gi !== 0) throw badGradient(name, space !== undefined, params, i, gi)
-          const vi = beta * (v0[i] as number) + gi
-          v[i] = vi
-          p[i] = (p[i] as number) - rate * (gi + beta * vi)
-        }
-      } else {
-        for (let i = 0; i < n; i++) {
-          const gi = g[i] as number
-          if (gi - gi !== 0) throw badGradient(name, space !== undefined, params, i, gi)
-          const vi = beta * (v0[i] as number) + gi
-          v[i] = vi
-          p[i] = (p[i] as number) - rate * vi
-        }
+      for (let i = 0; i < n; i++) {
+        const gi = g[i] as number
+        if (gi - gi !== 0) throw badGradient(name, explicit, params, i, gi)
+        const vi = beta * (v0[i] as number) + gi
+        const pi = p[i] as number
+        const next = nesterov ? pi - rate * (gi + beta * vi) : pi - rate * vi
+        if (vi - vi !== 0) throw badUpdate(name, explicit, params, i, 'velocity', vi, pi, gi)
+        if (next - next !== 0) throw badUpdate(name, explicit, params, i, 'updated parameter', next, pi, gi)
+        v[i] = vi
+        p[i] = next
       }
-      return [finish(space, prepared, params, scratch), { count: count + 1, velocity: v }]
+      return [finish(), { count: count + 1, structure, velocity: v }]
     }
   }
 }
@@ -563,17 +368,18 @@ const adamLike = <P>(name: string, options: AdamOptions, weightDecay: number, sp
   const beta2 = checkBeta(name, 'beta2', options.beta2 ?? 0.999)
   const eps = checkPositive(name, 'eps', options.eps ?? 1e-8)
   const scratch = new Scratch()
+  const explicit = space !== undefined
   return {
     name,
     init: (params) => {
-      const n = sizeOf(space, params)
-      return { count: 0, m: new Float64Array(n), v: new Float64Array(n) }
+      const { count, structure, n } = initial(name, space, params)
+      return { count, structure, m: new Float64Array(n), v: new Float64Array(n) }
     },
     step: (state, params, grad) => {
       const count = checkCount(name, state.count)
+      const structure = checkStructure(name, state.structure, params)
       const rate = rateAt(name, lr, count)
-      const prepared = prepare(name, space, params, grad, scratch)
-      const { p, g } = prepared
+      const { p, g, finish } = prepare(name, space, params, grad, scratch)
       const n = p.length
       const m0 = checkBuffer(name, 'm', state.m, n)
       const v0 = checkBuffer(name, 'v', state.v, n)
@@ -585,15 +391,20 @@ const adamLike = <P>(name: string, options: AdamOptions, weightDecay: number, sp
       const decay = 1 - rate * weightDecay
       for (let i = 0; i < n; i++) {
         const gi = g[i] as number
-        if (gi - gi !== 0) throw badGradient(name, space !== undefined, params, i, gi)
+        if (gi - gi !== 0) throw badGradient(name, explicit, params, i, gi)
         const mi = beta1 * (m0[i] as number) + (1 - beta1) * gi
         const vi = beta2 * (v0[i] as number) + (1 - beta2) * gi * gi
+        const pi = p[i] as number
+        const decayed = weightDecay === 0 ? pi : pi * decay
+        const next = decayed - (rate * (mi / c1)) / (Math.sqrt(vi / c2) + eps)
+        if (mi - mi !== 0) throw badUpdate(name, explicit, params, i, 'first moment m', mi, pi, gi)
+        if (vi - vi !== 0) throw badUpdate(name, explicit, params, i, 'second moment v', vi, pi, gi)
+        if (next - next !== 0) throw badUpdate(name, explicit, params, i, 'updated parameter', next, pi, gi)
         m[i] = mi
         v[i] = vi
-        const pi = weightDecay === 0 ? (p[i] as number) : (p[i] as number) * decay
-        p[i] = pi - (rate * (mi / c1)) / (Math.sqrt(vi / c2) + eps)
+        p[i] = next
       }
-      return [finish(space, prepared, params, scratch), { count: t, m, v }]
+      return [finish(), { count: t, structure, m, v }]
     }
   }
 }
@@ -617,7 +428,7 @@ export function adam(options: AdamOptions): GenericOptimizer<AdamState>
 export function adam<P>(options: AdamOptions, space?: VectorSpace<P>): Optimizer<P, AdamState>
 export function adam<P>(options: AdamOptions, space?: VectorSpace<P>): Optimizer<P, AdamState> {
   const name = 'Optimizer.adam'
-  checkOptions(name, options)
+  checkOptions(name, options, ['lr', 'beta1', 'beta2', 'eps'])
   return adamLike(name, options, 0, space)
 }
 
@@ -639,6 +450,6 @@ export function adamW(options: AdamWOptions): GenericOptimizer<AdamState>
 export function adamW<P>(options: AdamWOptions, space?: VectorSpace<P>): Optimizer<P, AdamState>
 export function adamW<P>(options: AdamWOptions, space?: VectorSpace<P>): Optimizer<P, AdamState> {
   const name = 'Optimizer.adamW'
-  checkOptions(name, options)
+  checkOptions(name, options, ['lr', 'beta1', 'beta2', 'eps', 'weightDecay'])
   return adamLike(name, options, checkNonNegative(name, 'weightDecay', options.weightDecay), space)
 }

@@ -22,6 +22,7 @@
 import { withConstFirst } from './Cartesian.js'
 import { fromPlan } from './internal/cps.js'
 import type { Lens } from './internal/lens.js'
+import { describe, expectPair } from './internal/guards.js'
 import * as I from './internal/plan.js'
 import { shaped } from './internal/structure.js'
 
@@ -50,12 +51,7 @@ const NO_PARAMS: readonly [] = Object.freeze([]) as readonly []
 
 type Pair = readonly [unknown, unknown]
 
-const pairOf = (op: string, x: unknown): Pair => {
-  if (!Array.isArray(x) || x.length !== 2) {
-    throw new TypeError(`Para.${op}: expected a pair [parameters, input], got ${Array.isArray(x) ? `an array of length ${x.length}` : typeof x}`)
-  }
-  return x as unknown as Pair
-}
+const pairOf = (op: string, x: unknown): Pair => expectPair(`Para.${op}`, 'the input', x, '[parameters, input]')
 
 /**
  * The combinators are plans built from `pipe`, `split` and these re-pairings (primitive
@@ -314,7 +310,7 @@ export const pipeAll = <P, A>(layers: ReadonlyArray<Para<P, A, A>>): Para<Readon
     (x) => {
       const [ps, a] = pairOf('pipe', x)
       if (!Array.isArray(ps) || ps.length !== n) {
-        throw new TypeError(`Para.pipe: expected ${n} parameters (one per layer), got ${Array.isArray(ps) ? ps.length : typeof ps}`)
+        throw new TypeError(`Para.pipe: expected ${n} parameters (one per layer), got ${describe(ps)}`)
       }
       let list: unknown = NO_PARAMS
       for (let i = n - 1; i >= 0; i--) list = [ps[i], list]

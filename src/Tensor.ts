@@ -16,7 +16,9 @@
  */
 
 import * as K from './kernels/index.js'
-import { Tensor, checkTensor, describe, sameShape, shapeSize, showIndex, showShape, unravel, type Shape } from './internal/tensor.js'
+import { describe } from './internal/guards.js'
+import { checkSeed, fillNormal, uniforms } from './internal/random.js'
+import { Tensor, checkTensor, sameShape, shapeSize, showIndex, showShape, unravel, type Shape } from './internal/tensor.js'
 
 export { Tensor, sameShape, shapeSize, showIndex, showShape, unravel, type Shape } from './internal/tensor.js'
 
@@ -281,50 +283,6 @@ export const onesLike = (t: Tensor): Tensor => new Tensor(checkTensor('Tensor.on
 // random
 // -------------------------------------------------------------------------------------
 
-/**
- * xoshiro128** (Blackman and Vigna, 2018), a small, fast generator of 32-bit words with a
- * period of 2¹²⁸ − 1, seeded from a 32-bit integer through SplitMix32 (so nearby seeds give
- * unrelated streams). Not cryptographic.
- */
-const xoshiro128ss = (seed: number): (() => number) => {
-  let x = seed | 0
-  const splitmix = (): number => {
-    x = (x + 0x9e3779b9) | 0
-    let z = x
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b)
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35)
-    return (z ^ (z >>> 16)) >>> 0
-  }
-  let s0 = splitmix()
-  let s1 = splitmix()
-  let s2 = splitmix()
-  let s3 = splitmix()
-  if ((s0 | s1 | s2 | s3) === 0) s0 = 1
-  return () => {
-    const r = Math.imul(rotl(Math.imul(s1, 5), 7), 9)
-    const t = s1 << 9
-    s2 ^= s0
-    s3 ^= s1
-    s1 ^= s2
-    s0 ^= s3
-    s2 ^= t
-    s3 = rotl(s3, 11)
-    return r >>> 0
-  }
-}
-
-const rotl = (x: number, k: number): number => (x << k) | (x >>> (32 - k))
-
-/** Uniform doubles in [0, 1) with 53 random bits, from two 32-bit words. */
-const uniform01 = (next: () => number): (() => number) => () => ((next() >>> 5) * 67108864 + (next() >>> 6)) / 9007199254740992
-
-const checkSeed = (op: string, seed: unknown): number => {
-  if (typeof seed !== 'number' || !Number.isInteger(seed)) {
-    throw new TypeError(`${op}: expected an integer seed, got ${describe(seed)}`)
-  }
-  return seed
-}
-
 const checkFinite = (op: string, what: string, v: number): number => {
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new RangeError(`${op}: ${what} must be a finite number, got ${describe(v)}`)
   return v
@@ -364,16 +322,7 @@ export const randomNormal = (shape: Shape, options: NormalOptions): Tensor => {
   const mean = checkFinite(op, 'mean', options.mean ?? 0)
   const std = checkFinite(op, 'std', options.std ?? 1)
   if (std < 0) throw new RangeError(`${op}: std must be >= 0, got ${std}`)
-  const u = uniform01(xoshiro128ss(seed))
-  const n = shapeSize(s)
-  const data = new Float64Array(n)
-  for (let i = 0; i < n; i += 2) {
-    const r = Math.sqrt(-2 * Math.log(1 - u())) // 1 − u ∈ (0, 1]: log is finite
-    const theta = 2 * Math.PI * u()
-    data[i] = mean + std * r * Math.cos(theta)
-    if (i + 1 < n) data[i + 1] = mean + std * r * Math.sin(theta)
-  }
-  return new Tensor(s, data)
+  return new Tensor(s, fillNormal(uniforms(seed), new Float64Array(shapeSize(s)), mean, std))
 }
 
 /**
@@ -409,7 +358,7 @@ export const randomUniform = (shape: Shape, options: UniformOptions): Tensor => 
   const low = checkFinite(op, 'low', options.low ?? 0)
   const high = checkFinite(op, 'high', options.high ?? 1)
   if (!(low <= high)) throw new RangeError(`${op}: expected low <= high, got low ${low} and high ${high}`)
-  const u = uniform01(xoshiro128ss(seed))
+  const u = uniforms(seed)
   const n = shapeSize(s)
   const data = new Float64Array(n)
   const width = high - low

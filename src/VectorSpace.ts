@@ -7,11 +7,23 @@
  * `scale(1, x) ≡ x`; `dot(x, y) = Σ flatten(x)ᵢ·flatten(y)ᵢ`;
  * `unflatten(x, flatten(x)) ≡ x` and `flatten(unflatten(x, d)) ≡ d`.
  *
+ * The instances of structures ({@link tuple}, {@link struct}, {@link infer}) nest to any
+ * depth: each operation is one walk with its own stack (a tuple of tuples a million deep, or
+ * an instance inferred from the parameters of a `Para` model nested a million deep, runs on
+ * the default stack). Their errors name the operation and the path of the offending value,
+ * as every message of the library writes paths: `layers[0].W` (`(root)` for the whole value).
+ *
+ * One piece, past 400 lines: the walk behind the instances of structures calls the leaf
+ * instances (`number`, `tensor`) and `fromCoordinates`, and the machinery may not import a
+ * public module that imports it, so they stay together.
+ *
  * @module VectorSpace
  */
 
 import * as K from './kernels/index.js'
+import { describe } from './internal/guards.js'
 import { showShape, Tensor, unsafeFromData } from './internal/tensor.js'
+import * as Tree from './internal/tree.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -105,6 +117,11 @@ export const fromCoordinates = <V>(basis: Basis<V>): VectorSpace<V> => ({
 // instances
 // -------------------------------------------------------------------------------------
 
+const numberOperand = (op: string, x: unknown): number => {
+  if (typeof x !== 'number') throw new TypeError(`VectorSpace.number.${op}: expected a number, got ${describe(x)}`)
+  return x
+}
+
 const coordinate = (data: ArrayLike<number>, i: number): number => {
   const v = data[i]
   if (v === undefined) throw new RangeError(`VectorSpace.read: no coordinate at index ${i}`)
@@ -123,20 +140,18 @@ const coordinate = (data: ArrayLike<number>, i: number): number => {
  */
 export const number: VectorSpace<number> = fromCoordinates<number>({
   zero: () => 0,
-  add: (x, y) => x + y,
-  scale: (s, x) => s * x,
-  dot: (x, y) => x * y,
+  add: (x, y) => numberOperand('add', x) + numberOperand('add', y),
+  scale: (s, x) => s * numberOperand('scale', x),
+  dot: (x, y) => numberOperand('dot', x) * numberOperand('dot', y),
   size: () => 1,
   write: (x, out, offset) => {
-    out[offset] = x
+    out[offset] = numberOperand('flatten', x)
   },
   read: (_like, data, offset) => coordinate(data, offset)
 })
 
 const tensorOperand = (op: string, x: unknown): Tensor => {
-  if (!(x instanceof Tensor)) {
-    throw new TypeError(`VectorSpace.tensor.${op}: expected a Tensor, got ${x === null ? 'null' : Array.isArray(x) ? 'an array' : typeof x}`)
-  }
+  if (!(x instanceof Tensor)) throw new TypeError(`VectorSpace.tensor.${op}: expected a Tensor, got ${describe(x)}`)
   return x
 }
 
@@ -200,14 +215,176 @@ export const tensor: VectorSpace<Tensor> = fromCoordinates<Tensor>({
   }
 })
 
-const sameLength = (op: string, x: ReadonlyArray<unknown>, y: ReadonlyArray<unknown>, n: number): void => {
-  if (x.length !== n || y.length !== n) {
-    throw new RangeError(`VectorSpace.tuple.${op}: expected tuples of length ${n}, got ${x.length} and ${y.length}`)
+// -------------------------------------------------------------------------------------
+// structures (internal)
+// -------------------------------------------------------------------------------------
+
+// An instance of a structure (tuple, struct, infer) keeps what it is made of as a *spec*, a
+// tree that one walk with its own stack runs however deep it nests (a million nested tuples,
+// or parameters nested a million deep): an array for a tuple, a record for a struct, a number
+// or a tensor for `number` or `tensor` (that is what an inferred template holds), a `Leaf`
+// for any other instance. A tuple of tuples gets the inner tuples' specs, not their methods.
+const SPEC: unique symbol = Symbol('backprop-lens/VectorSpace.spec') as never
+
+class Leaf {
+  constructor(readonly space: VectorSpace<unknown>) {}
+}
+
+const specOf = (space: VectorSpace<unknown>): unknown => {
+  const spec = (space as { readonly [SPEC]?: unknown })[SPEC]
+  return spec !== undefined ? spec : new Leaf(space)
+}
+
+type Container = Array<unknown> | Record<string, unknown>
+
+const at = (cursor: Tree.Cursor): string => (cursor.depth === 0 ? '' : ` at ${cursor.show()}`)
+
+/** An error of a leaf instance inside a structure, with the path added (same class). */
+const withPath = (path: string, e: unknown): unknown => {
+  if (!(e instanceof Error)) return e
+  const message = `${e.message} at ${path}`
+  return e instanceof RangeError ? new RangeError(message, { cause: e }) : e instanceof TypeError ? new TypeError(message, { cause: e }) : new Error(message, { cause: e })
+}
+
+/** The instance of a leaf of a spec. */
+const leafSpace = (s: unknown): VectorSpace<unknown> =>
+  (typeof s === 'number' ? number : s instanceof Tensor ? tensor : (s as Leaf).space) as VectorSpace<unknown>
+
+const allLeaves = (specs: ReadonlyArray<unknown>): boolean => {
+  for (let i = 0; i < specs.length; i++) {
+    const s = specs[i]
+    if (typeof s !== 'number' && !(s instanceof Tensor) && !(s instanceof Leaf)) return false
   }
+  return true
+}
+
+const expectTuple = (op: string, n: number, u: unknown, cursor: Tree.Cursor): ReadonlyArray<unknown> => {
+  if (!Array.isArray(u) || u.length !== n) throw new RangeError(`VectorSpace.tuple.${op}: expected a tuple of length ${n}, got ${describe(u)}${at(cursor)}`)
+  return u
+}
+
+const field = (op: string, u: unknown, k: string, cursor: Tree.Cursor): unknown => {
+  if (u === null || typeof u !== 'object' || !(k in u)) throw new RangeError(`VectorSpace.struct.${op}: missing field '${k}' at ${cursor.show()}`)
+  return (u as Record<string, unknown>)[k]
 }
 
 /**
- * Tuples, coordinate-wise: one instance per component.
+ * The one loop behind every operation of a structural instance: visits the operands `x`
+ * (and `y` for binary operations) along the instance's spec, in flatten order, checking that
+ * they have its structure; `leaf` does the work of the leaf instances. With `build`, the
+ * results of `leaf` are assembled into a fresh value of the same structure.
+ */
+const run = (
+  op: string,
+  spec: unknown,
+  x: unknown,
+  y: unknown,
+  binary: boolean,
+  build: boolean,
+  leaf: (space: VectorSpace<unknown>, x: unknown, y: unknown) => unknown
+): unknown => {
+  const result: Array<unknown> = [undefined]
+  Tree.walk(spec, x, y, result, {
+    enter: (s, a, b, out, cursor) => {
+      const key = cursor.key ?? 0
+      const kind = Tree.kindOf(s)
+      if (kind === Tree.ARRAY) {
+        const specs = s as ReadonlyArray<unknown>
+        const xs = expectTuple(op, specs.length, a, cursor)
+        const ys = binary ? expectTuple(op, specs.length, b, cursor) : null
+        const made = build ? new Array<unknown>(specs.length) : null
+        if (build) Tree.put(out as Container, key, made)
+        if (allLeaves(specs)) {
+          // A tuple of leaves (a million numbers, say) is handled here, without a visit per item.
+          for (let i = 0; i < specs.length; i++) {
+            let v: unknown
+            try {
+              v = leaf(leafSpace(specs[i]), xs[i], ys === null ? undefined : ys[i])
+            } catch (e) {
+              throw withPath(cursor.showChild(i), e)
+            }
+            if (made !== null) made[i] = v
+          }
+          return undefined
+        }
+        for (let i = specs.length - 1; i >= 0; i--) cursor.push(i, specs[i], xs[i], ys === null ? undefined : ys[i], made)
+        return specs
+      }
+      if (kind === Tree.RECORD) {
+        const specs = s as Readonly<Record<string, unknown>>
+        const keys = Object.keys(specs)
+        const made = build ? Tree.emptyLike(undefined, Tree.RECORD, keys) : null
+        if (build) Tree.put(out as Container, key, made)
+        // Checked first to last (so that the first missing field is the one named), pushed last to first.
+        for (const k of keys) {
+          field(op, a, k, cursor)
+          if (binary) field(op, b, k, cursor)
+        }
+        for (let i = keys.length - 1; i >= 0; i--) {
+          const k = keys[i] as string
+          cursor.push(k, specs[k], (a as Record<string, unknown>)[k], binary ? (b as Record<string, unknown>)[k] : undefined, made)
+        }
+        return specs
+      }
+      let v: unknown
+      try {
+        v = leaf(leafSpace(s), a, b)
+      } catch (e) {
+        throw cursor.depth === 0 ? e : withPath(cursor.show(), e)
+      }
+      if (build) Tree.put(out as Container, key, v)
+      return undefined
+    },
+    cycle: (path) => new TypeError(`VectorSpace.${op}: the instance contains itself at ${path}`)
+  })
+  return result[0]
+}
+
+/** An instance of a structure, given its spec: every operation is one {@link run}. */
+const structural = <V>(spec: unknown): VectorSpace<V> => {
+  const map1 = (op: string, x: unknown, f: (v: VectorSpace<unknown>, a: unknown) => unknown): unknown => run(op, spec, x, undefined, false, true, (v, a) => f(v, a))
+  const space = fromCoordinates<unknown>({
+    zero: (like) => map1('zero', like, (v, a) => v.zero(a)),
+    add: (x, y) => run('add', spec, x, y, true, true, (v, a, b) => v.add(a, b)),
+    scale: (s, x) => map1('scale', x, (v, a) => v.scale(s, a)),
+    dot: (x, y) => {
+      let sum = 0
+      run('dot', spec, x, y, true, false, (v, a, b) => (sum += v.dot(a, b)))
+      return sum
+    },
+    size: (like) => {
+      let n = 0
+      run('size', spec, like, undefined, false, false, (v, a) => (n += v.size(a)))
+      return n
+    },
+    write: (x, out, offset) => {
+      let i = offset
+      run('flatten', spec, x, undefined, false, false, (v, a) => {
+        v.write(a, out, i)
+        i += v.size(a)
+      })
+    },
+    read: (like, data, offset) => {
+      let i = offset
+      return map1('unflatten', like, (v, a) => {
+        const value = v.read(a, data, i)
+        i += v.size(a)
+        return value
+      })
+    }
+  })
+  return { ...space, [SPEC]: spec } as unknown as VectorSpace<V>
+}
+
+// -------------------------------------------------------------------------------------
+// instances of structures
+// -------------------------------------------------------------------------------------
+
+/**
+ * Tuples, coordinate-wise: one instance per component. Operations check that the operands
+ * are arrays of the tuple's length (`VectorSpace.tuple.add: expected a tuple of length 2,
+ * got an array of length 3 at w`, with the path inside nested structures), and instances
+ * of tuples and records nest to any depth.
  *
  * @example
  * import { VectorSpace } from 'backprop-lens'
@@ -219,56 +396,12 @@ const sameLength = (op: string, x: ReadonlyArray<unknown>, y: ReadonlyArray<unkn
  */
 export const tuple = <const Vs extends ReadonlyArray<unknown>>(
   ...spaces: { readonly [K in keyof Vs]: VectorSpace<Vs[K]> }
-): VectorSpace<Readonly<Vs>> => {
-  const n = spaces.length
-  const space = (i: number): VectorSpace<unknown> => spaces[i] as VectorSpace<unknown>
-  const zip = (op: string, x: ReadonlyArray<unknown>, y: ReadonlyArray<unknown>, f: (v: VectorSpace<unknown>, a: unknown, b: unknown) => unknown) => {
-    sameLength(op, x, y, n)
-    return x.map((a, i) => f(space(i), a, y[i]))
-  }
-  const check = (op: string, x: ReadonlyArray<unknown>): void => {
-    if (!Array.isArray(x) || x.length !== n) {
-      throw new RangeError(`VectorSpace.tuple.${op}: expected a tuple of length ${n}, got ${Array.isArray(x) ? `length ${x.length}` : typeof x}`)
-    }
-  }
-  return fromCoordinates<Readonly<Vs>>({
-    zero: (like) => {
-      check('zero', like)
-      return like.map((a, i) => space(i).zero(a)) as unknown as Readonly<Vs>
-    },
-    add: (x, y) => zip('add', x, y, (v, a, b) => v.add(a, b)) as unknown as Readonly<Vs>,
-    scale: (s, x) => {
-      check('scale', x)
-      return x.map((a, i) => space(i).scale(s, a)) as unknown as Readonly<Vs>
-    },
-    dot: (x, y) => (zip('dot', x, y, (v, a, b) => v.dot(a, b)) as Array<number>).reduce((acc, d) => acc + d, 0),
-    size: (like) => {
-      check('size', like)
-      return like.reduce<number>((acc, a, i) => acc + space(i).size(a), 0)
-    },
-    write: (x, out, offset) => {
-      check('flatten', x)
-      let at = offset
-      x.forEach((a, i) => {
-        space(i).write(a, out, at)
-        at += space(i).size(a)
-      })
-    },
-    read: (like, data, offset) => {
-      check('unflatten', like)
-      let at = offset
-      return like.map((a, i) => {
-        const v = space(i).read(a, data, at)
-        at += space(i).size(a)
-        return v
-      }) as unknown as Readonly<Vs>
-    }
-  })
-}
+): VectorSpace<Readonly<Vs>> => structural<Readonly<Vs>>((spaces as ReadonlyArray<VectorSpace<unknown>>).map(specOf))
 
 /**
  * Records with fixed keys, key-wise: one instance per field. Coordinates are laid out in
- * the order of the keys of `spaces`.
+ * the order of the keys of `spaces`. Operations check that each field is there
+ * (`VectorSpace.struct.add: missing field 'b' at (root)`); other fields are ignored.
  *
  * @example
  * import { VectorSpace } from 'backprop-lens'
@@ -281,49 +414,17 @@ export const tuple = <const Vs extends ReadonlyArray<unknown>>(
 export const struct = <S extends Readonly<Record<string, unknown>>>(
   spaces: { readonly [K in keyof S]: VectorSpace<S[K]> }
 ): VectorSpace<Readonly<S>> => {
-  const keys = Object.keys(spaces) as Array<keyof S & string>
-  const space = (k: string): VectorSpace<unknown> => (spaces as Record<string, VectorSpace<unknown>>)[k] as VectorSpace<unknown>
-  const field = (op: string, x: Readonly<S>, k: string): unknown => {
-    if (x === null || typeof x !== 'object' || !(k in x)) {
-      throw new RangeError(`VectorSpace.struct.${op}: missing field '${k}'`)
-    }
-    return (x as Record<string, unknown>)[k]
-  }
-  const build = (f: (k: string) => unknown): Readonly<S> => {
-    const out: Record<string, unknown> = {}
-    for (const k of keys) out[k] = f(k)
-    return out as Readonly<S>
-  }
-  return fromCoordinates<Readonly<S>>({
-    zero: (like) => build((k) => space(k).zero(field('zero', like, k))),
-    add: (x, y) => build((k) => space(k).add(field('add', x, k), field('add', y, k))),
-    scale: (s, x) => build((k) => space(k).scale(s, field('scale', x, k))),
-    dot: (x, y) => keys.reduce((acc, k) => acc + space(k).dot(field('dot', x, k), field('dot', y, k)), 0),
-    size: (like) => keys.reduce((acc, k) => acc + space(k).size(field('size', like, k)), 0),
-    write: (x, out, offset) => {
-      let at = offset
-      for (const k of keys) {
-        const a = field('flatten', x, k)
-        space(k).write(a, out, at)
-        at += space(k).size(a)
-      }
-    },
-    read: (like, data, offset) => {
-      let at = offset
-      return build((k) => {
-        const a = field('unflatten', like, k)
-        const v = space(k).read(a, data, at)
-        at += space(k).size(a)
-        return v
-      })
-    }
-  })
+  const spec: Record<string, unknown> = {}
+  for (const k of Object.keys(spaces)) Tree.setField(spec, k, specOf((spaces as Record<string, VectorSpace<unknown>>)[k] as VectorSpace<unknown>))
+  return structural<Readonly<S>>(spec)
 }
 
 /**
- * The instance for a value built from numbers, tensors, arrays (tuples) and plain
- * records, inferred from its structure. Throws a `TypeError` naming the path of a value it cannot
- * handle.
+ * The instance for a value built from numbers, tensors, arrays (tuples) and plain records,
+ * inferred from its structure (the value's arrays and records are the instance's tuples and
+ * records, at any depth): {@link number} for a number, {@link tensor} for a tensor. Throws a
+ * `TypeError` naming the path of a value it cannot handle, or of an array or record that
+ * contains itself.
  *
  * @example
  * import { Tensor, VectorSpace } from 'backprop-lens'
@@ -332,21 +433,33 @@ export const struct = <S extends Readonly<Record<string, unknown>>>(
  * console.log(V.flatten({ w: [1, 2], b: 3 })) // Float64Array(3) [ 1, 2, 3 ]
  * const T = VectorSpace.infer({ w: Tensor.fromNested([[1, 2]]), b: 3 })
  * console.log(T.flatten({ w: Tensor.fromNested([[1, 2]]), b: 3 })) // Float64Array(3) [ 1, 2, 3 ]
+ * try { VectorSpace.infer({ w: [1, 'x'] }) } catch (e) { console.log((e as Error).message) } // VectorSpace.infer: no vector space for "x" at w[1]
  *
  * @category instances
  */
-export const infer = <V>(value: V): VectorSpace<V> => inferAt(value, '(root)') as VectorSpace<V>
-
-const inferAt = (value: unknown, path: string): VectorSpace<unknown> => {
-  if (typeof value === 'number') return number as VectorSpace<unknown>
-  if (value instanceof Tensor) return tensor as VectorSpace<unknown>
-  if (Array.isArray(value)) {
-    return tuple(...value.map((v, i) => inferAt(v, `${path}[${i}]`))) as VectorSpace<unknown>
-  }
-  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    const spaces: Record<string, VectorSpace<unknown>> = {}
-    for (const [k, v] of Object.entries(value)) spaces[k] = inferAt(v, `${path}.${k}`)
-    return struct(spaces) as VectorSpace<unknown>
-  }
-  throw new TypeError(`VectorSpace.infer: no vector space for ${value === null ? 'null' : typeof value} at ${path}`)
+export const infer = <V>(value: V): VectorSpace<V> => {
+  const kind = Tree.kindOf(value)
+  if (kind === Tree.NUMBER) return number as unknown as VectorSpace<V>
+  if (kind === Tree.TENSOR) return tensor as unknown as VectorSpace<V>
+  Tree.forEach(
+    value,
+    (u, k, cursor) => {
+      if (k === Tree.OTHER) throw new TypeError(`VectorSpace.infer: no vector space for ${describe(u)} at ${cursor.show()}`)
+      if (k === Tree.ARRAY) {
+        // The numbers and tensors of an array are checked here, without a visit per item.
+        const xs = u as ReadonlyArray<unknown>
+        let leaves = true
+        for (let i = 0; i < xs.length; i++) {
+          const x = xs[i]
+          if (typeof x === 'number' || x instanceof Tensor) continue
+          leaves = false
+          if (Tree.kindOf(x) === Tree.OTHER) throw new TypeError(`VectorSpace.infer: no vector space for ${describe(x)} at ${cursor.showChild(i)}`)
+        }
+        if (leaves) return false
+      }
+      return true
+    },
+    (path) => new TypeError(`VectorSpace.infer: the value contains itself at ${path}`)
+  )
+  return structural<V>(value)
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs'
 import * as nodeFs from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -167,15 +167,22 @@ interface Node {
 const isTensorJSON = (u: unknown): u is { shape: Array<number>; data: Array<number> } =>
   typeof u === 'object' && u !== null && !Array.isArray(u) && Object.keys(u).length === 2 && 'shape' in u && 'data' in u
 
+/** The path of a child, as messages write paths: `[0]`, `.W` (`W` first), `["a b"]`; `(root)` alone. */
+const childPath = (path: string, key: string | number): string => {
+  const at = path === '(root)' ? '' : path
+  if (typeof key === 'number') return `${at}[${key}]`
+  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? (at === '' ? key : `${at}.${key}`) : `${at}[${JSON.stringify(key)}]`
+}
+
 const nodes = (value: unknown, path: string, parent: unknown, key: string | number | null, out: Array<Node>): Array<Node> => {
   if (typeof value === 'number') out.push({ path, value, parent, key, kind: 'number' })
   else if (isTensorJSON(value)) out.push({ path, value, parent, key, kind: 'tensor' })
   else if (Array.isArray(value)) {
     out.push({ path, value, parent, key, kind: 'tuple' })
-    value.forEach((v, i) => nodes(v, path === '(root)' ? String(i) : `${path}.${i}`, value, i, out))
+    value.forEach((v, i) => nodes(v, childPath(path, i), value, i, out))
   } else if (typeof value === 'object' && value !== null) {
     out.push({ path, value, parent, key, kind: 'record' })
-    for (const [k, v] of Object.entries(value)) nodes(v, path === '(root)' ? k : `${path}.${k}`, value, k, out)
+    for (const [k, v] of Object.entries(value)) nodes(v, childPath(path, k), value, k, out)
   }
   return out
 }
@@ -203,8 +210,9 @@ const mutate = (doc: unknown, node: Node, choice: number): unknown => {
     }
     case 'tensor': {
       const t = value as unknown as { shape: Array<unknown>; data: Array<unknown> }
-      const k = choice % 6
-      if (k === 0) t.data.push(0)
+      const k = choice % 7
+      if (k === 6) (t as unknown as Record<string, unknown>).extra = 1
+      else if (k === 0) t.data.push(0)
       else if (k === 1 && t.data.length > 0) t.data[choice % t.data.length] = ['1', null, true][choice % 3]
       else if (k === 2) t.shape.push(1)
       else if (k === 3 && t.shape.length > 0) t.shape[0] = -1
@@ -303,14 +311,15 @@ const layer = (d: Record<string, unknown>, i: number): Record<string, unknown> =
 
 describe('error messages name the path', () => {
   const cases: ReadonlyArray<readonly [string, string, ReadonlyArray<string>]> = [
-    ['wrong length', doc((d) => (layer(d, 1).W = tensorJSON([3, 5], 12))), ['layers.1.W: data has 12 numbers, shape [3, 5] needs 15']],
-    ['wrong shape', doc((d) => (layer(d, 0).b = tensorJSON([32]))), ['layers.0.b: expected shape [3], got [32]']],
-    ['missing field', doc((d) => delete layer(d, 1).b), ["missing field 'b' at layers.1"]],
-    ['extra field', doc((d) => (layer(d, 0).c = 1)), ["unexpected field 'c' at layers.0"]],
+    ['wrong length', doc((d) => (layer(d, 1).W = tensorJSON([3, 5], 12))), ['layers[1].W: data has 12 numbers, shape [3,5] needs 15']],
+    ['wrong shape', doc((d) => (layer(d, 0).b = tensorJSON([32]))), ['layers[0].b: expected shape [3], got [32]']],
+    ['missing field', doc((d) => delete layer(d, 1).b), ["missing field 'b' at layers[1]"]],
+    ['extra field', doc((d) => (layer(d, 0).c = 1)), ["unexpected field 'c' at layers[0]"]],
+    ['extra field in a tensor (issue 13)', doc((d) => ((layer(d, 0).W as Record<string, unknown>).c = 1)), ["unexpected field 'c' at layers[0].W"]],
     [
       'non-number data',
       doc((d) => ((layer(d, 0).W as { data: Array<unknown> }).data[7] = 'x')),
-      ['layers.0.W: data[7] is "x", expected a finite number']
+      ['layers[0].W: data[7] is "x", expected a finite number']
     ],
     [
       'several bad numbers',
@@ -320,16 +329,16 @@ describe('error messages name the path', () => {
         data[5] = true
         data[9] = {}
       }),
-      ['layers.0.W: data[2] is null, expected a finite number (and 2 more bad values)']
+      ['layers[0].W: data[2] is null, expected a finite number (and 2 more bad values)']
     ],
     ['non-number leaf', doc((d) => (d.scale = 'big')), ['scale: expected a finite number, got "big"']],
     ['overflowing number', doc((d) => (d.scale = '@INF@')).replace('"@INF@"', '1e999'), ['scale: expected a finite number, got Infinity']],
-    ['negative dim', doc((d) => (layer(d, 1).b = { shape: [-5], data: [] })), ['layers.1.b: shape[0] is -5, expected an integer >= 0']],
-    ['fractional dim', doc((d) => (layer(d, 1).b = { shape: [2.5], data: [] })), ['layers.1.b: shape[0] is 2.5, expected an integer >= 0']],
-    ['not a tensor', doc((d) => (layer(d, 1).W = [[1, 2]])), ['layers.1.W: expected a tensor { shape, data }, got an array of length 1']],
-    ['tensor without data', doc((d) => (layer(d, 1).W = { shape: [3, 5] })), ['layers.1.W: expected a tensor { shape, data }, got an object with fields shape']],
+    ['negative dim', doc((d) => (layer(d, 1).b = { shape: [-5], data: [] })), ['layers[1].b: shape[0] is -5, expected an integer >= 0']],
+    ['fractional dim', doc((d) => (layer(d, 1).b = { shape: [2.5], data: [] })), ['layers[1].b: shape[0] is 2.5, expected an integer >= 0']],
+    ['not a tensor', doc((d) => (layer(d, 1).W = [[1, 2]])), ['layers[1].W: expected a tensor { shape, data }, got an array of length 1']],
+    ['tensor without data', doc((d) => (layer(d, 1).W = { shape: [3, 5] })), ['layers[1].W: expected a tensor { shape, data }, got an object with fields shape']],
     ['tuple too long', doc((d) => (d.layers as Array<unknown>).push({})), ['layers: expected a tuple of 2 entries, got an array of length 3']],
-    ['record expected', doc((d) => ((d.layers as Array<unknown>)[0] = null)), ['layers.0: expected a record with fields W, b, got null']],
+    ['record expected', doc((d) => ((d.layers as Array<unknown>)[0] = null)), ['layers[0]: expected a record with fields W, b, got null']],
     [
       'several problems at once',
       doc((d) => {
@@ -337,7 +346,7 @@ describe('error messages name the path', () => {
         layer(d, 1).b = tensorJSON([4])
         d.scale = null
       }),
-      ["missing field 'W' at layers.0", 'layers.1.b: expected shape [5], got [4]', 'scale: expected a finite number, got null']
+      ["missing field 'W' at layers[0]", 'layers[1].b: expected shape [5], got [4]', 'scale: expected a finite number, got null']
     ]
   ]
 
@@ -365,7 +374,7 @@ describe('error messages name the path', () => {
   it('loading into a template of other shapes fails with the path', () => {
     const saved = Codec.saveParams({ layers: [{ W: Tensor.zeros([3, 5]), b: Tensor.zeros([5]) }] })
     const error = left(Codec.loadParams(saved, { layers: [{ W: Tensor.zeros([5, 3]), b: Tensor.zeros([5]) }] }))
-    expect(error.messages).toEqual(['layers.0.W: expected shape [5, 3], got [3, 5]'])
+    expect(error.messages).toEqual(['layers[0].W: expected shape [5,3], got [3,5]'])
     const deeper = left(Codec.loadParams(saved, { layers: [{ W: Tensor.zeros([3, 5]), b: Tensor.zeros([5]) }, { W: Tensor.zeros([1]), b: 0 }] }))
     expect(deeper.messages).toEqual(['layers: expected a tuple of 2 entries, got an array of length 1'])
   })
@@ -373,14 +382,94 @@ describe('error messages name the path', () => {
   it('saving rejects non-finite numbers and unsupported values, naming the path', () => {
     const bad = unsafeFromData([2, 2], Float64Array.from([1, 2, NaN, 4]))
     expect(() => Codec.saveParams({ layers: [{ W: Tensor.zeros([1]) }, { W: bad }] })).toThrow(
-      'Codec.saveParams: layers.1.W.data[2] is NaN; only finite numbers can be saved'
+      'Codec.saveParams: layers[1].W.data[2] is NaN; only finite numbers can be saved'
     )
-    expect(() => Codec.saveParams([0, { s: -Infinity }])).toThrow('Codec.saveParams: 1.s is -Infinity; only finite numbers can be saved')
+    expect(() => Codec.saveParams([0, { s: -Infinity }])).toThrow('Codec.saveParams: [1].s is -Infinity; only finite numbers can be saved')
     expect(() => Codec.saveParams({ f: { g: () => 1 } })).toThrow(
       'Codec.saveParams: the parameters hold a function at f.g; expected tensors, numbers, tuples and records'
     )
-    expect(() => Codec.paramsCodec({ d: new Date(0) })).toThrow('Codec.paramsCodec: the template holds an object at d')
-    expect(() => Codec.loadParams('{}', { s: 'text' })).toThrow('Codec.loadParams: the template holds "text" at s')
+    expect(() => Codec.paramsCodec({ d: new Date(0) })).toThrow(
+      'Codec.paramsCodec: the template holds a Date at d; expected tensors, numbers, tuples and records'
+    )
+    expect(() => Codec.loadParams('{}', { s: 'text' })).toThrow(
+      'Codec.loadParams: the template holds "text" at s; expected tensors, numbers, tuples and records'
+    )
+  })
+})
+
+describe('tensors have no other fields (issue 13)', () => {
+  it('TensorJSON and tensorOfShape reject an extra field, naming it', () => {
+    const bad = Codec.TensorJSON.decode({ shape: [1], data: [1], dtype: 'float64' })
+    expect(E.isLeft(bad) && Codec.messages(bad.left)).toEqual(["unexpected field 'dtype' at (root)"])
+    const worse = Codec.tensorOfShape([2]).decode({ shape: [2], data: [1, 'x'], a: 1, b: 2 })
+    expect(E.isLeft(worse) && Codec.messages(worse.left)).toEqual([
+      '(root): data[1] is "x", expected a finite number',
+      "unexpected field 'a' at (root)",
+      "unexpected field 'b' at (root)"
+    ])
+  })
+})
+
+// -------------------------------------------------------------------------------------
+// depth and cycles
+// -------------------------------------------------------------------------------------
+
+describe('structures of any depth, and cycles (issue 13)', () => {
+  const N = 100_000
+  /** `[[[t, 0], 1], 2]…` or `[0, [1, [2, …t]]]`, N deep, with a tensor at the bottom. */
+  const nest = (leftward: boolean, bottom: unknown): unknown => {
+    let p: unknown = bottom
+    for (let i = 0; i < N; i++) p = leftward ? [p, i] : [i, p]
+    return p
+  }
+
+  it.each([
+    ['to the left', true],
+    ['to the right', false]
+  ])('saves and loads parameters nested %s 100,000 deep, bit for bit', (_name, leftward) => {
+    const params = nest(leftward, { W: Tensor.fromNested([[1, -0], [5e-324, 2]]) })
+    const template = nest(leftward, { W: Tensor.zeros([2, 2]) })
+    const text = Codec.saveParams(params)
+    const loaded = right(Codec.loadParams(text, template))
+    // compared by a loop: `identical` recurses
+    let a: unknown = params
+    let b: unknown = loaded
+    for (let i = N - 1; i >= 0; i--) {
+      const [x, y] = [a as ReadonlyArray<unknown>, b as ReadonlyArray<unknown>]
+      expect([y.length, leftward ? y[1] : y[0]]).toEqual([2, i])
+      ;[a, b] = leftward ? [x[0], y[0]] : [x[1], y[1]]
+    }
+    identical(b, a)
+    const codec = Codec.paramsCodec(template)
+    expect(codec.is(loaded)).toBe(true)
+    expect(Codec.saveParams(loaded)).toBe(text)
+    // encode: the same nest, with the tensor as JSON at the bottom (walked by a loop)
+    let json: unknown = codec.encode(loaded as never)
+    for (let i = 0; i < N; i++) json = (json as ReadonlyArray<unknown>)[leftward ? 0 : 1]
+    expect(json).toEqual({ W: { shape: [2, 2], data: [1, -0, 5e-324, 2] } })
+  })
+
+  it('a problem deep down names its path, shortened in the middle', () => {
+    const template = nest(false, 0)
+    let text = '"x"'
+    for (let i = 0; i < N; i++) text = `[${i}, ${text}]`
+    const error = left(Codec.loadParams(text, template))
+    const path = `${'[1]'.repeat(12)}…(${N - 24} more)…${'[1]'.repeat(12)}`
+    expect(error.messages).toEqual([`${path}: expected a finite number, got "x"`])
+  })
+
+  it('a template or parameters that contain themselves are an error naming where, not a stack overflow', () => {
+    const cyclic: Record<string, unknown> = { w: Tensor.zeros([1]), inner: { b: 0 } }
+    ;(cyclic.inner as Record<string, unknown>).back = cyclic
+    expect(() => Codec.saveParams(cyclic)).toThrow(new TypeError('Codec.saveParams: the parameters contain themselves at inner.back (a cycle); only trees can be saved'))
+    expect(() => Codec.paramsCodec(cyclic)).toThrow(new TypeError('Codec.paramsCodec: the template contains itself at inner.back (a cycle); expected a tree'))
+    expect(() => Codec.loadParams('{}', cyclic)).toThrow(new TypeError('Codec.loadParams: the template contains itself at inner.back (a cycle); expected a tree'))
+    const loop: Array<unknown> = [1]
+    loop.push([2, loop])
+    expect(() => Codec.saveParams(loop)).toThrow(new TypeError('Codec.saveParams: the parameters contain themselves at [1][1] (a cycle); only trees can be saved'))
+    // sharing is not a cycle
+    const shared = { b: Tensor.zeros([2]) }
+    expect(right(Codec.loadParams(Codec.saveParams([shared, shared]), [shared, shared]))).toHaveLength(2)
   })
 })
 
@@ -524,10 +613,60 @@ describe('files', () => {
     const file = join(folder, 'wrong.json')
     writeFileSync(file, Codec.saveParams({ layers: [{ W: Tensor.zeros([2, 3]), b: Tensor.zeros([3]) }], scale: 1 }))
     const wrong = left(await Codec.loadParamsFile(file, template))
-    expect(wrong).toEqual({ kind: 'invalid', file, messages: ['layers.0.W: expected shape [1, 3], got [2, 3]'] })
+    expect(wrong).toEqual({ kind: 'invalid', file, messages: ['layers[0].W: expected shape [1,3], got [2,3]'] })
     writeFileSync(file, '{"layers": [{"W": {"shape": [1, 3], "da')
     expect(left(await Codec.loadParamsFile(file, template)).kind).toBe('syntax')
     const unreadable = left(await Codec.loadParamsFile(file, template, { fs: failing({ readFile: () => Promise.reject(new Error('EIO (simulated)')) }) }))
     expect(unreadable).toEqual({ kind: 'io', file, messages: [`${file}: EIO (simulated)`] })
+  })
+
+  it('loadParamsFile checks the size before reading, against 64 MiB or maxBytes (issue 13)', async () => {
+    expect(Codec.DEFAULT_MAX_BYTES).toBe(64 * 1024 * 1024)
+    const file = join(folder, 'big.json')
+    await Codec.saveParamsFile(file, model)
+    const bytes = readFileSync(file).length
+    let reads = 0
+    const counting: Codec.FileSystem = { ...nodeFs, readFile: (p, enc) => (reads++, nodeFs.readFile(p, enc)) }
+    const big = left(await Codec.loadParamsFile(file, template, { fs: counting, maxBytes: bytes - 1 }))
+    expect(big).toEqual({
+      kind: 'size',
+      file,
+      messages: [`${file}: the file has ${bytes} bytes, more than the limit of ${bytes - 1} bytes; pass a larger maxBytes to read it`]
+    })
+    expect(Codec.formatError(big).split('\n')[0]).toBe(`loadParamsFile: the file is too large (${file}):`)
+    expect(reads).toBe(0)
+    identical(right(await Codec.loadParamsFile(file, template, { fs: counting, maxBytes: bytes })), model)
+    expect(reads).toBe(1)
+    // A file system without stat: checked after reading, before parsing.
+    const noStat = left(await Codec.loadParamsFile(file, template, { fs: failing({}), maxBytes: 10 }))
+    expect(noStat.messages).toEqual([`${file}: the file has ${bytes} characters, more than the limit of 10 bytes; pass a larger maxBytes to read it`])
+    // The default limit: a sparse file of 64 MiB + 1 byte is refused unread.
+    const huge = join(folder, 'huge.json')
+    writeFileSync(huge, '')
+    truncateSync(huge, Codec.DEFAULT_MAX_BYTES + 1)
+    expect(left(await Codec.loadParamsFile(huge, template)).kind).toBe('size')
+    expect(() => Codec.loadParamsFile(file, template, { maxBytes: -1 })).rejects.toThrow('Codec.loadParamsFile: option maxBytes must be a number >= 0, got -1')
+  })
+
+  it('a save removes the temporary files of the same path older than an hour, and no others (issue 13)', async () => {
+    expect(Codec.DEFAULT_STALE_TEMP_AGE).toBe(3_600_000)
+    const sub = mkdtempSync(join(folder, 'stale-'))
+    const file = join(sub, 'clean.json')
+    const hoursAgo = (h: number): Date => new Date(Date.now() - h * 3_600_000)
+    const make = (name: string, age: number): string => {
+      writeFileSync(join(sub, name), 'half a write')
+      utimesSync(join(sub, name), hoursAgo(age), hoursAgo(age))
+      return name
+    }
+    make('.clean.json.m1abc-0-xyz12.tmp', 2) // a crashed save: removed
+    const inFlight = make('.clean.json.m1abd-1-xyz13.tmp', 0.5) // a save in flight, maybe: kept
+    const other = make('.other.json.m1abc-0-xyz12.tmp', 2) // another path's: kept
+    const notOurs = make('.clean.json.backup', 2) // not a temporary file: kept
+    await Codec.saveParamsFile(file, model)
+    expect(readdirSync(sub).sort()).toEqual([inFlight, notOurs, other, 'clean.json'].sort())
+    // the age is an option
+    await Codec.saveParamsFile(file, model, { staleTempAge: 10 * 60 * 1000 })
+    expect(readdirSync(sub).sort()).toEqual([notOurs, other, 'clean.json'].sort())
+    identical(right(await Codec.loadParamsFile(file, template)), model)
   })
 })

@@ -25,7 +25,7 @@ describe('errors name the program', () => {
       return yield* Direct.apply(Scalar.add, [x, 3 as unknown as V])
     })
     expect(messageOf(() => Lens.evaluate(notVar, 1))).toBe(
-      'TypeError: Direct.lens(notVar): Direct.apply: the input at [1] is number 3, not a variable (make constants with Direct.constant)'
+      'TypeError: Direct.lens(notVar): Direct.apply: the input at [1] is 3, not a variable (make constants with Direct.constant)'
     )
     let kept: V | undefined
     const keep = Direct.lens(function* keep(x: V) {
@@ -45,7 +45,7 @@ describe('errors name the program', () => {
     const notLens = Direct.lens(function* notLens(x: V) {
       return yield* Direct.apply(42 as unknown as Lens.Lens<number, number>, x)
     })
-    expect(messageOf(() => Lens.evaluate(notLens, 1))).toBe('TypeError: Direct.lens(notLens): Direct.apply: expected a lens, got number 42')
+    expect(messageOf(() => Lens.evaluate(notLens, 1))).toBe('TypeError: Direct.lens(notLens): Direct.apply: expected a lens, got 42')
   })
 
   it('returning something that is neither a variable nor a structure of them', () => {
@@ -53,7 +53,7 @@ describe('errors name the program', () => {
       return [x, 3] as unknown as V
     })
     expect(messageOf(() => Lens.evaluate(badReturn, 1))).toBe(
-      'TypeError: Direct.lens(badReturn): returned an array of length 2 (with number 3 at [1]), which is neither a variable nor a tuple or record of variables'
+      'TypeError: Direct.lens(badReturn): returned an array of length 2 (with 3 at [1]), which is neither a variable nor a tuple or record of variables'
     )
     const request = Direct.lens(function* returnsRequest(x: V) {
       return Direct.sin(x) as unknown as V
@@ -66,7 +66,7 @@ describe('errors name the program', () => {
       return x
     })
     expect(messageOf(() => Lens.evaluate(yielded, 1))).toBe(
-      'TypeError: Direct.lens(yielded): yielded number 3; apply lenses with yield* Direct.apply(lens, input)'
+      'TypeError: Direct.lens(yielded): yielded 3; apply lenses with yield* Direct.apply(lens, input)'
     )
   })
 

@@ -309,7 +309,7 @@ describe('variables, constants and structures', () => {
     const z = new Complex(1, 2)
     expect(Lens.backPropagateConst(twice(C), [new Complex(1, 1), new Complex(2, 3)], z)).toEqual(new Complex(3, -4))
     expect(messageOf(() => Lens.backPropagateConst(twice(), [new Complex(1, 1), new Complex(2, 3)], z))).toBe(
-      'RangeError: Direct.lens(twice): backward pass of step 0: cannot add the cotangents of a variable used more than once (VectorSpace.infer: no vector space for object at (root)); give the program its VectorSpace with the space option'
+      'RangeError: Direct.lens(twice): backward pass of step 0: cannot add the cotangents of a variable used more than once (VectorSpace.infer: no vector space for a Complex at (root)); give the program its VectorSpace with the space option'
     )
   })
 

@@ -277,6 +277,25 @@ describe('the law kit: equality and arbitraries', () => {
     expect(exact.equals('1', 1)).toBe(false)
   })
 
+  it('exact compares structures of any depth, and ends at a cycle (issue 8)', () => {
+    const nest = (n: number, leaf: unknown, leftward: boolean): unknown => {
+      let p = leaf
+      for (let i = 0; i < n; i++) p = leftward ? [p, i] : { i, next: p }
+      return p
+    }
+    for (const leftward of [true, false]) {
+      expect(exact.equals(nest(1_000_000, -0, leftward), nest(1_000_000, 0, leftward))).toBe(true)
+      expect(exact.equals(nest(1_000_000, 1, leftward), nest(1_000_000, 2, leftward))).toBe(false)
+    }
+    const a: Array<unknown> = [1]
+    a.push(a)
+    const b: Array<unknown> = [1]
+    b.push(b)
+    expect(exact.equals(a, a)).toBe(true)
+    expect(exact.equals([a], [a])).toBe(true)
+    expect(exact.equals(a, b)).toBe(false)
+  })
+
   it('lattice stays inside its range and off round numbers; dyadic gives eighths', () => {
     fc.assert(
       fc.property(lattice(-3, 3), (x) => x > -3 && x < 3 && !Number.isInteger(x * 1000)),

@@ -122,7 +122,7 @@ describe('Optimizer.sgd (law 18)', () => {
         const opt = Optimizer.sgd<Neuron>({ lr: rate })
         const [next, state] = opt.step(opt.init(params), params, grad)
         expect(next).toEqual({ w: [w0 - rate * grad.w[0], w1 - rate * grad.w[1]], b: b - rate * grad.b })
-        expect(state).toEqual({ count: 1 })
+        expect(state).toEqual({ count: 1, structure: '{ w: [number × 2], b: number }' })
       }),
       { numRuns: 300 }
     )
@@ -179,7 +179,8 @@ describe('Optimizer.sgd (law 18)', () => {
     fc.assert(
       fc.property(problem, lr, ({ params, grads }, rate) => {
         const g = grads[0] as Tree
-        const [next] = Optimizer.sgd<Tree>({ lr: rate }).step({ count: 0 }, params, g)
+        const opt = Optimizer.sgd<Tree>({ lr: rate })
+        const [next] = opt.step(opt.init(params), params, g)
         const p = flat(params)
         const d = flat(g)
         expectSame(next, VectorSpace.infer(params).unflatten(params, p.map((pi, i) => pi - rate * (d[i] as number))))
@@ -380,16 +381,16 @@ describe.each(optimisers)('Optimizer.%s on any structure', (_name, make) => {
     const params = { layers: [{ W: [1, 2], b: 0 }, { W: [3, 4], b: 1 }] }
     const s = opt.init(params)
     expect(() => opt.step(s, params, { layers: [{ W: [1, 2], b: 0 }, { W: [3], b: 1 }] })).toThrow(
-      `${opt.name}.step: the gradient does not match the parameters: layers.1.W: expected a tuple of length 2, got a tuple of length 1`
+      `${opt.name}.step: the gradient does not match the parameters: layers[1].W: expected an array of length 2, got an array of length 1`
     )
     expect(() => opt.step(s, params, { layers: [{ W: [1, 2], b: 0 }, { W: [3, 4] }] })).toThrow(
-      `${opt.name}.step: the gradient does not match the parameters: missing field 'b' at layers.1`
+      `${opt.name}.step: the gradient does not match the parameters: missing field 'b' at layers[1]`
     )
     expect(() => opt.step(s, params, { layers: [{ W: [1, 2], b: 0, c: 1 }, { W: [3, 4], b: 1 }] })).toThrow(
-      `${opt.name}.step: the gradient does not match the parameters: unexpected field 'c' at layers.0`
+      `${opt.name}.step: the gradient does not match the parameters: unexpected field 'c' at layers[0]`
     )
     expect(() => opt.step(s, params, { layers: [{ W: [1, 2], b: 0 }, { W: [3, 'x'], b: 1 }] } as unknown as typeof params)).toThrow(
-      `${opt.name}.step: the gradient does not match the parameters: layers.1.W.1: expected a number, got string`
+      `${opt.name}.step: the gradient does not match the parameters: layers[1].W[1]: expected a number, got "x"`
     )
   })
 
@@ -397,10 +398,10 @@ describe.each(optimisers)('Optimizer.%s on any structure', (_name, make) => {
     const opt = make()
     const params = { W: Tensor.zeros([2, 3]), b: Tensor.zeros([3]) }
     expect(() => opt.step(opt.init(params), params, { W: Tensor.zeros([3, 2]), b: Tensor.zeros([3]) })).toThrow(
-      `${opt.name}.step: the gradient does not match the parameters: W: expected shape [2, 3], got [3, 2]`
+      `${opt.name}.step: the gradient does not match the parameters: W: expected shape [2,3], got [3,2]`
     )
     expect(() => opt.step(opt.init(params), params, { W: Tensor.zeros([2, 3]), b: 0 } as unknown as typeof params)).toThrow(
-      `${opt.name}.step: the gradient does not match the parameters: b: expected a tensor of shape [3], got number`
+      `${opt.name}.step: the gradient does not match the parameters: b: expected a tensor of shape [3], got a number`
     )
   })
 
@@ -408,14 +409,14 @@ describe.each(optimisers)('Optimizer.%s on any structure', (_name, make) => {
     const opt = make()
     const params = { w: [1, 2], b: 3 }
     expect(() => opt.step(opt.init(params), params, { w: [0, NaN], b: 0 })).toThrow(
-      `${opt.name}.step: the gradient is NaN at coordinate 1 (w.1)`
+      `${opt.name}.step: the gradient is NaN at coordinate 1 (w[1])`
     )
     expect(() => opt.step(opt.init(params), params, { w: [0, 0], b: -Infinity })).toThrow(
       `${opt.name}.step: the gradient is -Infinity at coordinate 2 (b)`
     )
     const tensors = { a: 1, W: Tensor.zeros([2, 2]) }
     const nan = unsafeFromData([2, 2], Float64Array.from([0, 0, NaN, 0]))
-    expect(() => opt.step(opt.init(tensors), tensors, { a: 0, W: nan })).toThrow(`${opt.name}.step: the gradient is NaN at coordinate 3 (W[2])`)
+    expect(() => opt.step(opt.init(tensors), tensors, { a: 0, W: nan })).toThrow(`${opt.name}.step: the gradient is NaN at coordinate 3 (W[1, 0])`)
     // a step that throws midway changes nothing: the same state steps on as if it never happened
     const s1 = opt.step(opt.init(tensors), tensors, { a: 1, W: Tensor.fromNested([[1, 2], [3, 4]]) })[1]
     const copy = deepCopy(s1)
@@ -428,15 +429,47 @@ describe.each(optimisers)('Optimizer.%s on any structure', (_name, make) => {
     expectSame(after, fresh)
   })
 
-  it('rejects a state of parameters of another size', () => {
+  it('rejects a state that is not from its init, or whose buffers have another size', () => {
     const opt = make()
-    const s = opt.init([1, 2, 3])
-    if (opt.name === 'Optimizer.sgd') {
-      expect(() => opt.step({ count: -1 }, [1, 2], [0, 0])).toThrow(`Optimizer.sgd.step: expected a state from Optimizer.sgd's init, its count is -1`)
-    } else {
+    const s = opt.init([1, 2, 3]) as Readonly<Record<string, unknown>>
+    expect(() => opt.step({ ...s, count: -1 }, [1, 2, 3], [0, 0, 0])).toThrow(`${opt.name}.step: expected a state from ${opt.name}'s init, its count is -1`)
+    const { structure: _, ...withoutStructure } = s
+    expect(() => opt.step(withoutStructure, [1, 2, 3], [0, 0, 0])).toThrow(
+      `${opt.name}.step: expected a state from ${opt.name}'s init, its structure is undefined`
+    )
+    if (opt.name !== 'Optimizer.sgd') {
+      // A state doctored to claim another structure: the buffers are checked too.
       const key = opt.name === 'Optimizer.momentum' ? 'velocity' : 'm'
-      expect(() => opt.step(s, [1, 2], [0, 0])).toThrow(`${opt.name}.step: the state's ${key} has 3 coordinates, the parameters have 2`)
+      expect(() => opt.step({ ...s, structure: '[number × 2]' }, [1, 2], [0, 0])).toThrow(
+        `${opt.name}.step: the state's ${key} has 3 coordinates, the parameters have 2`
+      )
     }
+  })
+
+  it('rejects a state made for parameters of another structure, naming both (issue 13)', () => {
+    const opt = make()
+    const s = opt.init({ w: Tensor.zeros([2, 3]) })
+    expect(() => opt.step(s, { v: Tensor.zeros([6]) }, { v: Tensor.zeros([6]) })).toThrow(
+      `${opt.name}.step: the state was made for parameters { w: Tensor[2,3] }, not for { v: Tensor[6] }; make a new state with ${opt.name}'s init`
+    )
+    expect(() => opt.step(opt.init([1, 2, 3]), [1, 2], [0, 0])).toThrow(
+      `${opt.name}.step: the state was made for parameters [number × 3], not for [number × 2]; make a new state with ${opt.name}'s init`
+    )
+    // with an explicit space too
+    const explicit = make(VectorSpace.infer<Tree>([[1], 2]))
+    expect(() => explicit.step(explicit.init([[1], 2]), [1, [2]], [0, [0]])).toThrow(
+      `${opt.name}.step: the state was made for parameters [[number], number], not for [number, [number]]; make a new state with ${opt.name}'s init`
+    )
+  })
+
+  it('rejects an update that overflows, naming the coordinate, its path and the value (issue 13)', () => {
+    const opt = make()
+    const params = { w: [1, 1.7e308] }
+    const what = opt.name.startsWith('Optimizer.adam') ? 'second moment v' : 'updated parameter'
+    expect(() => opt.step(opt.init(params), params, { w: [0, -1e308] })).toThrow(
+      `${opt.name}.step: the ${what} at coordinate 1 (w[1]) is Infinity (the parameter is 1.7e+308, its gradient -1e+308); ` +
+        'the step overflows: lower the learning rate or rescale the loss'
+    )
   })
 })
 
@@ -454,6 +487,19 @@ describe('hyper-parameters', () => {
     expect(() => Optimizer.adamW({ lr: 0.1, weightDecay: -1 })).toThrow('Optimizer.adamW: weightDecay must be a finite number >= 0, got -1')
     expect(() => Optimizer.adamW({ lr: 0.1, beta1: 1, weightDecay: 0 })).toThrow('Optimizer.adamW: beta1 must be a number in [0, 1), got 1')
     expect(() => Optimizer.sgd(undefined as unknown as Optimizer.SgdOptions)).toThrow('Optimizer.sgd: expected an options object such as { lr: 0.01 }, got undefined')
+  })
+
+  it('an unknown option is an error naming it and the known ones (issue 13)', () => {
+    // @ts-expect-error the option is `beta`
+    expect(() => Optimizer.momentum({ lr: 0.1, momentum: 0.99 })).toThrow('Optimizer.momentum: unknown option "momentum"; the options are lr, beta, nesterov')
+    expect(() => Optimizer.sgd({ lr: 0.1, beta: 0.9 } as Optimizer.SgdOptions)).toThrow('Optimizer.sgd: unknown option "beta"; the options are lr')
+    expect(() => Optimizer.adam({ lr: 0.1, weightDecay: 0.1 } as Optimizer.AdamOptions)).toThrow(
+      'Optimizer.adam: unknown option "weightDecay"; the options are lr, beta1, beta2, eps'
+    )
+    expect(() => Optimizer.adamW({ lr: 0.1, weightDecay: 0, beta3: 1 } as Optimizer.AdamWOptions)).toThrow(
+      'Optimizer.adamW: unknown option "beta3"; the options are lr, beta1, beta2, eps, weightDecay'
+    )
+    expect(Optimizer.momentum({ lr: 0.1, beta: 0.5, nesterov: true }).name).toBe('Optimizer.momentum')
   })
 
   it('a schedule is called with the step count, and its value is validated at that step', () => {

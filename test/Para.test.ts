@@ -96,10 +96,10 @@ describe('Para', () => {
 
   it('names the problem when parameters or inputs have the wrong structure', () => {
     expect(() => Lens.evaluate(Para.pipe(weight, weight), [[1] as unknown as readonly [number, number], 2])).toThrow(
-      'Para.pipe: expected 2 parameters (one per layer), got 1'
+      'Para.pipe: expected 2 parameters (one per layer), got an array of length 1'
     )
     expect(() => Lens.evaluate(Para.seq(weight, weight), 3 as unknown as readonly [readonly [number, number], number])).toThrow(
-      /Para\.seq: expected a pair \[parameters, input\], got number/
+      'Para.seq: expected the input to be a pair [parameters, input], got 3'
     )
   })
 

@@ -116,7 +116,7 @@ describe('Lens.reverse', () => {
     expectTypeOf(Lens.reverse(Scalar.mul)).toEqualTypeOf<Lens.Lens<readonly [readonly [number, number], number], readonly [number, number]>>()
     // @ts-expect-error reverse takes a lens
     const notALens = (): unknown => Lens.reverse(3)
-    expect(notALens).toThrow('Lens.reverse: expected a lens, got number 3')
+    expect(notALens).toThrow('Lens.reverse: expected a lens, got 3')
   })
 })
 

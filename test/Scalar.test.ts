@@ -277,7 +277,7 @@ describe('finite in-domain input: finite results, or an error that names the op 
 
 describe('bad arguments and overflow get an error that names the op, the pass and the input', () => {
   it.each([
-    ['square of a string', () => Lens.evaluate(Scalar.square, '3' as unknown as number), TypeError, 'Scalar.square: expected a number, got string 3'],
+    ['square of a string', () => Lens.evaluate(Scalar.square, '3' as unknown as number), TypeError, 'Scalar.square: expected a number, got "3"'],
     ['square(NaN)', () => Lens.evaluate(Scalar.square, NaN), RangeError, 'Scalar.square: the input must be a finite number, got NaN'],
     ['sin(Infinity)', () => Lens.evaluate(Scalar.sin, Infinity), RangeError, 'Scalar.sin: the input must be a finite number, got Infinity'],
     ['log(-0)', () => Lens.evaluate(Scalar.log, -0), RangeError, 'Scalar.log: input must be > 0, got -0'],
@@ -289,8 +289,8 @@ describe('bad arguments and overflow get an error that names the op, the pass an
       RangeError,
       'Scalar.log: the cotangent is not finite (Infinity) in the backward pass, at input 5e-324 and output cotangent 1'
     ],
-    ['add of a number', () => Lens.evaluate(Scalar.add, 3 as unknown as readonly [number, number]), TypeError, 'Scalar.add: expected a pair of numbers [a, b], got number 3'],
-    ['mul with a string', () => Lens.evaluate(Scalar.mul, [2, 'x'] as unknown as readonly [number, number]), TypeError, 'Scalar.mul (second input): expected a number, got string x'],
+    ['add of a number', () => Lens.evaluate(Scalar.add, 3 as unknown as readonly [number, number]), TypeError, 'Scalar.add: expected a pair of numbers [a, b], got 3'],
+    ['mul with a string', () => Lens.evaluate(Scalar.mul, [2, 'x'] as unknown as readonly [number, number]), TypeError, 'Scalar.mul (second input): expected a number, got "x"'],
     ['mul(1e200, 1e200)', () => Lens.evaluate(Scalar.mul, [1e200, 1e200]), RangeError, 'Scalar.mul: the result is not finite (Infinity) in the forward pass, at inputs [1e+200, 1e+200]'],
     [
       "div([1, 1e-200])'s backward",

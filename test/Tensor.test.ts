@@ -81,7 +81,7 @@ describe('Tensor construction', () => {
     expect(message(() => Tensor.fill([2], Infinity))).toBe('Tensor.fill: expected a finite value for shape [2], got Infinity')
     expect(message(() => Tensor.zeros([-1]))).toBe('Tensor.zeros: invalid shape [-1]: dimensions must be non-negative integers')
     expect(message(() => Tensor.ones([2, 0.5]))).toBe('Tensor.ones: invalid shape [2,0.5]: dimensions must be non-negative integers')
-    expect(message(() => Tensor.zerosLike([1, 2] as unknown as Tensor.Tensor))).toBe('Tensor.zerosLike: expected a Tensor, got an array')
+    expect(message(() => Tensor.zerosLike([1, 2] as unknown as Tensor.Tensor))).toBe('Tensor.zerosLike: expected a Tensor, got an array of length 2')
   })
 
   it('fromNested rejects ragged arrays and non-numbers, naming the path', () => {
@@ -97,7 +97,7 @@ describe('Tensor construction', () => {
     )
     expect(message(() => Tensor.fromNested([[1, NaN]]))).toBe('Tensor.fromNested: expected a finite number at [0, 1], got NaN')
     expect(message(() => Tensor.fromNested([['a']] as unknown as Tensor.Nested))).toBe(
-      'Tensor.fromNested: expected a finite number at [0, 0], got string'
+      'Tensor.fromNested: expected a finite number at [0, 0], got "a"'
     )
   })
 
@@ -146,7 +146,7 @@ describe('Tensor construction', () => {
     expect(Tensor.size(Tensor.zeros([2, 3, 4]))).toBe(24)
     expect(Tensor.rank(Tensor.zeros([2, 3, 4]))).toBe(3)
     expect(Tensor.size(Tensor.scalar(1))).toBe(1)
-    expect(message(() => Tensor.size({} as Tensor.Tensor))).toBe('Tensor.size: expected a Tensor, got object')
+    expect(message(() => Tensor.size({} as Tensor.Tensor))).toBe('Tensor.size: expected a Tensor, got an object')
   })
 
   it('strides, unravel, showShape, showIndex', () => {
@@ -351,7 +351,7 @@ describe('VectorSpace.tensor', () => {
     expect(message(() => V.add(a, b))).toBe('VectorSpace.tensor.add: shapes [2,3] and [3,2] differ')
     expect(message(() => V.dot(a, Tensor.zeros([6])))).toBe('VectorSpace.tensor.dot: shapes [2,3] and [6] differ')
     expect(message(() => V.unflatten(a, [1, 2]))).toBe('VectorSpace.unflatten: the structure has 6 coordinates, got 2')
-    expect(message(() => V.add(a, 1 as unknown as Tensor.Tensor))).toBe('VectorSpace.tensor.add: expected a Tensor, got number')
+    expect(message(() => V.add(a, 1 as unknown as Tensor.Tensor))).toBe('VectorSpace.tensor.add: expected a Tensor, got 1')
   })
 
   it('infer recognises tensors, also inside tuples and records', () => {

@@ -4,7 +4,7 @@
  */
 import { describe, it, expect } from 'vitest'
 import * as E from 'fp-ts/lib/Either.js'
-import { Cont, Lens, Para, Scalar } from '../src/index.js'
+import { Codec, Cont, Lens, Optimizer, Para, Scalar } from '../src/index.js'
 import { rawLens } from '../laws/index.js'
 
 // -------------------------------------------------------------------------------------
@@ -359,5 +359,65 @@ describe('Para: models nested 1,000,000 deep', () => {
     const [dp, dx] = Lens.backPropagateConst(model, ones, [params, input])
     expect(leaves(dp).every((d) => d === x)).toBe(true)
     expect(leaves(dx).every((d, i) => d === w(i))).toBe(true)
+  })
+
+  /** Parameters nested a million deep, to the left `[[[w0, w1], w2], …]` or to the right `[w0, [w1, …]]`, with leaf `i` given by `leaf(i)`. */
+  const nestOf = (leftward: boolean, leaf: (i: number) => number): Nest => {
+    let nest: Nest = leftward ? leaf(0) : leaf(N - 1)
+    if (leftward) for (let i = 1; i < N; i++) nest = [nest, leaf(i)]
+    else for (let i = N - 2; i >= 0; i--) nest = [leaf(i), nest]
+    return nest
+  }
+  /** Gradient coordinates exact in binary, of both signs. */
+  const g = (i: number): number => ((i % 7) - 3) / 8
+
+  /** The same leaves, and nested the same way (the depth of the first leaf, by a loop). */
+  const expectNest = (actual: unknown, leftward: boolean, expected: ReadonlyArray<number>): void => {
+    const got = leaves(actual)
+    expect(got.length).toBe(N)
+    let same = true
+    for (let i = 0; i < N; i++) same &&= Object.is(got[i], expected[i])
+    expect(same).toBe(true)
+    let depth = 0
+    for (let t = actual; Array.isArray(t); t = (t as unknown as readonly [unknown, unknown])[leftward ? 0 : 1]) depth++
+    expect(depth).toBe(N - 1)
+  }
+
+  it('one optimiser step (sgd, adam) on parameters nested a million deep', () => {
+    const params = nestOf(true, w)
+    const grad = nestOf(true, g)
+    const lr = 0.5
+    const sgd = Optimizer.sgd({ lr })
+    const [bySgd] = sgd.step(sgd.init(params), params, grad)
+    expectNest(bySgd, true, Array.from({ length: N }, (_, i) => w(i) - lr * g(i)))
+    // Adam's first step, coordinate by coordinate as its formula says.
+    const adam = Optimizer.adam({ lr })
+    const [byAdam, state] = adam.step(adam.init(params), params, grad)
+    const adamStep = (i: number): number => {
+      const m = (1 - 0.9) * g(i)
+      const v = (1 - 0.999) * g(i) * g(i)
+      return w(i) - (lr * (m / (1 - 0.9))) / (Math.sqrt(v / (1 - 0.999)) + 1e-8)
+    }
+    expectNest(byAdam, true, Array.from({ length: N }, (_, i) => adamStep(i)))
+    expect(state.count).toBe(1)
+    expect(state.m.length).toBe(N)
+    // A state made for these parameters refuses the other nesting.
+    // (Both structures are shown shortened to 120 characters.)
+    expect(() => adam.step(state, nestOf(false, w), nestOf(false, g))).toThrow(
+      `Optimizer.adam.step: the state was made for parameters ${'['.repeat(119)}…, not for ${'[number, '.repeat(13)}[n…; make a new state with Optimizer.adam's init`
+    )
+  })
+
+  it.each([
+    ['to the left', true],
+    ['to the right', false]
+  ])('a model file round trip of parameters nested a million deep %s', (_name, leftward) => {
+    // -0 and a subnormal among the weights: the round trip is bit for bit.
+    const weight = (i: number): number => (i === 1 ? -0 : i === 2 ? 5e-324 : w(i))
+    const params = nestOf(leftward, weight)
+    const text = Codec.saveParams(params)
+    const loaded = Codec.loadParams(text, nestOf(leftward, () => 0))
+    if (E.isLeft(loaded)) return expect.fail(Codec.formatError(loaded.left))
+    expectNest(loaded.right, leftward, Array.from({ length: N }, (_, i) => weight(i)))
   })
 })

@@ -24,7 +24,7 @@ import * as VS from '../VectorSpace.js'
 import { fromPlan } from './cps.js'
 import { asPair } from './guards.js'
 import type { Lens } from './lens.js'
-import { erase, primPlan, type AnyLens } from './plan.js'
+import { erase, idPlan, primPlan, type AnyLens } from './plan.js'
 import { Tensor, showShape } from './tensor.js'
 
 /** @internal The zero shaped like `like` (inferred). */
@@ -87,3 +87,6 @@ export const linear = <A, B>(name: string, f: (x: A) => B, t: (x: A, w: B) => A)
     )
   return fromPlan(primPlan(f as (a: unknown) => unknown, (x, w) => t(x as A, w as B), name, null, rev))
 }
+
+/** @internal The identity lens, defined once: `Lens.id` and the Cartesian combinators share it. */
+export const identity: AnyLens = fromPlan(idPlan)

@@ -12,7 +12,8 @@ import { fromPlan } from './cps.js'
 import type { Lens } from './lens.js'
 import { PRIM, VJP, erase, planOf, primPlan, seqPlan, vjpPlan, type AnyLens, type Bwd, type Fn, type Second, type Vjp } from './plan.js'
 import { shaped, zeroOf } from './structure.js'
-import { Tensor, checkCotangent, checkTensor, describe, showShape, unsafeFromData, type Shape } from './tensor.js'
+import { describe } from './guards.js'
+import { Tensor, checkCotangent, checkTensor, showShape, unsafeFromData, type Shape } from './tensor.js'
 import * as K from '../kernels/index.js'
 
 type Pair = readonly [Tensor, Tensor]

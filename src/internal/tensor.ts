@@ -8,7 +8,9 @@
  * @module internal/tensor
  */
 import { firstNonFinite, strides } from '../kernels/index.js'
-import { describeValue } from './guards.js'
+import { DESCRIPTION, describe, expectPair, showIndex, showShape } from './guards.js'
+
+export { showIndex, showShape }
 
 // -------------------------------------------------------------------------------------
 // model
@@ -60,23 +62,16 @@ export class Tensor {
   [INSPECT](): string {
     return format(this)
   }
+
+  /** @internal How error messages describe a tensor: `a Tensor of shape [2,3]`. */
+  [DESCRIPTION](): string {
+    return `a Tensor of shape ${showShape(this.shape)}`
+  }
 }
 
 // -------------------------------------------------------------------------------------
 // shapes
 // -------------------------------------------------------------------------------------
-
-/**
- * A shape as error messages print it: `[2,3]`.
- *
- * @example
- * import { Tensor } from 'backprop-lens'
- *
- * console.log(Tensor.showShape([2, 3]), Tensor.showShape([])) // [2,3] []
- *
- * @category shapes
- */
-export const showShape = (shape: Shape): string => `[${shape.join(',')}]`
 
 /**
  * The number of elements of a shape (1 for `[]`).
@@ -136,29 +131,9 @@ export const unravel = (flat: number, shape: Shape): Array<number> => {
   return out
 }
 
-/**
- * A multi-index as error messages print it: `[1, 2]`.
- *
- * @example
- * import { Tensor } from 'backprop-lens'
- *
- * console.log(Tensor.showIndex([1, 2])) // [1, 2]
- *
- * @category indices
- */
-export const showIndex = (index: ReadonlyArray<number>): string => `[${index.join(', ')}]`
-
 // -------------------------------------------------------------------------------------
 // construction and checks for ops
 // -------------------------------------------------------------------------------------
-
-/** @internal A value as messages describe it (`a Tensor of shape [2,3]`, `an array`, `3`). */
-export const describe = (value: unknown): string => {
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return 'an array'
-  if (value instanceof Tensor) return `a Tensor of shape ${showShape(value.shape)}`
-  return typeof value === 'number' ? String(value) : typeof value
-}
 
 /**
  * @internal A tensor that takes ownership of `shape` and `data` without copying or
@@ -194,8 +169,17 @@ export const checkCotangent = (op: string, dy: unknown, shape: Shape): Tensor =>
 
 /** @internal Throws a `TypeError` naming `op` unless `t` is a tensor. */
 export const expectTensor = (op: string, t: unknown, what = 'input'): Tensor => {
-  if (!(t instanceof Tensor)) throw new TypeError(`${op}: expected a Tensor as ${what}, got ${describeValue(t)}`)
+  if (!(t instanceof Tensor)) throw new TypeError(`${op}: expected a Tensor as ${what}, got ${describe(t)}`)
   return t
+}
+
+/**
+ * @internal The pair of tensors a binary op takes: a `TypeError` naming `op` unless `x` is
+ * a pair whose halves are tensors.
+ */
+export const expectTensorPair = (op: string, x: unknown): readonly [Tensor, Tensor] => {
+  const [a, b] = expectPair(op, 'the input', x, '[Tensor, Tensor]')
+  return [expectTensor(op, a, 'first operand'), expectTensor(op, b, 'second operand')]
 }
 
 /** @internal The axis `axis` (negative counts from the end) of a shape, or a `RangeError`. */

@@ -30,7 +30,7 @@ import { log, neg, shift } from './elementwise.js'
 import {
   checkCotangent,
   checkFiniteResult,
-  checkTensor,
+  expectTensorPair,
   shapeSize,
   showIndex,
   unravel,
@@ -57,12 +57,8 @@ export type TensorPair = readonly [Tensor, Tensor]
 // -------------------------------------------------------------------------------------
 
 const checkPair = (op: string, x: unknown): TensorPair => {
-  if (!Array.isArray(x) || x.length !== 2) {
-    throw new TypeError(`${op}: expected a pair of tensors, got ${Array.isArray(x) ? `an array of length ${x.length}` : typeof x}`)
-  }
-  checkTensor(`${op} (first input)`, x[0])
-  checkTensor(`${op} (second input)`, x[1])
-  return x as unknown as TensorPair
+  expectTensorPair(op, x)
+  return x as TensorPair
 }
 
 /** The element of `t` that broadcasting sends to the flat index `flat` of `shape` (for messages). */

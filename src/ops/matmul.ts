@@ -14,8 +14,8 @@
  * @module ops/matmul
  */
 import * as Lens from '../Lens.js'
-import { Tensor, checkCotangent, expectFinite, expectTensor, showShape, unsafeFromData, type Shape } from '../internal/tensor.js'
-import { describeValue as describe } from '../internal/guards.js'
+import { Tensor, checkCotangent, expectFinite, expectTensor, expectTensorPair, showShape, unsafeFromData, type Shape } from '../internal/tensor.js'
+import { describe } from '../internal/guards.js'
 import { fromPlan } from '../internal/cps.js'
 import { primPlan, type AnyLens } from '../internal/plan.js'
 import { linear, shaped, zeroOf } from '../internal/structure.js'
@@ -30,12 +30,8 @@ type Pair = TensorPair
 // -------------------------------------------------------------------------------------
 
 const expectPair = (op: string, x: unknown): Pair => {
-  if (!Array.isArray(x) || x.length !== 2) {
-    throw new TypeError(`${op}: expected a pair [Tensor, Tensor], got ${Array.isArray(x) ? `an array of length ${x.length}` : describe(x)}`)
-  }
-  expectTensor(op, x[0], 'first operand')
-  expectTensor(op, x[1], 'second operand')
-  return x as unknown as Pair
+  expectTensorPair(op, x)
+  return x as Pair
 }
 
 

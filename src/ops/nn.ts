@@ -19,7 +19,7 @@ import * as Lens from '../Lens.js'
 import { type Shape, Tensor, checkCotangent, sameShape, showShape, unsafeFromData } from '../internal/tensor.js'
 import * as K from '../kernels/index.js'
 import { expectFinite, expectTensor, normaliseAxis } from '../internal/tensor.js'
-import { expectInteger } from '../internal/guards.js'
+import { describe, expectInteger } from '../internal/guards.js'
 import { erase } from '../internal/plan.js'
 import { shaped } from '../internal/structure.js'
 import { chain, shapeConstant, validated, withReverse } from '../internal/tensor-structure.js'
@@ -220,7 +220,7 @@ export const softmaxCrossEntropy = (targets: Targets): Lens.Lens<Tensor, Tensor>
   let fixedIndices: Int32Array | null = null
   if (!(targets instanceof Tensor)) {
     if (!Array.isArray(targets)) {
-      throw new TypeError(`${op}: targets must be a Tensor or an array of class indices, got ${targets === null ? 'null' : typeof targets}`)
+      throw new TypeError(`${op}: targets must be a Tensor or an array of class indices, got ${describe(targets)}`)
     }
     fixedIndices = toIndices(op, targets, (i) => `position ${i}`)
   }

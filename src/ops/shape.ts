@@ -13,7 +13,7 @@
  */
 import * as Lens from '../Lens.js'
 import { Tensor, checkCotangent, expectTensor, normaliseAxis, showShape, unsafeFromData, type Shape } from '../internal/tensor.js'
-import { describeValue as describe, expectInteger } from '../internal/guards.js'
+import { describe, expectInteger } from '../internal/guards.js'
 import { shaped } from '../internal/structure.js'
 import { withReverse } from '../internal/tensor-structure.js'
 import * as K from '../kernels/index.js'

@@ -287,9 +287,13 @@ describe('errors name the op and the shapes or values', () => {
   })
 
   it('inputs that are not a pair of tensors', () => {
-    expect(message(() => Lens.evaluate(ops.add, Tensor.ones([2]) as unknown as Pair))).toBe('ops.add: expected a pair of tensors, got object')
-    expect(message(() => Lens.evaluate(ops.mul, [Tensor.ones([2])] as unknown as Pair))).toBe('ops.mul: expected a pair of tensors, got an array of length 1')
-    expect(message(() => Lens.evaluate(ops.sub, [Tensor.ones([2]), 3] as unknown as Pair))).toBe('ops.sub (second input): expected a Tensor, got 3')
+    expect(message(() => Lens.evaluate(ops.add, Tensor.ones([2]) as unknown as Pair))).toBe(
+      'ops.add: expected the input to be a pair [Tensor, Tensor], got a Tensor of shape [2]'
+    )
+    expect(message(() => Lens.evaluate(ops.mul, [Tensor.ones([2])] as unknown as Pair))).toBe(
+      'ops.mul: expected the input to be a pair [Tensor, Tensor], got an array of length 1'
+    )
+    expect(message(() => Lens.evaluate(ops.sub, [Tensor.ones([2]), 3] as unknown as Pair))).toBe('ops.sub: expected a Tensor as second operand, got 3')
   })
 
   it('a cotangent of the wrong shape', () => {

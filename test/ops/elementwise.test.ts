@@ -134,7 +134,7 @@ describe('domain errors name the op, the requirement, the value and its index', 
 
 describe('shape and type errors', () => {
   it('rejects a non-tensor input, naming the op', () => {
-    expect(message(() => Lens.evaluate(ops.exp, [1, 2] as unknown as Tensor.Tensor))).toBe('ops.exp: expected a Tensor, got an array')
+    expect(message(() => Lens.evaluate(ops.exp, [1, 2] as unknown as Tensor.Tensor))).toBe('ops.exp: expected a Tensor, got an array of length 2')
     expect(message(() => Lens.evaluate(ops.relu, 3 as unknown as Tensor.Tensor))).toBe('ops.relu: expected a Tensor, got 3')
   })
   it('rejects a cotangent of the wrong shape, naming both shapes', () => {

@@ -221,7 +221,7 @@ describe('ops.matmul', () => {
       'ops.matmul: expected a Tensor as second operand, got 3'
     )
     expect(message(() => ops.matmulLeft([1, 2] as unknown as T))).toBe(
-      'ops.matmulLeft: expected a Tensor as the fixed left operand, got an array'
+      'ops.matmulLeft: expected a Tensor as the fixed left operand, got an array of length 2'
     )
   })
 

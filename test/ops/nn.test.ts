@@ -184,7 +184,7 @@ describe('ops.mse', () => {
       'ops.mse: prediction shape [3,1] and target shape [3] differ'
     )
     expect(message(() => Lens.evaluate(ops.mse(Tensor.zeros([0])), Tensor.zeros([0])))).toBe('ops.mse: no elements to average (shape [0])')
-    expect(message(() => ops.mse([1, 2] as unknown as T))).toBe('ops.mse: expected a Tensor as target, got an array')
+    expect(message(() => ops.mse([1, 2] as unknown as T))).toBe('ops.mse: expected a Tensor as target, got an array of length 2')
   })
 
   it('never mutates its input or target', () => {

@@ -1,0 +1,382 @@
+/**
+ * What every optimiser shares: the checks of hyper-parameters and states (with the messages
+ * that name the optimiser), the parameters gathered into flat coordinates and rebuilt (one
+ * walk of `internal/tree` each, any depth), the structure a state records, and reusable work
+ * buffers. `Optimizer` holds the update rules; a new optimiser uses these.
+ *
+ * @internal
+ * @module internal/optimizer
+ */
+import type { VectorSpace } from '../VectorSpace.js'
+import { describe } from './guards.js'
+import { sameShape, showShape, Tensor, unsafeFromData } from './tensor.js'
+import * as Tree from './tree.js'
+
+/** A learning rate, as `Optimizer.LearningRate` defines it: a constant or a schedule from the step count. */
+type Rate = number | ((count: number) => number)
+
+// -------------------------------------------------------------------------------------
+// validation
+// -------------------------------------------------------------------------------------
+
+/** @internal A hyper-parameter as messages show it (strings quoted). */
+export const show = (x: unknown): string => (typeof x === 'string' ? JSON.stringify(x) : String(x))
+
+/** @internal A learning rate given to a constructor: a finite number > 0 or a schedule. */
+export const checkLr = (name: string, lr: unknown): Rate => {
+  if (typeof lr === 'function') return lr as (count: number) => number
+  if (typeof lr !== 'number' || !Number.isFinite(lr) || lr <= 0) {
+    throw new RangeError(`${name}: lr must be a finite number > 0 or a schedule, got ${show(lr)}`)
+  }
+  return lr
+}
+
+/** @internal The rate at step `count`, a schedule's value checked to be finite and >= 0. */
+export const rateAt = (name: string, lr: Rate, count: number): number => {
+  if (typeof lr === 'number') return lr
+  const r = lr(count)
+  if (typeof r !== 'number' || !Number.isFinite(r) || r < 0) {
+    throw new RangeError(`${name}.step: the lr schedule must give a finite number >= 0, got ${show(r)} at step ${count}`)
+  }
+  return r
+}
+
+/** @internal A decay rate in [0, 1). */
+export const checkBeta = (name: string, key: string, beta: unknown): number => {
+  if (typeof beta !== 'number' || !(beta >= 0 && beta < 1)) {
+    throw new RangeError(`${name}: ${key} must be a number in [0, 1), got ${show(beta)}`)
+  }
+  return beta
+}
+
+/** @internal A finite number > 0. */
+export const checkPositive = (name: string, key: string, x: unknown): number => {
+  if (typeof x !== 'number' || !Number.isFinite(x) || x <= 0) {
+    throw new RangeError(`${name}: ${key} must be a finite number > 0, got ${show(x)}`)
+  }
+  return x
+}
+
+/** @internal A finite number >= 0. */
+export const checkNonNegative = (name: string, key: string, x: unknown): number => {
+  if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) {
+    throw new RangeError(`${name}: ${key} must be a finite number >= 0, got ${show(x)}`)
+  }
+  return x
+}
+
+/** @internal Checks that `options` is an object with no keys but `known` (a misspelt option is an error, not a default). */
+export const checkOptions = (name: string, options: unknown, known: ReadonlyArray<string>): void => {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`${name}: expected an options object such as { lr: 0.01 }, got ${show(options)}`)
+  }
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) throw new TypeError(`${name}: unknown option ${JSON.stringify(key)}; the options are ${known.join(', ')}`)
+  }
+}
+
+// -------------------------------------------------------------------------------------
+// structure
+// -------------------------------------------------------------------------------------
+
+/** The parameters' structure, as states record it (see {@link structureOf}); shown shortened in messages. */
+const showStructure = (structure: string): string => (structure.length <= 120 ? structure : `${structure.slice(0, 119)}…`)
+
+const cycleError = (name: string, what: string) => (path: string): Error =>
+  new TypeError(`${name}: the ${what} contain themselves at ${path}; parameters must be a tree`)
+
+/**
+ * The structure of parameters as text: `number`, `Tensor[2,3]`, `[number, Tensor[3]]`,
+ * `{ w: Tensor[2,3], b: number }`; runs of equal leaves in an array are counted
+ * (`[number × 1000]`); a value of another kind by what it is (`a Complex`). States record it,
+ * so that stepping parameters of another structure with them is an error naming both.
+ */
+const structureOf = (name: string, params: unknown): string => {
+  const out: Array<string> = []
+  // Lane b: whether the node is its parent's first child (no comma before it).
+  Tree.walk(params, true, undefined, undefined, {
+    enter: (u, first, _c, _d, cursor) => {
+      if (first !== true) out.push(', ')
+      if (typeof cursor.key === 'string') out.push(`${showField(cursor.key)}: `)
+      const kind = Tree.kindOf(u)
+      if (kind === Tree.ARRAY) {
+        const xs = u as ReadonlyArray<unknown>
+        if (xs.length > 0 && xs.every((x) => Tree.kindOf(x) <= Tree.TENSOR)) {
+          // Leaves only: written here, equal neighbours counted.
+          const parts: Array<string> = []
+          for (let i = 0; i < xs.length; ) {
+            const leaf = showLeaf(xs[i])
+            let j = i + 1
+            while (j < xs.length && showLeaf(xs[j]) === leaf) j++
+            parts.push(j - i === 1 ? leaf : `${leaf} × ${j - i}`)
+            i = j
+          }
+          out.push(`[${parts.join(', ')}]`)
+          return undefined
+        }
+        out.push('[')
+        for (let i = xs.length - 1; i >= 0; i--) cursor.push(i, xs[i], i === 0)
+        return xs
+      }
+      if (kind === Tree.RECORD) {
+        out.push('{ ')
+        const r = u as Readonly<Record<string, unknown>>
+        const keys = Object.keys(r)
+        for (let i = keys.length - 1; i >= 0; i--) cursor.push(keys[i] as string, r[keys[i] as string], i === 0)
+        return r
+      }
+      out.push(kind === Tree.OTHER ? describe(u) : showLeaf(u))
+      return undefined
+    },
+    leave: (u) => {
+      out.push(Array.isArray(u) ? ']' : ' }')
+    },
+    cycle: cycleError(name, 'parameters')
+  })
+  return out.join('').replace(/\{  \}/g, '{}')
+}
+
+const showLeaf = (u: unknown): string => (u instanceof Tensor ? `Tensor${showShape(u.shape)}` : typeof u === 'number' ? 'number' : describe(u))
+
+const showField = (key: string): string => (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? key : JSON.stringify(key))
+
+/** What a gradient node is, for messages: `a number`, `a tensor of shape [2,3]`, ... */
+const describeNode = (u: unknown): string => (u instanceof Tensor ? `a tensor of shape ${showShape(u.shape)}` : typeof u === 'number' ? 'a number' : describe(u))
+
+/**
+ * The parameters' numbers and tensors in flatten order, checking on the way that `grad` has
+ * the structure of `params` (the first difference is an error naming its path), with the
+ * gradient's leaves beside them. `lenient` (an explicit space) leaves other values alone.
+ */
+const leavesOf = (
+  name: string,
+  op: string,
+  params: unknown,
+  grad: unknown,
+  lenient: boolean
+): { readonly ps: Array<number | Tensor>; readonly gs: Array<number | Tensor>; readonly n: number } => {
+  const ps: Array<number | Tensor> = []
+  const gs: Array<number | Tensor> = []
+  let n = 0
+  const fail = (message: string): never => {
+    throw new RangeError(`${op}: the gradient does not match the parameters: ${message}`)
+  }
+  Tree.walk(params, grad, undefined, undefined, {
+    enter: (p, g, _c, _d, cursor) => {
+      const kind = Tree.kindOf(p)
+      if (kind === Tree.NUMBER) {
+        if (typeof g !== 'number') fail(`${cursor.show()}: expected a number, got ${describeNode(g)}`)
+        ps.push(p as number)
+        gs.push(g as number)
+        n++
+        return undefined
+      }
+      if (kind === Tree.TENSOR) {
+        const t = p as Tensor
+        if (!(g instanceof Tensor)) return fail(`${cursor.show()}: expected a tensor of shape ${showShape(t.shape)}, got ${describeNode(g)}`)
+        if (!sameShape(t.shape, g.shape)) fail(`${cursor.show()}: expected shape ${showShape(t.shape)}, got ${showShape(g.shape)}`)
+        ps.push(t)
+        gs.push(g)
+        n += t.size
+        return undefined
+      }
+      if (kind === Tree.ARRAY) {
+        const xs = p as ReadonlyArray<unknown>
+        if (!Array.isArray(g) || g.length !== xs.length) fail(`${cursor.show()}: expected an array of length ${xs.length}, got ${describeNode(g)}`)
+        const ys = g as ReadonlyArray<unknown>
+        for (let i = xs.length - 1; i >= 0; i--) cursor.push(i, xs[i], ys[i])
+        return xs
+      }
+      if (kind === Tree.RECORD) {
+        const r = p as Readonly<Record<string, unknown>>
+        if (!Tree.isRecord(g)) return fail(`${cursor.show()}: expected an object, got ${describeNode(g)}`)
+        const keys = Object.keys(r)
+        for (const k of keys) if (!Object.prototype.hasOwnProperty.call(g, k)) fail(`missing field '${k}' at ${cursor.show()}`)
+        for (const k of Object.keys(g)) if (!Object.prototype.hasOwnProperty.call(r, k)) fail(`unexpected field '${k}' at ${cursor.show()}`)
+        for (let i = keys.length - 1; i >= 0; i--) cursor.push(keys[i] as string, r[keys[i] as string], g[keys[i] as string])
+        return r
+      }
+      // With an explicit space, other values are the space's business.
+      if (lenient) return undefined
+      throw new TypeError(`${op}: the parameters hold ${describe(p)} at ${cursor.show()}; pass their VectorSpace to ${name}`)
+    },
+    cycle: cycleError(op, 'parameters')
+  })
+  return { ps, gs, n }
+}
+
+/** Parameters of the structure of `params` with the coordinates `data` (fresh tensors). */
+const rebuild = (name: string, params: unknown, data: Float64Array): unknown => {
+  const result: Array<unknown> = [undefined]
+  let at = 0
+  Tree.walk(params, result, undefined, undefined, {
+    enter: (p, out, _c, _d, cursor) => {
+      const key = cursor.key ?? 0
+      const kind = Tree.kindOf(p)
+      if (kind === Tree.NUMBER) {
+        Tree.put(out as Array<unknown>, key, data[at++])
+        return undefined
+      }
+      if (kind === Tree.TENSOR) {
+        const t = p as Tensor
+        Tree.put(out as Array<unknown>, key, unsafeFromData(t.shape, data.slice(at, at + t.size)))
+        at += t.size
+        return undefined
+      }
+      const made = Tree.emptyLike(p, kind as typeof Tree.ARRAY | typeof Tree.RECORD)
+      Tree.put(out as Array<unknown>, key, made)
+      if (kind === Tree.ARRAY) {
+        const xs = p as ReadonlyArray<unknown>
+        for (let i = xs.length - 1; i >= 0; i--) cursor.push(i, xs[i], made)
+        return xs
+      }
+      const r = p as Readonly<Record<string, unknown>>
+      const keys = Object.keys(r)
+      for (let i = keys.length - 1; i >= 0; i--) cursor.push(keys[i] as string, r[keys[i] as string], made)
+      return r
+    },
+    cycle: cycleError(`${name}.step`, 'parameters')
+  })
+  return result[0]
+}
+
+/**
+ * @internal Work buffers of one optimiser, reused from step to step: allocating fresh
+ * `Float64Array`s of a model's size costs more than the update itself. A buffer is taken
+ * for the duration of one step and given back at its end, so a re-entrant step gets new
+ * ones; no buffer is ever handed to a caller.
+ */
+export class Scratch {
+  private readonly free: Array<Float64Array> = []
+  take(n: number): Float64Array {
+    const i = this.free.findIndex((b) => b.length === n)
+    return i < 0 ? new Float64Array(n) : (this.free.splice(i, 1)[0] as Float64Array)
+  }
+  give(b: Float64Array): void {
+    if (this.free.length >= 2) this.free.shift()
+    this.free.push(b)
+  }
+}
+
+interface Prepared<P> {
+  /** The parameters' coordinates: the step writes the new ones into it. */
+  readonly p: Float64Array
+  readonly g: Float64Array
+  /** The new parameters from `p`; gives the buffers back. */
+  readonly finish: () => P
+}
+
+const gather = (leaves: ReadonlyArray<number | Tensor>, out: Float64Array): void => {
+  let at = 0
+  for (let i = 0; i < leaves.length; i++) {
+    const leaf = leaves[i] as number | Tensor
+    if (typeof leaf === 'number') out[at++] = leaf
+    else {
+      out.set(leaf.data, at)
+      at += leaf.size
+    }
+  }
+}
+
+/** @internal The parameters and the gradient as flat coordinates in work buffers (checking that their structures agree), and how to build the new parameters from them. */
+export const prepare = <P>(name: string, given: VectorSpace<P> | undefined, params: P, grad: P, scratch: Scratch): Prepared<P> => {
+  const { ps, gs, n } = leavesOf(name, `${name}.step`, params, grad, given !== undefined)
+  if (given === undefined) {
+    const p = scratch.take(n)
+    const g = scratch.take(n)
+    gather(ps, p)
+    gather(gs, g)
+    return {
+      p,
+      g,
+      finish: () => {
+        const out = rebuild(name, params, p) as P
+        scratch.give(g)
+        scratch.give(p)
+        return out
+      }
+    }
+  }
+  const size = given.size(params)
+  const sizeOfGrad = given.size(grad)
+  if (sizeOfGrad !== size) throw new RangeError(`${name}.step: the gradient has ${sizeOfGrad} coordinates, the parameters have ${size}`)
+  const g = scratch.take(size)
+  given.write(grad, g, 0)
+  // A user's instance might keep views of `data` in `read`, so the new coordinates go into a
+  // fresh array.
+  const p = new Float64Array(size)
+  given.write(params, p, 0)
+  return {
+    p,
+    g,
+    finish: () => {
+      const out = given.unflatten(params, p)
+      scratch.give(g)
+      return out
+    }
+  }
+}
+
+/** Where coordinate `i` is, for messages: ` (w[1])`, or nothing with an explicit space (its layout is its own). */
+const whereIs = (explicit: boolean, params: unknown, i: number): string => {
+  const path = explicit ? null : Tree.coordinatePath(params, i)
+  return path === null ? '' : ` (${path})`
+}
+
+/**
+ * @internal The error for a gradient coordinate that is NaN or infinite. The update loops check each
+ * coordinate as they go (one pass): throwing midway leaves nothing behind, since they only
+ * write into work buffers and arrays no caller has seen yet.
+ */
+export const badGradient = (name: string, explicit: boolean, params: unknown, i: number, gi: number): RangeError =>
+  new RangeError(`${name}.step: the gradient is ${gi} at coordinate ${i}${whereIs(explicit, params, i)}`)
+
+/**
+ * @internal The error for an update that is not finite: the new parameter, or the optimiser's state for
+ * it (`what`), overflowed from finite values.
+ */
+export const badUpdate = (name: string, explicit: boolean, params: unknown, i: number, what: string, value: number, pi: number, gi: number): RangeError =>
+  new RangeError(
+    `${name}.step: the ${what} at coordinate ${i}${whereIs(explicit, params, i)} is ${value} (the parameter is ${pi}, its gradient ${gi}); ` +
+      'the step overflows: lower the learning rate or rescale the loss'
+  )
+
+/** @internal A state's step count, a non-negative integer. */
+export const checkCount = (name: string, count: unknown): number => {
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) {
+    throw new TypeError(`${name}.step: expected a state from ${name}'s init, its count is ${show(count)}`)
+  }
+  return count
+}
+
+/** @internal The state's structure, checked to be the structure of `params` (both named otherwise). */
+export const checkStructure = (name: string, structure: unknown, params: unknown): string => {
+  if (typeof structure !== 'string') {
+    throw new TypeError(`${name}.step: expected a state from ${name}'s init, its structure is ${describe(structure)}`)
+  }
+  const actual = structureOf(`${name}.step`, params)
+  if (actual !== structure) {
+    throw new RangeError(
+      `${name}.step: the state was made for parameters ${showStructure(structure)}, not for ${showStructure(actual)}; make a new state with ${name}'s init`
+    )
+  }
+  return structure
+}
+
+/** @internal A state's buffer (velocity, moments): a `Float64Array` of the parameters' size. */
+export const checkBuffer = (name: string, key: string, buffer: unknown, n: number): Float64Array => {
+  if (!(buffer instanceof Float64Array)) {
+    throw new TypeError(`${name}.step: expected a state from ${name}'s init, its ${key} is not a Float64Array`)
+  }
+  if (buffer.length !== n) {
+    throw new RangeError(`${name}.step: the state's ${key} has ${buffer.length} coordinates, the parameters have ${n}`)
+  }
+  return buffer
+}
+
+/** @internal The state's count and structure before the first step, and the parameters' number of coordinates. */
+export const initial = <P>(name: string, space: VectorSpace<P> | undefined, params: P): { readonly count: 0; readonly structure: string; readonly n: number } => {
+  const structure = structureOf(`${name}.init`, params)
+  const n = space !== undefined ? space.size(params) : leavesOf(name, `${name}.init`, params, params, false).n
+  return { count: 0, structure, n }
+}
