@@ -66,6 +66,12 @@ export const im2col = (x: Float64Array, g: WindowGeometry, b0: number, b1: numbe
             continue
           }
           const line = (image + iy) * w
+          if (dw === 1 && cg === c && ix0 >= 0 && ix0 + kw <= w) {
+            // the common case: the window's row is one contiguous run of kw·c values
+            let s = (line + ix0) * c
+            for (let j = kw * c; j > 0; j--) cols[o++] = x[s++] as number
+            continue
+          }
           for (let kx = 0; kx < kw; kx++) {
             const ix = ix0 + kx * dw
             if (ix < 0 || ix >= w) {
@@ -104,6 +110,14 @@ export const col2im = (cols: Float64Array, g: WindowGeometry, b0: number, b1: nu
             continue
           }
           const line = (image + iy) * w
+          if (dw === 1 && cg === c && ix0 >= 0 && ix0 + kw <= w) {
+            let s = (line + ix0) * c
+            for (let j = kw * c; j > 0; j--) {
+              dx[s] = (dx[s] as number) + (cols[o++] as number)
+              s++
+            }
+            continue
+          }
           for (let kx = 0; kx < kw; kx++) {
             const ix = ix0 + kx * dw
             if (ix < 0 || ix >= w) {
