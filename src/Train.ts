@@ -93,7 +93,15 @@ export interface FitOptions<P, S> {
    * `model`, which skips the input's cotangent. It must compute the same function as
    * `model` at `[params, inputs]`.
    */
-  readonly atInput?: (inputs: Tensor.Tensor) => Lens.Lens<P, Tensor.Tensor>
+  readonly atInput?: (inputs: Tensor.Tensor, key: number) => Lens.Lens<P, Tensor.Tensor>
+  /**
+   * The model as it trains, from a key unique to each step: for models with randomness in
+   * training only, such as `Layer.dropout`, built as a function of the key (`training: net`
+   * where `net(key)` is the training model and `net()` the evaluation one, given as
+   * `model`). If given, the training steps differentiate `training(key)` instead of `model`;
+   * validation and `evaluate` use `model`. (`atInput`, if given, gets the same key.)
+   */
+  readonly training?: (key: number) => Para<P, Tensor.Tensor, Tensor.Tensor>
   /** Any optimiser for the parameters (`P` is taken from the model and the parameters). */
   readonly optimizer: Optimizer<NoInfer<P>, S>
   /** The initial parameters. */
@@ -243,11 +251,25 @@ const ONE = Tensor.scalar(1)
 const paramsVjp = <P, S>(
   options: FitOptions<P, S>,
   params: P,
-  x: Tensor.Tensor
+  x: Tensor.Tensor,
+  key: number
 ): readonly [Tensor.Tensor, (dPredictions: Tensor.Tensor) => P] => {
-  if (options.atInput !== undefined) return Lens.vjp(options.atInput(x), params)
-  const [predictions, pull] = Lens.vjp(options.model, [params, x])
+  if (options.atInput !== undefined) return Lens.vjp(options.atInput(x, key), params)
+  const model = options.training === undefined ? options.model : options.training(key)
+  const [predictions, pull] = Lens.vjp(model, [params, x])
   return [predictions, (d) => pull(d)[0]]
+}
+
+/**
+ * The key of a step for the model's own randomness (`training`): a hash of the run's seed,
+ * the epoch and the step, so that it shares no stream with `augment`'s seed and consecutive
+ * keys are unrelated.
+ */
+const stepKey = (seed: number, epoch: number, step: number): number => {
+  let h = Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1) ^ Math.imul(epoch + 1, 0x85ebca6b) ^ Math.imul(step + 1, 0xc2b2ae35)
+  h = Math.imul(h ^ (h >>> 16), 0x7feb352d)
+  h = Math.imul(h ^ (h >>> 15), 0x846ca68b)
+  return (h ^ (h >>> 16)) | 0
 }
 
 const augmented = (augment: NonNullable<FitOptions<unknown, unknown>['augment']>, batch: Tensor.Tensor, epoch: number, step: number, seed: number): Tensor.Tensor => {
@@ -341,7 +363,7 @@ export const fit = <P, S>(options: FitOptions<P, S>): FitResult<P, S> => {
       const batch = take(data.inputs, idx)
       const x = options.augment === undefined ? batch : augmented(options.augment, batch, epoch, step, seed)
       const y = take(data.targets, idx)
-      const [predictions, pullParams] = paramsVjp(options, params, x)
+      const [predictions, pullParams] = paramsVjp(options, params, x, stepKey(seed, epoch, step))
       const [l, pullLoss] = Lens.vjp(loss(y), predictions)
       const value = lossValue(l, `at epoch ${epoch}, step ${step}`)
       const dParams = pullParams(pullLoss(ONE))

@@ -1,14 +1,15 @@
 /**
- * The demo behind `npm run demo`: the seed's example, then one whose operations do not
- * commute, so the order `pipe` runs them in shows.
+ * The demo behind `npm run demo`: the example of the Python gist the project began from
+ * ("Back propagation combinators with Python"), then one whose operations do not commute,
+ * so the order `pipe` runs them in shows.
  */
 import { Lens, Scalar } from '../../src/index.js'
 
-// The seed: F = pipe(Square, Exp, Square) at 0.5.
-const seed = Lens.pipe(Scalar.square, Scalar.exp, Scalar.square)
-console.log('seed: pipe(square, exp, square) at 0.5')
-console.log('  value    ', Lens.evaluate(seed, 0.5))
-console.log('  gradient ', Lens.backPropagateConst(seed, 1, 0.5))
+// The Python gist's example: F = pipe(Square, Exp, Square) at 0.5.
+const gist = Lens.pipe(Scalar.square, Scalar.exp, Scalar.square)
+console.log("the Python gist's example: pipe(square, exp, square) at 0.5")
+console.log('  value    ', Lens.evaluate(gist, 0.5))
+console.log('  gradient ', Lens.backPropagateConst(gist, 1, 0.5))
 
 // Order matters: pipe(square, sin) is sin(x²), not sin(x)².
 const sinOfSquare = Lens.pipe(Scalar.square, Scalar.sin)

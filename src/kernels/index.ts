@@ -46,3 +46,4 @@ export {
   VECTOR_MIN_SIZE
 } from './select.js'
 export { kernelBackend, kernelChoice, setKernelBackend, KERNELS_ENV, type KernelChoice } from './backend.js'
+export * from './conv.js'
