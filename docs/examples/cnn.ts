@@ -12,7 +12,7 @@
  * shuffling, augmentation and dropout; default 1), OUTPUT_DIR (default demo-output/).
  */
 import { Layer, Optimizer, Para, Tensor, Train, ops } from '../../src/index.js'
-import { isMain, optionsFromEnv, progress, saveAndReload, writeCurves, type DemoOptions, type DemoResult, type Score } from './demo-kit.js'
+import { finish, progress, runIfMain, type DemoOptions, type DemoResult } from './demo-kit.js'
 import { loadSplit, randomShifts, standardise, type Digits } from './mnist-data.js'
 
 const batchSize = 32
@@ -57,7 +57,7 @@ const asImages = (d: Digits): Digits => ({ inputs: Tensor.make([d.inputs.shape[0
 
 /** Trains, scores, saves and reloads the CNN, and writes its curves. */
 export const main = async (options: DemoOptions): Promise<DemoResult> => {
-  const { epochs, seed, output, quiet = false } = options
+  const { epochs, seed, quiet = false } = options
   const log = (line: string): void => void (quiet || console.log(line))
   const digits = loadSplit({ ...(options.digits ?? { train: 8000, test: 2000 }), seed: 2024 })
   const standard = standardise(digits.train, digits.test)
@@ -87,23 +87,18 @@ export const main = async (options: DemoOptions): Promise<DemoResult> => {
     augment: (images, at) => randomShifts(images, at.seed, standard.background),
     ...progress(epochs, quiet)
   })
-  const score = (p: CnnParams): Score => {
-    const r = Train.evaluate(model, p, ops.softmaxCrossEntropy, test, metrics, 500)
-    return { loss: r.loss, accuracy: r.metrics.accuracy ?? 0 }
-  }
-  const scored = score(result.params)
-  const { accuracy } = scored
-
-  const saved = await saveAndReload(output, 'mnist-cnn', result.params, initCnn(0), score, scored)
-  log(`saved ${saved.file} and reloaded it: ${saved.same ? 'the reloaded model scores the same' : 'MISMATCH'} (loss ${saved.score.loss}, accuracy ${saved.score.accuracy})`)
-  const curves = writeCurves(result.history, `MNIST CNN: test accuracy ${(accuracy * 100).toFixed(2)}% after ${epochs} epochs`, output, 'mnist-cnn', options.figure)
-  const secondsPerEpoch = result.history.reduce((s, r) => s + r.milliseconds, 0) / 1000 / Math.max(1, epochs)
-  log(`trained ${epochs} epochs, ${secondsPerEpoch.toFixed(1)} s an epoch; curves written to ${curves.join(' and ')}`)
-  log(`test accuracy: ${(accuracy * 100).toFixed(2)}%`)
-  return { accuracy, history: result.history, reloadedSame: saved.same, secondsPerEpoch, files: [saved.file, ...curves] }
+  return finish({
+    options,
+    name: 'mnist-cnn',
+    title: (accuracy) => `MNIST CNN: test accuracy ${accuracy} after ${epochs} epochs`,
+    decimals: 2,
+    result,
+    template: initCnn(0),
+    score: (p) => {
+      const r = Train.evaluate(model, p, ops.softmaxCrossEntropy, test, metrics, 500)
+      return { loss: r.loss, accuracy: r.metrics.accuracy ?? 0 }
+    }
+  })
 }
 
-if (isMain(import.meta.url)) {
-  const result = await main(optionsFromEnv(12))
-  if (!result.reloadedSame) process.exitCode = 1
-}
+await runIfMain(import.meta.url, main, 12)

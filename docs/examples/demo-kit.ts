@@ -57,8 +57,12 @@ export const optionsFromEnv = (defaultEpochs: number): DemoOptions => {
   return { epochs: number('EPOCHS', defaultEpochs), seed: number('SEED', 1), output: resolve(process.env.OUTPUT_DIR ?? DEFAULT_OUTPUT) }
 }
 
-/** Whether the module at `url` is the script node was started with. */
-export const isMain = (url: string): boolean => process.argv[1] !== undefined && pathToFileURL(resolve(process.argv[1])).href === url
+/** Runs `main` with the environment's options when the module at `url` is the script node was started with. */
+export const runIfMain = async (url: string, main: (options: DemoOptions) => Promise<DemoResult>, defaultEpochs: number): Promise<void> => {
+  if (process.argv[1] === undefined || pathToFileURL(resolve(process.argv[1])).href !== url) return
+  const result = await main(optionsFromEnv(defaultEpochs))
+  if (!result.reloadedSame) process.exitCode = 1
+}
 
 // -------------------------------------------------------------------------------------
 // progress
@@ -147,4 +151,34 @@ export const writeCurves = (history: ReadonlyArray<Train.EpochRecord>, title: st
   if (figure !== undefined) files.push(figure)
   for (const f of files) writeFileSync(f, svg)
   return files
+}
+
+/**
+ * The end of a demo's run: scores the trained parameters, saves them, reloads and re-scores
+ * them, writes the curves, prints what it did, and returns the {@link DemoResult}.
+ */
+export const finish = async <P>(run: {
+  readonly options: DemoOptions
+  /** The files' stem: `<output>/<name>.json`, `<output>/<name>-curves.svg`. */
+  readonly name: string
+  /** The figure's title, from the accuracy as printed. */
+  readonly title: (accuracy: string) => string
+  /** Decimals of the printed accuracy (in %). */
+  readonly decimals: number
+  readonly result: Train.FitResult<P, unknown>
+  /** Parameters of the right shape to load into. */
+  readonly template: P
+  readonly score: (params: P) => Score
+}): Promise<DemoResult> => {
+  const { options, name, result } = run
+  const log = (line: string): void => void (options.quiet === true || console.log(line))
+  const scored = run.score(result.params)
+  const shown = `${(scored.accuracy * 100).toFixed(run.decimals)}%`
+  const saved = await saveAndReload(options.output, name, result.params, run.template, run.score, scored)
+  log(`saved ${saved.file} and reloaded it: ${saved.same ? 'the reloaded model scores the same' : 'MISMATCH'} (loss ${saved.score.loss}, accuracy ${saved.score.accuracy})`)
+  const curves = writeCurves(result.history, run.title(shown), options.output, name, options.figure)
+  const secondsPerEpoch = result.history.reduce((s, r) => s + r.milliseconds, 0) / 1000 / Math.max(1, result.history.length)
+  log(`trained ${result.history.length} epochs, ${secondsPerEpoch.toFixed(1)} s an epoch; curves written to ${curves.join(' and ')}`)
+  log(`test accuracy: ${shown}`)
+  return { accuracy: scored.accuracy, history: result.history, reloadedSame: saved.same, secondsPerEpoch, files: [saved.file, ...curves] }
 }

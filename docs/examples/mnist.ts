@@ -11,7 +11,7 @@
  * shuffling and augmentation; default 1), OUTPUT_DIR (default demo-output/).
  */
 import { Layer, Optimizer, Train, ops } from '../../src/index.js'
-import { isMain, optionsFromEnv, progress, saveAndReload, writeCurves, type DemoOptions, type DemoResult, type Score } from './demo-kit.js'
+import { finish, progress, runIfMain, type DemoOptions, type DemoResult } from './demo-kit.js'
 import { loadSplit, randomShifts, standardise } from './mnist-data.js'
 
 const batchSize = 32
@@ -19,7 +19,7 @@ const learningRate = 1e-3
 
 /** Trains, scores, saves and reloads the MLP, and writes its curves. */
 export const main = async (options: DemoOptions): Promise<DemoResult> => {
-  const { epochs, seed, output, quiet = false } = options
+  const { epochs, seed, quiet = false } = options
   const log = (line: string): void => void (quiet || console.log(line))
   const digits = loadSplit({ ...(options.digits ?? { train: 8000, test: 2000 }), seed: 2024 })
   const { train, test, background } = standardise(digits.train, digits.test)
@@ -47,24 +47,18 @@ export const main = async (options: DemoOptions): Promise<DemoResult> => {
     augment: (images, at) => randomShifts(images, at.seed, background),
     ...progress(epochs, quiet)
   })
-  const score = (p: Layer.MlpParams): Score => {
-    const r = Train.evaluate(model, p, ops.softmaxCrossEntropy, test, metrics)
-    return { loss: r.loss, accuracy: r.metrics.accuracy ?? 0 }
-  }
-  const scored = score(result.params)
-  const { accuracy } = scored
-
-  // Save, reload, and check the reloaded model is the same model.
-  const saved = await saveAndReload(output, 'mnist-mlp', result.params, init(0), score, scored)
-  log(`saved ${saved.file} and reloaded it: ${saved.same ? 'the reloaded model scores the same' : 'MISMATCH'} (loss ${saved.score.loss}, accuracy ${saved.score.accuracy})`)
-  const curves = writeCurves(result.history, `MNIST 784-128-10: test accuracy ${(accuracy * 100).toFixed(1)}% after ${epochs} epochs`, output, 'mnist-mlp', options.figure)
-  const secondsPerEpoch = result.history.reduce((s, r) => s + r.milliseconds, 0) / 1000 / Math.max(1, epochs)
-  log(`trained ${epochs} epochs, ${secondsPerEpoch.toFixed(1)} s an epoch; curves written to ${curves.join(' and ')}`)
-  log(`test accuracy: ${(accuracy * 100).toFixed(1)}%`)
-  return { accuracy, history: result.history, reloadedSame: saved.same, secondsPerEpoch, files: [saved.file, ...curves] }
+  return finish({
+    options,
+    name: 'mnist-mlp',
+    title: (accuracy) => `MNIST 784-128-10: test accuracy ${accuracy} after ${epochs} epochs`,
+    decimals: 1,
+    result,
+    template: init(0),
+    score: (p) => {
+      const r = Train.evaluate(model, p, ops.softmaxCrossEntropy, test, metrics)
+      return { loss: r.loss, accuracy: r.metrics.accuracy ?? 0 }
+    }
+  })
 }
 
-if (isMain(import.meta.url)) {
-  const result = await main(optionsFromEnv(10))
-  if (!result.reloadedSame) process.exitCode = 1
-}
+await runIfMain(import.meta.url, main, 10)
