@@ -1,8 +1,8 @@
 /**
  * Primitive lenses on tensors: elementwise functions, broadcasting binary operations,
- * and (from the files beside this one) linear algebra, shape operations, reductions, softmax and
- * losses. Every op checks its input's shapes and throws an error naming the op and the
- * shapes; none mutates its input.
+ * and (from the files beside this one) linear algebra, shape operations, reductions, softmax,
+ * losses, and convolution and pooling on channels-last images. Every op checks its input's
+ * shapes and throws an error naming the op and the shapes; none mutates its input.
  *
  * Every op's backward pass is also written as a lens, with ops (a matmul's with the transposed
  * products, a reduction's with a broadcast, softmax's with elementwise ops and a sum, …), so
