@@ -504,7 +504,8 @@ export const flatten = (): Para.Para<readonly [], Tensor.Tensor, Tensor.Tensor> 
  * Build the network as a function of the key, `(key?: number) => Para.pipe(…,
  * Layer.dropout(0.25, key), …)`: `net()` evaluates, and `Train.fit({ training: net, … })`
  * trains with a key of its own at every step. Two dropout layers in one network need two
- * keys (`key` and `key + 1`: keys seed independent streams).
+ * keys, for example `key` and `key === undefined ? undefined : key + 1` (keys seed
+ * independent streams; the second must stay `undefined` when evaluating too).
  *
  * @example
  * import { Layer, Lens, Tensor } from 'backprop-lens'
