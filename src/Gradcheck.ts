@@ -42,6 +42,7 @@ import {
   showCoordinates,
   unitDirection,
   type Entry,
+  type JacobianComparison,
   type Status
 } from './internal/gradcheck.js'
 import { checkSeed, uniforms } from './internal/random.js'
@@ -161,18 +162,9 @@ export interface DotReport {
  *
  * @category model
  */
-export interface JacobianReport {
+export interface JacobianReport extends JacobianComparison {
   readonly mode: 'jacobian'
   readonly name: string
-  readonly status: Status
-  readonly rows: number
-  readonly cols: number
-  readonly analytic: ReadonlyArray<ReadonlyArray<number>>
-  readonly numeric: ReadonlyArray<ReadonlyArray<number>>
-  readonly maxAbsError: number
-  readonly maxRelError: number
-  readonly worst: Entry | null
-  readonly kinks: number
   readonly h: number
   readonly atol: number
   readonly rtol: number
