@@ -21,6 +21,9 @@
  * `Lens.fromVjp`) or a hand-written CPS lens has no structural reverse: differentiating it
  * twice throws an error naming it and saying how to make it differentiable.
  *
+ * One piece, past 400 lines: the structural reverse derivative and the second-order run on the
+ * tape are the two halves behind every function here, and nothing else uses them.
+ *
  * @module Reverse
  */
 import { fanout, first, second, snd, split } from './Cartesian.js'

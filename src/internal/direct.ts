@@ -29,6 +29,9 @@
  * made.
  *
  * @internal
+ * One piece, a little past 400 lines: the driver and the run as CPS share the run's state (its
+ * frame stack, its open segment, its trace) and each half keeps the other's invariants.
+ *
  * @module internal/direct
  */
 import * as C from '../Cont.js'
