@@ -60,11 +60,10 @@
  *   `pipe(swap(), swap()) ≡ id()`;
  * - single shot: one CPS run of `split` or `fanout` calls `next` once and the continuation once.
  *
- * One piece, past 400 lines: the product structure (split, fanout, projections, swaps and
- * their reassociations) as one closed set of plans; more than half of it is doc comments.
- *
  * @module Cartesian
  */
+// One piece, past 400 lines: the product structure (split, fanout, projections, swaps and their
+// reassociations) as one closed set of plans; more than half of it is doc comments.
 import { asPair, describe } from './internal/guards.js'
 import type { Lens } from './internal/lens.js'
 import { fromPlan } from './internal/cps.js'

@@ -20,11 +20,11 @@
  * continuation (it must, to combine the answers of several calls), so each `make` whose
  * continuation is still running holds a few native frames: do not nest thousands of them.
  *
- * One piece, past 400 lines: the `Cont` namespace (model, constructors, fp-ts instances,
- * runners); about two thirds of it are doc comments with runnable examples (some 150 lines of code).
- *
  * @module Cont
  */
+// One piece, past 400 lines: the `Cont` namespace (model, constructors, fp-ts instances,
+// runners); about two thirds of it are doc comments with runnable examples (some 150 lines of
+// code).
 import type { Applicative2 } from 'fp-ts/lib/Applicative.js'
 import type { Apply2 } from 'fp-ts/lib/Apply.js'
 import type { Chain2 } from 'fp-ts/lib/Chain.js'

@@ -47,11 +47,10 @@
  * One file for the public module (its length is the doc comments and their runnable
  * examples); the driver is in `internal/direct*.ts`.
  *
- * One piece, past 400 lines: the public namespace of direct style (the driver is in
- * `internal/direct*.ts`); about four fifths of it are doc comments with runnable examples.
- *
  * @module Direct
  */
+// One piece, past 400 lines: the public namespace of direct style (the driver is in
+// `internal/direct*.ts`); about four fifths of it are doc comments with runnable examples.
 import { programLens } from './internal/direct.js'
 import * as M from './internal/direct-model.js'
 import * as W from './internal/direct-values.js'

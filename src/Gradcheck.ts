@@ -23,11 +23,10 @@
  * seeded generator (`internal/random`: xoshiro128**), so a seed gives the same directions
  * everywhere.
  *
- * One piece, past 400 lines: the public checks, their options and reports, and the report
- * format (the numerics are in `internal/gradcheck.ts`); half of it is doc comments with examples.
- *
  * @module Gradcheck
  */
+// One piece, past 400 lines: the public checks, their options and reports, and the report format
+// (the numerics are in `internal/gradcheck.ts`); half of it is doc comments with examples.
 import * as Lens from './Lens.js'
 import {
   DEFAULTS,

@@ -19,11 +19,10 @@
  * Every entry point runs compositions of any length (a million lenses, nested either way)
  * in constant stack: compositions are flattened by a loop and run as a tape.
  *
- * One piece, past 400 lines: this is the namespace users import every combinator from; about
- * two thirds of it are doc comments with runnable examples (some 150 lines of code).
- *
  * @module Lens
  */
+// One piece, past 400 lines: this is the namespace users import every combinator from; about two
+// thirds of it are doc comments with runnable examples (some 150 lines of code).
 import type { Category2 } from 'fp-ts/lib/Category.js'
 import type { Semigroupoid2 } from 'fp-ts/lib/Semigroupoid.js'
 import { backPropagateLens, evaluateLens, fromPlan, vjpLens } from './internal/cps.js'

@@ -36,11 +36,10 @@
  * `beta = 0` (plain or Nesterov) equals `sgd` exactly; `adamW` with `weightDecay = 0` equals
  * `adam` exactly.
  *
- * One piece, past 400 lines: the `Optimizer` namespace (what every optimiser shares is in
- * `internal/optimizer.ts`); more than half of it is doc comments with runnable examples.
- *
  * @module Optimizer
  */
+// One piece, past 400 lines: the `Optimizer` namespace (what every optimiser shares is in
+// `internal/optimizer.ts`); more than half of it is doc comments with runnable examples.
 import {
   Scratch,
   badGradient,

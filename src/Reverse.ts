@@ -21,11 +21,10 @@
  * `Lens.fromVjp`) or a hand-written CPS lens has no structural reverse: differentiating it
  * twice throws an error naming it and saying how to make it differentiable.
  *
- * One piece, past 400 lines: the structural reverse derivative and the second-order run on the
- * tape are the two halves behind every function here, and nothing else uses them.
- *
  * @module Reverse
  */
+// One piece, past 400 lines: the structural reverse derivative and the second-order run on the
+// tape are the two halves behind every function here, and nothing else uses them.
 import { fanout, first, second, snd, split } from './Cartesian.js'
 import { backPropagateLens, fromPlan, vjpLens } from './internal/cps.js'
 import { compile, enter, leave, record } from './internal/tape.js'
