@@ -375,6 +375,18 @@ export const jacobian = <A, B>(lens: Lens.Lens<A, B>, x: A, options: Omit<Option
  * @category checks
  */
 export function assert<A, B>(lens: Lens.Lens<A, B>, x: A, options?: Options<A, B> & { readonly mode?: 'dot' }): DotReport
+/**
+ * With `mode: 'jacobian'`: runs {@link jacobian} and throws the formatted report if any
+ * entry fails; returns the {@link JacobianReport} otherwise.
+ *
+ * @example
+ * import { Gradcheck, Scalar } from 'backprop-lens'
+ *
+ * const report = Gradcheck.assert(Scalar.mul, [2, 3], { mode: 'jacobian' })
+ * console.log(report.mode, report.status, report.analytic) // jacobian pass [ [ 3, 2 ] ]
+ *
+ * @category checks
+ */
 export function assert<A, B>(
   lens: Lens.Lens<A, B>,
   x: A,
