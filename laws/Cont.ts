@@ -9,11 +9,10 @@
  * combined in order), escaping through `callCC`, and deferred. Law 4 (stack safety) is
  * checked by the library's own suite (`test/stack.test.ts`).
  *
- * One piece, past 400 lines: the file is the namespace `ContLaws`, and half of it is the
- * runnable examples of its doc comments.
- *
  * @module ContLaws
  */
+// One piece, past 400 lines: the file is the namespace `ContLaws`, and half of it is the runnable
+// examples of its doc comments.
 import fc from 'fast-check'
 import type { Eq } from 'fp-ts/lib/Eq.js'
 import type { Monad2 } from 'fp-ts/lib/Monad.js'

@@ -10,11 +10,10 @@
  * here is exact (compare with `exact`): it only moves where operations happen, never which
  * floating-point operations happen.
  *
- * One piece, past 400 lines: the file is the namespace `LensLaws`, and half of it is the
- * runnable examples of its doc comments.
- *
  * @module LensLaws
  */
+// One piece, past 400 lines: the file is the namespace `LensLaws`, and half of it is the runnable
+// examples of its doc comments.
 import fc from 'fast-check'
 import type { Eq } from 'fp-ts/lib/Eq.js'
 import * as Cont from '../src/Cont.js'

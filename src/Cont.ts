@@ -22,6 +22,9 @@
  *
  * @module Cont
  */
+// One piece, past 400 lines: the `Cont` namespace (model, constructors, fp-ts instances,
+// runners); about two thirds of it are doc comments with runnable examples (some 150 lines of
+// code).
 import type { Applicative2 } from 'fp-ts/lib/Applicative.js'
 import type { Apply2 } from 'fp-ts/lib/Apply.js'
 import type { Chain2 } from 'fp-ts/lib/Chain.js'

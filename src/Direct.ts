@@ -49,6 +49,8 @@
  *
  * @module Direct
  */
+// One piece, past 400 lines: the public namespace of direct style (the driver is in
+// `internal/direct*.ts`); about four fifths of it are doc comments with runnable examples.
 import { programLens } from './internal/direct.js'
 import * as M from './internal/direct-model.js'
 import * as W from './internal/direct-values.js'
@@ -232,6 +234,20 @@ const programName = (op: string, body: unknown, name: string | undefined): strin
  * @category constructors
  */
 export function lens<A, B>(body: Program<Vars<A>, Vars<B>>, options?: Options): Lens<A, B>
+/**
+ * A lens from a program whose parameter is annotated: the input and output types are
+ * inferred from the generator (`InputOf`, `OutputOf`).
+ *
+ * @example
+ * import { Direct, Lens, Scalar } from 'backprop-lens'
+ *
+ * const f = Direct.lens(function* (x: Direct.Var<number>) {
+ *   return yield* Direct.apply(Scalar.sin, yield* Direct.mul(x, x))
+ * })
+ * console.log(Lens.evaluate(f, 1) === Math.sin(1)) // true
+ *
+ * @category constructors
+ */
 // One type parameter, so that explicit type arguments `<A, B>` never select this overload.
 export function lens<P extends Program<never, unknown>>(body: P, options?: Options): Lens<InputOf<P>, OutputOf<P>>
 export function lens(body: Program<never, unknown>, options: Options = {}): unknown {

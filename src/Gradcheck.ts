@@ -25,30 +25,39 @@
  *
  * @module Gradcheck
  */
+// One piece, past 400 lines: the public checks, their options and reports, and the report format
+// (the numerics are in `internal/gradcheck.ts`); half of it is doc comments with examples.
 import * as Lens from './Lens.js'
+import {
+  DEFAULTS,
+  LOCALIZE_LIMIT,
+  compare,
+  compareJacobians,
+  backwardAt,
+  dot,
+  flatten,
+  forwardAt,
+  isKink,
+  localizeFailure,
+  randomUnit,
+  setup,
+  showCoordinates,
+  unitDirection,
+  type Entry,
+  type JacobianComparison,
+  type Status
+} from './internal/gradcheck.js'
+import { checkSeed, uniforms } from './internal/random.js'
 import { describe } from './internal/guards.js'
-import { checkSeed, fillNormal, uniforms } from './internal/random.js'
-import { coordinatePath, ROOT } from './internal/tree.js'
+import { ROOT } from './internal/tree.js'
 import * as VectorSpace from './VectorSpace.js'
+
+export type { Entry, Status }
 
 // -------------------------------------------------------------------------------------
 // model
 // -------------------------------------------------------------------------------------
 
-/**
- * The outcome of a check: `'kink'` means the one-sided finite differences disagree (the
- * function is not differentiable there, or too curved for the step), so the case says
- * nothing either way.
- *
- * @example
- * import { Gradcheck, Scalar } from 'backprop-lens'
- *
- * const status: Gradcheck.Status = Gradcheck.check(Scalar.relu, 0).status
- * console.log(status) // kink
- *
- * @category model
- */
-export type Status = 'pass' | 'fail' | 'kink'
 
 /**
  * Options of {@link check}, {@link jacobian} and {@link assert}. Every field is optional.
@@ -64,7 +73,13 @@ export type Status = 'pass' | 'fail' | 'kink'
  *   library's one generator, xoshiro128** seeded by SplitMix32, as in `Tensor.randomNormal`);
  * - `u`, `v`: explicit directions for {@link check} (normalised to unit length);
  * - `localize`: whether a failing {@link check} also names its worst coordinate, when the
- *   Jacobian has at most 10,000 entries (default `true`).
+ *   Jacobian has at most 10,000 entries (default `true`);
+ * - `order`: which derivative to check, an integer ≥ 1 (default `1`, the lens's backward
+ *   pass). Order 2 checks the backward pass of the backward pass: the lens checked is
+ *   `Lens.reverse(lens)`, `(x, w) ↦ J(x)ᵀw`, at `x` paired with an output cotangent `w`
+ *   drawn from `seed` (a unit direction), and reports call it `reverse(name)`; order `k`
+ *   applies `Lens.reverse` `k − 1` times. The directions `u`, `v` then live in those
+ *   larger spaces and are drawn from the seed (giving `u` or `v` is an error).
  *
  * @example
  * import { Gradcheck, Scalar } from 'backprop-lens'
@@ -86,37 +101,9 @@ export interface Options<A, B> {
   readonly u?: A
   readonly v?: B
   readonly localize?: boolean
+  readonly order?: number
 }
 
-/**
- * One entry of the Jacobian, compared: `row` is the output coordinate, `col` the input
- * coordinate (both in the flattened layout of the vector spaces), and `rowPath`, `colPath`
- * their names in the output and the input when the vector spaces were inferred
- * (`layers[0].W[1, 2]`, as every message of the library writes paths; `null` with an
- * explicit space); `analytic` from the backward pass, `numeric` from central differences.
- * `relError` is
- * `absError / max(|analytic|, |numeric|, atol)` (magnitudes below `atol` count as `atol`,
- * so that entries that are zero up to rounding do not show a relative error of 1).
- *
- * @example
- * import { Gradcheck, Scalar } from 'backprop-lens'
- *
- * const entry: Gradcheck.Entry | null = Gradcheck.jacobian(Scalar.square, 3).worst
- * console.log(entry?.row, entry?.col, entry?.analytic) // 0 0 6
- *
- * @category model
- */
-export interface Entry {
-  readonly row: number
-  readonly col: number
-  readonly analytic: number
-  readonly numeric: number
-  readonly absError: number
-  readonly relError: number
-  readonly tolerance: number
-  readonly rowPath: string | null
-  readonly colPath: string | null
-}
 
 /**
  * What {@link check} found. `analytic` is `⟨bwd(L)(x, v), u⟩`, `numeric` its central
@@ -177,18 +164,9 @@ export interface DotReport {
  *
  * @category model
  */
-export interface JacobianReport {
+export interface JacobianReport extends JacobianComparison {
   readonly mode: 'jacobian'
   readonly name: string
-  readonly status: Status
-  readonly rows: number
-  readonly cols: number
-  readonly analytic: ReadonlyArray<ReadonlyArray<number>>
-  readonly numeric: ReadonlyArray<ReadonlyArray<number>>
-  readonly maxAbsError: number
-  readonly maxRelError: number
-  readonly worst: Entry | null
-  readonly kinks: number
   readonly h: number
   readonly atol: number
   readonly rtol: number
@@ -209,225 +187,53 @@ export interface JacobianReport {
 export type Report = DotReport | JacobianReport
 
 // -------------------------------------------------------------------------------------
-// internal helpers
-// -------------------------------------------------------------------------------------
-
-const DEFAULTS = { atol: 1e-7, rtol: 1e-5, kinkTolerance: 1e-3, seed: 1 } as const
-
-/** Localisation of a failing dot-product test compares at most this many entries. */
-const LOCALIZE_LIMIT = 10_000
-
-interface Setup<A, B> {
-  readonly op: string
-  readonly name: string
-  readonly X: VectorSpace.VectorSpace<A>
-  readonly Y: VectorSpace.VectorSpace<B>
-  readonly x: A
-  readonly xs: Float64Array
-  readonly y: B
-  readonly ys: Float64Array
-  /** The paths of input and output coordinates (`null` with an explicit space: its layout is its own). */
-  readonly inputPath: (i: number) => string | null
-  readonly outputPath: (i: number) => string | null
-  readonly pullback: (db: B) => A
-  readonly h: number
-  readonly atol: number
-  readonly rtol: number
-  readonly kinkTolerance: number
-}
-
-const describeValue = (v: number): string => (Number.isNaN(v) ? 'NaN' : String(v))
-
-const nonNegative = (op: string, option: string, value: number | undefined, fallback: number): number => {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) {
-    throw new RangeError(`${op}: option ${option} must be a finite number >= 0, got ${String(value)}`)
-  }
-  return value
-}
-
-/** Shows coordinates in full precision (so a failing input can be reproduced), at most 8. */
-const showCoordinates = (xs: ArrayLike<number>): string => {
-  const shown: Array<string> = []
-  const n = Math.min(xs.length, 8)
-  for (let i = 0; i < n; i++) shown.push(String(xs[i]))
-  if (xs.length > n) shown.push(`… (${xs.length} coordinates)`)
-  return `[${shown.join(', ')}]`
-}
-
-const infer = <V>(op: string, what: string, value: V): VectorSpace.VectorSpace<V> => {
-  try {
-    return VectorSpace.infer(value)
-  } catch (e) {
-    throw new TypeError(
-      `${op}: cannot infer the vector space of the ${what} (${e instanceof Error ? e.message : String(e)}); pass the option '${what}'`,
-      { cause: e }
-    )
-  }
-}
-
-const flatten = <V>(op: string, what: string, V: VectorSpace.VectorSpace<V>, value: V, size: number | null): Float64Array => {
-  const out = V.flatten(value)
-  if (size !== null && out.length !== size) {
-    throw new RangeError(`${op}: the ${what} has ${out.length} coordinates, expected ${size}`)
-  }
-  return out
-}
-
-/** Names the coordinates of a value whose vector space was inferred (`w[1]`, `W[1, 2]`). */
-const pathsOf =
-  (inferred: boolean, value: unknown) =>
-  (i: number): string | null =>
-    inferred ? coordinatePath(value, i) : null
-
-/** Coordinate `i`, named when its path says more than the index: `coordinate 3 (b[1])`. */
-const coordinate = (i: number, path: (i: number) => string | null): string => {
-  const at = path(i)
-  return at === null || at === ROOT ? `coordinate ${i}` : `coordinate ${i} (${at})`
-}
-
-const assertFinite = (op: string, what: string, where: string, xs: Float64Array, path: (i: number) => string | null): void => {
-  for (let i = 0; i < xs.length; i++) {
-    const v = xs[i] as number
-    if (!Number.isFinite(v)) {
-      throw new RangeError(`${op}: ${what} ${coordinate(i, path)} is ${describeValue(v)}${where === '' ? '' : ` ${where}`}`)
-    }
-  }
-}
-
-/** Runs `f`, adding where it ran to any error it throws (keeping the error's class). */
-const at = <T>(op: string, where: string, f: () => T): T => {
-  try {
-    return f()
-  } catch (e) {
-    const message = `${op}: the lens threw ${where}: ${e instanceof Error ? e.message : String(e)}`
-    if (e instanceof RangeError) throw new RangeError(message, { cause: e })
-    if (e instanceof TypeError) throw new TypeError(message, { cause: e })
-    throw new Error(message, { cause: e })
-  }
-}
-
-const setup = <A, B>(fn: string, lens: Lens.Lens<A, B>, x: A, options: Options<A, B>): Setup<A, B> => {
-  const name = options.name ?? 'lens'
-  const op = `Gradcheck.${fn}(${name})`
-  if (typeof lens !== 'function') throw new TypeError(`${op}: expected a lens, got ${describe(lens)}`)
-  const X = options.input ?? infer(op, 'input', x)
-  const xs = flatten(op, 'input', X, x, null)
-  const inputPath = pathsOf(options.input === undefined, x)
-  assertFinite(op, 'input', '', xs, inputPath)
-  let norm = 0
-  for (let i = 0; i < xs.length; i++) norm = Math.max(norm, Math.abs(xs[i] as number))
-  const h = options.h ?? 1e-5 * Math.max(1, norm)
-  if (typeof h !== 'number' || !(h > 0) || !Number.isFinite(h)) {
-    throw new RangeError(`${op}: option h must be a finite number > 0, got ${String(h)}`)
-  }
-  const [y, pullback] = at(op, `at x = ${showCoordinates(xs)}`, () => Lens.vjp(lens, x))
-  const Y = options.output ?? infer(op, 'output', y)
-  const ys = flatten(op, 'output', Y, y, null)
-  const outputPath = pathsOf(options.output === undefined, y)
-  assertFinite(op, 'output', `at x = ${showCoordinates(xs)}`, ys, outputPath)
-  return {
-    op,
-    name,
-    X,
-    Y,
-    x,
-    xs,
-    y,
-    ys,
-    inputPath,
-    outputPath,
-    pullback,
-    h,
-    atol: nonNegative(op, 'atol', options.atol, DEFAULTS.atol),
-    rtol: nonNegative(op, 'rtol', options.rtol, DEFAULTS.rtol),
-    kinkTolerance: nonNegative(op, 'kinkTolerance', options.kinkTolerance, DEFAULTS.kinkTolerance)
-  }
-}
-
-/** The output coordinates at the input coordinates `xs`, checked to be finite. */
-const forwardAt = <A, B>(s: Setup<A, B>, lens: Lens.Lens<A, B>, xs: Float64Array, label: string): Float64Array => {
-  const where = `at ${label} = ${showCoordinates(xs)}`
-  const input = s.X.unflatten(s.x, xs)
-  const out = flatten(s.op, 'output', s.Y, at(s.op, where, () => Lens.evaluate(lens, input)), s.ys.length)
-  assertFinite(s.op, 'output', where, out, s.outputPath)
-  return out
-}
-
-/** The input cotangent for the output cotangent with coordinates `vs`, checked to be finite. */
-const backwardAt = <A, B>(s: Setup<A, B>, vs: Float64Array, label: string): Float64Array => {
-  const where = `in the backward pass at x = ${showCoordinates(s.xs)} with cotangent ${label}`
-  const db = s.Y.unflatten(s.y, vs)
-  const out = flatten(s.op, 'gradient', s.X, at(s.op, where, () => s.pullback(db)), s.xs.length)
-  assertFinite(s.op, 'gradient', where, out, s.inputPath)
-  return out
-}
-
-/** A direction uniform on the unit sphere: normalised standard normals (`internal/random`). */
-const randomUnit = (uniform: () => number, n: number): Float64Array => {
-  const out = new Float64Array(n)
-  for (;;) {
-    fillNormal(uniform, out)
-    if (n === 0 || norm2(out) > 1e-3) return normalise(out)
-  }
-}
-
-/** `xs / ‖xs‖` in place, scaled by the largest coordinate first (so that ±1 stays ±1 and tiny directions do not underflow). */
-const normalise = (xs: Float64Array): Float64Array => {
-  let big = 0
-  for (let i = 0; i < xs.length; i++) big = Math.max(big, Math.abs(xs[i] as number))
-  scaleInPlace(xs, 1 / big)
-  return scaleInPlace(xs, 1 / norm2(xs))
-}
-
-const norm2 = (xs: Float64Array): number => {
-  let s = 0
-  for (let i = 0; i < xs.length; i++) s += (xs[i] as number) ** 2
-  return Math.sqrt(s)
-}
-
-const scaleInPlace = (xs: Float64Array, c: number): Float64Array => {
-  for (let i = 0; i < xs.length; i++) xs[i] = (xs[i] as number) * c
-  return xs
-}
-
-const unitDirection = (op: string, what: string, coordinates: Float64Array, path: (i: number) => string | null): Float64Array => {
-  assertFinite(op, `direction ${what}`, '', coordinates, path)
-  if (coordinates.length === 0) return coordinates
-  let big = 0
-  for (let i = 0; i < coordinates.length; i++) big = Math.max(big, Math.abs(coordinates[i] as number))
-  if (!(big > 0)) throw new RangeError(`${op}: direction ${what} must be non-zero`)
-  return normalise(Float64Array.from(coordinates))
-}
-
-const dot = (xs: Float64Array, ys: Float64Array): number => {
-  let s = 0
-  for (let i = 0; i < xs.length; i++) s += (xs[i] as number) * (ys[i] as number)
-  return s
-}
-
-const compare = (atol: number, rtol: number, row: number, col: number, analytic: number, numeric: number): Entry => {
-  const absError = Math.abs(analytic - numeric)
-  const magnitude = Math.max(Math.abs(analytic), Math.abs(numeric))
-  return {
-    row,
-    col,
-    analytic,
-    numeric,
-    absError,
-    relError: absError / Math.max(magnitude, atol, Number.MIN_VALUE),
-    tolerance: atol + rtol * magnitude,
-    rowPath: null,
-    colPath: null
-  }
-}
-
-const isKink = (kinkTolerance: number, sPlus: number, sMinus: number): boolean =>
-  Math.abs(sPlus - sMinus) > kinkTolerance * (1 + Math.abs(sPlus) + Math.abs(sMinus))
-
-// -------------------------------------------------------------------------------------
 // checks
 // -------------------------------------------------------------------------------------
+
+/** What a check of `options.order` runs on: the lens reversed `order − 1` times, at `x` paired with seeded cotangents. */
+interface Lifted {
+  readonly lens: Lens.Lens<unknown, unknown>
+  readonly x: unknown
+  readonly options: Options<unknown, unknown>
+}
+
+const lift = <A, B>(fn: string, lens: Lens.Lens<A, B>, x: A, options: Options<A, B>): Lifted => {
+  const erased = { lens, x, options } as unknown as Lifted
+  if (options.order === undefined || options.order === 1) return erased
+  const op = `Gradcheck.${fn}(${options.name ?? 'lens'})`
+  const order = options.order
+  if (typeof order !== 'number' || !Number.isInteger(order) || order < 1) {
+    throw new RangeError(`${op}: option order must be an integer >= 1, got ${describe(order)}`)
+  }
+  if (options.u !== undefined || options.v !== undefined) {
+    throw new RangeError(`${op}: options u and v are directions of the lens itself; with order ${order} the lens checked is Lens.reverse applied ${order - 1} time${order === 2 ? '' : 's'}, whose directions are drawn from the seed`)
+  }
+  if (typeof lens !== 'function') throw new TypeError(`${op}: expected a lens, got ${describe(lens)}`)
+  const seed = checkSeed(op, options.seed ?? DEFAULTS.seed)
+  let current = erased
+  for (let k = 1; k < order; k++) {
+    const { lens: f, x: a, options: o } = current
+    const b = Lens.evaluate(f, a)
+    const X = o.input ?? VectorSpace.infer(a)
+    const Y = o.output ?? VectorSpace.infer(b)
+    // Each level's cotangent from its own stream, independent of the directions u, v.
+    const w = Y.unflatten(b, randomUnit(uniforms((seed + k * 0x9e3779b9) >>> 0), Y.size(b)))
+    current = {
+      lens: Lens.reverse(f) as Lens.Lens<unknown, unknown>,
+      x: [a, w],
+      options: {
+        ...o,
+        name: `reverse(${o.name ?? 'lens'})`,
+        order: 1,
+        // Explicit spaces stay explicit: (X × Y) → X.
+        ...(o.input === undefined && o.output === undefined ? {} : { input: VectorSpace.tuple(X, Y) as VectorSpace.VectorSpace<unknown> }),
+        ...(o.input === undefined ? {} : { output: X })
+      }
+    }
+  }
+  return current
+}
+
 
 /**
  * The dot-product test at `x` (law G of `docs/laws.md`, the gradient law): unit
@@ -443,10 +249,16 @@ const isKink = (kinkTolerance: number, sPlus: number, sMinus: number): boolean =
  * console.log(Gradcheck.check(Scalar.mul, [2, -3]).status) // pass
  * const wrong = Lens.make<number, number>({ forward: Math.sin, backward: (x, dy) => Math.sin(x) * dy })
  * console.log(Gradcheck.check(wrong, 0.5).status) // fail
+ * // The second derivative: the backward pass of Lens.reverse(sin ∘ exp), at (x, w).
+ * console.log(Gradcheck.check(Lens.pipe(Scalar.sin, Scalar.exp), 0.5, { order: 2 }).status) // pass
  *
  * @category checks
  */
 export const check = <A, B>(lens: Lens.Lens<A, B>, x: A, options: Options<A, B> = {}): DotReport => {
+  if (options.order !== undefined && options.order !== 1) {
+    const lifted = lift('check', lens, x, options)
+    return check(lifted.lens, lifted.x, lifted.options)
+  }
   const s = setup('check', lens, x, options)
   const n = s.xs.length
   const m = s.ys.length
@@ -509,118 +321,6 @@ export const check = <A, B>(lens: Lens.Lens<A, B>, x: A, options: Options<A, B> 
 }
 
 /**
- * Central differences along the input coordinate `j`: for each output coordinate `i`, the
- * derivative `∂fᵢ/∂xⱼ` and whether its one-sided differences disagree (a kink).
- */
-const alongBasis = <A, B>(s: Setup<A, B>, lens: Lens.Lens<A, B>, j: number) => {
-  const xj = s.xs[j] as number
-  const xPlus = Float64Array.from(s.xs)
-  const xMinus = Float64Array.from(s.xs)
-  xPlus[j] = xj + s.h
-  xMinus[j] = xj - s.h
-  // The steps actually taken, after rounding x ± h.
-  const hPlus = (xPlus[j] as number) - xj
-  const hMinus = xj - (xMinus[j] as number)
-  const yPlus = forwardAt(s, lens, xPlus, `x + h·e${j}`)
-  const yMinus = forwardAt(s, lens, xMinus, `x − h·e${j}`)
-  return {
-    derivative: (i: number): number => ((yPlus[i] as number) - (yMinus[i] as number)) / (hPlus + hMinus),
-    kink: (i: number): boolean => {
-      const yi = s.ys[i] as number
-      return isKink(s.kinkTolerance, ((yPlus[i] as number) - yi) / hPlus, (yi - (yMinus[i] as number)) / hMinus)
-    }
-  }
-}
-
-/** The worst term of a failing check (see {@link DotReport}), or `null` if the comparison itself fails. */
-const localizeFailure = <A, B>(s: Setup<A, B>, lens: Lens.Lens<A, B>, u: Float64Array, v: Float64Array): Entry | null => {
-  try {
-    return worstTerm(s, lens, u, v)
-  } catch {
-    // E.g. the lens leaves its domain at x ± h·eⱼ although not at x ± h·u: the dot-product
-    // verdict stands, without a coordinate.
-    return null
-  }
-}
-
-/**
- * The term `vᵢ·uⱼ·∂fᵢ/∂xⱼ` of the dot product with the largest error. The Jacobian's entries
- * would be checked with the basis cotangents instead of `v`, and a backward pass that is
- * wrong only for some cotangents (one that ignores its cotangent is right for `eᵢ`) would
- * fail the test while its worst entry passed.
- */
-const worstTerm = <A, B>(s: Setup<A, B>, lens: Lens.Lens<A, B>, u: Float64Array, v: Float64Array): Entry | null => {
-  const n = s.xs.length
-  const m = s.ys.length
-  // analytic[i][j] = (bwd(x, vᵢ·eᵢ))ⱼ
-  const analytic: Array<Float64Array> = []
-  const cotangent = new Float64Array(m)
-  for (let i = 0; i < m; i++) {
-    cotangent.fill(0)
-    cotangent[i] = v[i] as number
-    analytic.push(backwardAt(s, cotangent, `v${i}·e${i}`))
-  }
-  let worst: Entry | null = null
-  for (let j = 0; j < n; j++) {
-    const column = alongBasis(s, lens, j)
-    const uj = u[j] as number
-    for (let i = 0; i < m; i++) {
-      if (column.kink(i)) continue
-      const e = compare(s.atol, s.rtol, i, j, ((analytic[i] as Float64Array)[j] as number) * uj, (v[i] as number) * uj * column.derivative(i))
-      if (worst === null || e.absError > worst.absError) worst = e
-    }
-  }
-  return worst === null ? null : named(s, worst)
-}
-
-/** An entry with the paths of its coordinates (when the spaces were inferred). */
-const named = <A, B>(s: Setup<A, B>, e: Entry): Entry => ({ ...e, rowPath: s.outputPath(e.row), colPath: s.inputPath(e.col) })
-
-const compareJacobians = <A, B>(s: Setup<A, B>, lens: Lens.Lens<A, B>): Omit<JacobianReport, 'mode' | 'name' | 'h' | 'atol' | 'rtol' | 'input'> => {
-  const n = s.xs.length
-  const m = s.ys.length
-  const analytic: Array<Array<number>> = []
-  const basis = new Float64Array(m)
-  for (let i = 0; i < m; i++) {
-    basis.fill(0)
-    basis[i] = 1
-    analytic.push(Array.from(backwardAt(s, basis, `e${i}`)))
-  }
-  const numeric: Array<Array<number>> = Array.from({ length: m }, () => new Array<number>(n).fill(0))
-  const kink: Array<Array<boolean>> = Array.from({ length: m }, () => new Array<boolean>(n).fill(false))
-  for (let j = 0; j < n; j++) {
-    const column = alongBasis(s, lens, j)
-    for (let i = 0; i < m; i++) {
-      ;(numeric[i] as Array<number>)[j] = column.derivative(i)
-      ;(kink[i] as Array<boolean>)[j] = column.kink(i)
-    }
-  }
-  let worst: Entry | null = null
-  let worstRatio = -1
-  let maxAbsError = 0
-  let maxRelError = 0
-  let kinks = 0
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      if ((kink[i] as Array<boolean>)[j]) {
-        kinks++
-        continue
-      }
-      const e = compare(s.atol, s.rtol, i, j, (analytic[i] as Array<number>)[j] as number, (numeric[i] as Array<number>)[j] as number)
-      maxAbsError = Math.max(maxAbsError, e.absError)
-      maxRelError = Math.max(maxRelError, e.relError)
-      const ratio = e.absError / e.tolerance
-      if (ratio > worstRatio) {
-        worstRatio = ratio
-        worst = e
-      }
-    }
-  }
-  const status: Status = worstRatio > 1 ? 'fail' : kinks > 0 ? 'kink' : 'pass'
-  return { status, rows: m, cols: n, analytic, numeric, maxAbsError, maxRelError, worst: worst === null ? null : named(s, worst), kinks }
-}
-
-/**
  * The full Jacobian comparison at `x`, for small inputs and outputs: one backward pass per
  * output coordinate (the pullback of each basis vector) and two forward passes per input
  * coordinate. Entries where the one-sided differences disagree are kinks and are left out
@@ -640,6 +340,10 @@ const compareJacobians = <A, B>(s: Setup<A, B>, lens: Lens.Lens<A, B>): Omit<Jac
  * @category checks
  */
 export const jacobian = <A, B>(lens: Lens.Lens<A, B>, x: A, options: Omit<Options<A, B>, 'u' | 'v' | 'seed' | 'localize'> = {}): JacobianReport => {
+  if (options.order !== undefined && options.order !== 1) {
+    const lifted = lift('jacobian', lens, x, options)
+    return jacobian(lifted.lens, lifted.x, lifted.options)
+  }
   const s = setup('jacobian', lens, x, options)
   return {
     mode: 'jacobian',
@@ -671,6 +375,18 @@ export const jacobian = <A, B>(lens: Lens.Lens<A, B>, x: A, options: Omit<Option
  * @category checks
  */
 export function assert<A, B>(lens: Lens.Lens<A, B>, x: A, options?: Options<A, B> & { readonly mode?: 'dot' }): DotReport
+/**
+ * With `mode: 'jacobian'`: runs {@link jacobian} and throws the formatted report if any
+ * entry fails; returns the {@link JacobianReport} otherwise.
+ *
+ * @example
+ * import { Gradcheck, Scalar } from 'backprop-lens'
+ *
+ * const report = Gradcheck.assert(Scalar.mul, [2, 3], { mode: 'jacobian' })
+ * console.log(report.mode, report.status, report.analytic) // jacobian pass [ [ 3, 2 ] ]
+ *
+ * @category checks
+ */
 export function assert<A, B>(
   lens: Lens.Lens<A, B>,
   x: A,

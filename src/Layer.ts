@@ -6,6 +6,8 @@
  *
  * @module Layer
  */
+// One piece, past 400 lines: the `Layer` namespace (dense, activations, MLPs, convolutional layers and
+// dropout share the initialisers and the parameter conventions); half of it is doc comments with examples.
 import * as Lens from './Lens.js'
 import * as ops from './ops/index.js'
 import * as Para from './Para.js'

@@ -21,6 +21,8 @@
  *
  * @module Lens
  */
+// One piece, past 400 lines: this is the namespace users import every combinator from; about two
+// thirds of it are doc comments with runnable examples (some 150 lines of code).
 import type { Category2 } from 'fp-ts/lib/Category.js'
 import type { Semigroupoid2 } from 'fp-ts/lib/Semigroupoid.js'
 import { backPropagateLens, evaluateLens, fromPlan, vjpLens } from './internal/cps.js'

@@ -38,6 +38,8 @@
  *
  * @module Optimizer
  */
+// One piece, past 400 lines: the `Optimizer` namespace (what every optimiser shares is in
+// `internal/optimizer.ts`); more than half of it is doc comments with runnable examples.
 import {
   Scratch,
   badGradient,

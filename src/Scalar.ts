@@ -19,6 +19,8 @@
  *
  * @module Scalar
  */
+// One piece, past 400 lines: the `Scalar` namespace of primitives, each a line or two on the
+// shared rule table; most of the file is their doc comments with runnable examples.
 import { cotangentOf, fromPlan } from './internal/cps.js'
 import { describe } from './internal/guards.js'
 import type { Lens } from './internal/lens.js'

@@ -14,6 +14,8 @@
  *
  * @module Tensor
  */
+// One piece, past 400 lines: the `Tensor` namespace (the class and its checks are in
+// `internal/tensor.ts`); more than half of it is doc comments with runnable examples.
 
 import * as K from './kernels/index.js'
 import { describe } from './internal/guards.js'

@@ -13,12 +13,11 @@
  * the default stack). Their errors name the operation and the path of the offending value,
  * as every message of the library writes paths: `layers[0].W` (`(root)` for the whole value).
  *
- * One piece, past 400 lines: the walk behind the instances of structures calls the leaf
- * instances (`number`, `tensor`) and `fromCoordinates`, and the machinery may not import a
- * public module that imports it, so they stay together.
- *
  * @module VectorSpace
  */
+// One piece, past 400 lines: the walk behind the instances of structures calls the leaf instances
+// (`number`, `tensor`) and `fromCoordinates`, and the machinery may not import a public module
+// that imports it, so they stay together.
 
 import * as K from './kernels/index.js'
 import { describe } from './internal/guards.js'

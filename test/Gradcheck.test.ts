@@ -420,3 +420,57 @@ describe('Gradcheck.assert and Gradcheck.format', () => {
     expect(text).toContain('20 → 1 coordinates')
   })
 })
+
+describe('Gradcheck order (checking the backward pass of the backward pass)', () => {
+  // sin with a correct backward pass but a wrong second derivative: its `reverse` lens
+  // (x, dy) ↦ cos(x)·dy differentiates cos as +sin.
+  const cosWrong = Lens.make<number, number>({ forward: Math.cos, backward: (x, dy) => Math.sin(x) * dy })
+  const sinWrongSecond = Lens.make<number, number>({
+    name: 'sin',
+    forward: Math.sin,
+    backward: (x, dy) => Math.cos(x) * dy,
+    reverse: Lens.pipe(Lens.first<number, number, number>(cosWrong), Scalar.mul)
+  })
+
+  it('finds a wrong second derivative that order 1 cannot see', () => {
+    expect(Gradcheck.check(sinWrongSecond, 0.7).status).toBe('pass')
+    const report = Gradcheck.check(sinWrongSecond, 0.7, { order: 2, name: 'sin' })
+    expect(report.status).toBe('fail')
+    expect(report.name).toBe('reverse(sin)')
+    expect(report.inputSize).toBe(2)
+    expect(Gradcheck.jacobian(sinWrongSecond, 0.7, { order: 2 }).status).toBe('fail')
+    expect(() => Gradcheck.assert(sinWrongSecond, 0.7, { order: 2 })).toThrow(/^gradient check failed for reverse\(lens\): /)
+  })
+
+  it('passes the library primitives at orders 2 and 3, with inferred and explicit spaces', () => {
+    for (const order of [2, 3]) {
+      expect(Gradcheck.check(Scalar.sin, 0.7, { order }).status).toBe('pass')
+      expect(Gradcheck.check(Lens.pipe(Scalar.mul, Scalar.exp), [0.3, 0.5], { order }).status).toBe('pass')
+      expect(Gradcheck.jacobian(Scalar.tanh, 0.4, { order }).status).toBe('pass')
+    }
+    const R = VectorSpace.number
+    expect(Gradcheck.check(Scalar.sin, 0.7, { order: 2, input: R, output: R }).status).toBe('pass')
+  })
+
+  it('draws each level cotangent from the seed: the same seed gives the same report', () => {
+    const a = Gradcheck.check(Lens.pipe(Scalar.mul, Scalar.sin), [0.3, 0.5], { order: 2, seed: 7 })
+    const b = Gradcheck.check(Lens.pipe(Scalar.mul, Scalar.sin), [0.3, 0.5], { order: 2, seed: 7 })
+    const c = Gradcheck.check(Lens.pipe(Scalar.mul, Scalar.sin), [0.3, 0.5], { order: 2, seed: 8 })
+    expect(a.input).toEqual(b.input)
+    expect(a.input.slice(0, 2)).toEqual([0.3, 0.5])
+    expect(Math.abs(a.input[2] as number)).toBe(1)
+    expect(c.u).not.toEqual(a.u)
+  })
+
+  it('rejects a bad order and directions given with it', () => {
+    expect(() => Gradcheck.check(Scalar.sin, 1, { order: 0 })).toThrow(new RangeError('Gradcheck.check(lens): option order must be an integer >= 1, got 0'))
+    expect(() => Gradcheck.check(Scalar.sin, 1, { order: 1.5, name: 'sin' })).toThrow(
+      new RangeError('Gradcheck.check(sin): option order must be an integer >= 1, got 1.5')
+    )
+    expect(() => Gradcheck.check(Scalar.sin, 1, { order: 2, u: 1 })).toThrow(
+      new RangeError(
+        'Gradcheck.check(lens): options u and v are directions of the lens itself; with order 2 the lens checked is Lens.reverse applied 1 time, whose directions are drawn from the seed'
+      )
+    )
+  })
+})

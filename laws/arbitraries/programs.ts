@@ -6,6 +6,8 @@
  *
  * @module direct-programs
  */
+// One piece, past 400 lines: the program model, its builders and its arbitraries are one
+// generator of random direct-style programs; each half is meaningless without the other.
 import fc from 'fast-check'
 import * as Direct from '../../src/Direct.js'
 import * as Lens from '../../src/Lens.js'

@@ -31,6 +31,8 @@
  * @internal
  * @module internal/direct
  */
+// One piece, a little past 400 lines: the driver and the run as CPS share the run's state (its
+// frame stack, its open segment, its trace) and each half keeps the other's invariants.
 import * as C from '../Cont.js'
 import type { Cont } from '../Cont.js'
 import {

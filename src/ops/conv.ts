@@ -31,6 +31,8 @@
  *
  * @module ops/conv
  */
+// One piece, past 400 lines: the three products of a convolution are each other's derivatives,
+// so they, their primitives on `[[x, W], y]` and the public ops built on them stay together.
 import { fanout, pipe, second, type Lens } from '../Lens.js'
 import { fromPlan } from '../internal/cps.js'
 import { describe } from '../internal/guards.js'

@@ -123,7 +123,7 @@ const scatter = (op: string, pass: 'forward' | 'backward', x: Tensor, at: Int32A
  * const x = Tensor.make([1, 2, 4, 1], [1, 5, 2, 0, 3, 4, 8, 6])
  * const pool = ops.maxPool2d(2)
  * console.log(Lens.evaluate(pool, x).data) // Float64Array(2) [ 5, 8 ]
- * console.log(Lens.backPropagateConst(pool, Tensor.fromNested([[[[10], [20]]]]), x).data) // Float64Array(8) [ 0, 10,  0, 0, 0,  0, 20, 0 ]
+ * console.log(Lens.backPropagateConst(pool, Tensor.fromNested([[[[10], [20]]]]), x).data.join(' ')) // 0 10 0 0 0 0 20 0
  * try { Lens.evaluate(ops.maxPool2d(3), x) } catch (e) { console.log((e as Error).message) } // ops.maxPool2d: input shape [1,2,4,1] and window 3×3: the 3×3 window does not fit in the 2×4 input with padding [[0, 0], [0, 0]]
  *
  * @category convolution

@@ -14,7 +14,8 @@
 #         primitive of the consumer's own;
 #     (d) the WebAssembly kernels: the installed package holds the compiled module, loads it
 #         under plain node without touching the file system, picks the SIMD path by itself,
-#         and computes a product there equal to plain loops (and to its own JavaScript path).
+#         and computes a product there equal to plain loops (and to its own JavaScript path);
+#     (e) the README and the guides ship, and their relative links resolve in the package.
 # Usage: bash test/pack/smoke.sh [--keep]   (--keep leaves the temporary folder for a look)
 set -euo pipefail
 
@@ -229,5 +230,31 @@ assert.ok(gap < 1e-12, `and its own JavaScript path (gap ${gap})`)
 console.log(`smoke (d): ok: the WebAssembly kernels ship, load from their embedded bytes and run under plain node; a product within ${worst.toExponential(1)} of plain loops and ${gap.toExponential(1)} of the JavaScript path`)
 JS
 env -u BACKPROP_LENS_KERNELS node wasm.mjs
+
+# ---- (e) the guides ship with the package --------------------------------------------
+step "(e) every relative link of the installed README and guides resolves in the package"
+cat > links.mjs <<'JS'
+import assert from 'node:assert/strict'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+const pkg = join(process.cwd(), 'node_modules', 'backprop-lens')
+const pages = ['README.md', ...readdirSync(join(pkg, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)]
+const missing = []
+let checked = 0
+for (const page of pages) {
+  const text = readFileSync(join(pkg, page), 'utf8').replace(/```[\s\S]*?```/g, '').replace(/`[^`\n]*`/g, '')
+  for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+    if (/^[a-z]+:/i.test(target) || target.startsWith('#')) continue
+    const file = target.split('#')[0]
+    if (file.startsWith('api/') || file.startsWith('docs/api/')) continue // the API site is built, not shipped
+    checked++
+    if (!existsSync(join(pkg, dirname(page), file))) missing.push(`${page} -> ${target}`)
+  }
+}
+assert.deepEqual(missing, [], `links that do not resolve in the installed package:\n${missing.join('\n')}`)
+assert.ok(pages.length >= 8 && checked >= 9, `found ${pages.length} pages and ${checked} links`)
+console.log(`smoke (e): ok: ${checked} relative links in ${pages.length} pages resolve in the installed package`)
+JS
+node links.mjs
 
 step "all checks passed"
