@@ -12,7 +12,7 @@ import fc from 'fast-check'
 
 /**
  * Finite doubles in `[min, max]`, spread evenly over the *values* of the range (a grid of
- * 2³² steps), with one case in ten from `fc.double` (which draws evenly over bit patterns, so
+ * 2³² steps; fast-check still biases some draws toward 0), with one case in ten from `fc.double` (which draws evenly over bit patterns, so
  * mostly tiny numbers and the range's edges: subnormals, ±0, the bounds). A law is tested
  * where its function does something — products of values drawn only by `fc.double` mostly
  * underflow to 0, where a bug in a backward pass does not show. Shrinks toward 0 (or the bound
@@ -25,7 +25,7 @@ import fc from 'fast-check'
  *
  * const xs = fc.sample(doubleIn(0.1, 5), { numRuns: 100, seed: 1 })
  * console.log(xs.every((x) => x >= 0.1 && x <= 5)) // true
- * console.log(fc.sample(doubleIn(-2, 2), { numRuns: 1000, seed: 1 }).filter((x) => Math.abs(x) > 0.01).length > 800) // true
+ * console.log(fc.sample(doubleIn(-2, 2), { numRuns: 1000, seed: 1 }).filter((x) => Math.abs(x) > 0.01).length > 700) // true
  *
  * @category doubles
  */
