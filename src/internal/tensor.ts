@@ -189,16 +189,6 @@ export const normaliseAxis = (op: string, axis: number, shape: Shape, shapes = `
   return axis < 0 ? axis + r : axis
 }
 
-/** @internal Throws naming `op`, the shape and the first non-finite value of a result. */
-export const expectFinite = (op: string, shape: Shape, data: Float64Array): void => {
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i] as number
-    if (v - v !== 0) {
-      throw new RangeError(`${op}: the result of shape ${showShape(shape)} is not finite (${v} at flat index ${i}); the inputs are too large`)
-    }
-  }
-}
-
 /**
  * @internal Throws unless every value of an op's result (forward) or cotangent (backward)
  * is finite: the message names the op, the pass, the first bad index, the shape and, by
@@ -212,11 +202,55 @@ export const checkFiniteResult = (
   cause: (i: number) => string
 ): void => {
   const i = firstNonFinite(data)
-  if (i < 0) return
+  if (i >= 0) throw nonFinite(op, pass, data, shape, i, cause)
+}
+
+/**
+ * @internal The error of {@link checkFiniteResult} for a bad index `i` that a kernel has
+ * already found (the matrix kernels' `check` flag).
+ */
+export const nonFinite = (
+  op: string,
+  pass: 'forward' | 'backward',
+  data: Float64Array,
+  shape: Shape,
+  i: number,
+  cause: (i: number) => string
+): RangeError => {
   const what = pass === 'forward' ? 'result' : 'cotangent'
-  throw new RangeError(
+  return new RangeError(
     `${op}: the ${what} is not finite (${data[i] as number}) in the ${pass} pass, at index ${showIndex(unravel(i, shape))} of shape ${showShape(shape)}, ${cause(i)}`
   )
+}
+
+/**
+ * @internal Throws naming `op`, the index and the shape of the first non-finite value of an
+ * input, for the ops whose result would hide it (a `NaN` loses every comparison of `max`).
+ */
+export const checkFiniteInput = (op: string, t: Tensor, what = 'input'): void => {
+  const i = firstNonFinite(t.data)
+  if (i >= 0) {
+    throw new RangeError(`${op}: the ${what} is not finite (${t.data[i] as number}) at index ${showIndex(unravel(i, t.shape))} of shape ${showShape(t.shape)}`)
+  }
+}
+
+/**
+ * @internal The cause of a non-finite result whose entries mix many input values (products,
+ * sums, windows), for messages: the first non-finite value among the named operands
+ * (`from input NaN at index [0, 1, 2, 0]`), or, if they are all finite, their largest
+ * magnitudes (`from inputs up to 1e+200 and filter values up to 3 in magnitude`).
+ */
+export const causeOf = (operands: ReadonlyArray<readonly [string, Tensor]>): string => {
+  for (const [name, t] of operands) {
+    const i = firstNonFinite(t.data)
+    if (i >= 0) return `from ${name} ${t.data[i] as number} at index ${showIndex(unravel(i, t.shape))}`
+  }
+  const largest = operands.map(([name, t]) => {
+    let m = 0
+    for (const v of t.data) m = Math.max(m, Math.abs(v))
+    return `${name} values up to ${m}`
+  })
+  return `from ${largest.join(' and ')} in magnitude`
 }
 
 // -------------------------------------------------------------------------------------

@@ -38,9 +38,9 @@ import { fromPlan } from '../internal/cps.js'
 import { describe } from '../internal/guards.js'
 import { erase, primPlan, type AnyLens } from '../internal/plan.js'
 import { linear, shaped, zeroOf } from '../internal/structure.js'
-import { checkCotangent, checkFiniteResult, expectTensor, sameShape, showShape, unsafeFromData, type Shape, type Tensor } from '../internal/tensor.js'
+import { causeOf, checkCotangent, checkFiniteResult, expectTensor, sameShape, showShape, unsafeFromData, type Shape, type Tensor } from '../internal/tensor.js'
 import * as K from '../kernels/index.js'
-import { causeOf, checkPadding, checkPair, windowGeometry, type CheckedPadding, type Padding } from './window.js'
+import { checkPadding, checkPair, windowGeometry, type CheckedPadding, type Padding } from './window.js'
 
 // -------------------------------------------------------------------------------------
 // model

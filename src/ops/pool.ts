@@ -23,9 +23,9 @@ import { fromPlan } from '../internal/cps.js'
 import { describe, expectInteger } from '../internal/guards.js'
 import { vjpPlan, erase } from '../internal/plan.js'
 import { linear, shaped } from '../internal/structure.js'
-import { checkCotangent, checkFiniteResult, expectTensor, showIndex, showShape, unravel, unsafeFromData, type Shape, type Tensor } from '../internal/tensor.js'
+import { causeOf, checkCotangent, checkFiniteResult, expectTensor, showIndex, showShape, unravel, unsafeFromData, type Shape, type Tensor } from '../internal/tensor.js'
 import * as K from '../kernels/index.js'
-import { causeOf, checkImages, checkPadding, checkPair, showPadding, windowGeometry, type CheckedPadding, type Padding } from './window.js'
+import { checkImages, checkPadding, checkPair, showPadding, windowGeometry, type CheckedPadding, type Padding } from './window.js'
 
 // -------------------------------------------------------------------------------------
 // model
