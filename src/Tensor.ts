@@ -12,6 +12,13 @@
  * or not a number, and when a value is `NaN` or infinite (a tensor built by the user never
  * holds a non-finite number; ops report such values where they would arise).
  *
+ * Sizes: a tensor holds at most 2³² elements (the longest `Float64Array` the engine
+ * accepts). Constructors and ops check the size of what they are about to allocate and throw
+ * a `RangeError` naming the function, the shape and the element count
+ * (`Tensor.zeros: a tensor of shape [1000000,1000000] would hold 1000000000000 elements
+ * (7451 GiB of float64), more than can be allocated`); so does an allocation the runtime
+ * refuses for want of memory.
+ *
  * @module Tensor
  */
 // One piece, past 400 lines: the `Tensor` namespace (the class and its checks are in
@@ -20,7 +27,7 @@
 import * as K from './kernels/index.js'
 import { describe } from './internal/guards.js'
 import { checkSeed, fillNormal, uniforms } from './internal/random.js'
-import { Tensor, checkTensor, sameShape, shapeSize, showIndex, showShape, unravel, type Shape } from './internal/tensor.js'
+import { Tensor, allocate, checkSize, checkTensor, sameShape, shapeSize, showIndex, showShape, unravel, type Shape } from './internal/tensor.js'
 
 export { Tensor, sameShape, shapeSize, showIndex, showShape, unravel, type Shape } from './internal/tensor.js'
 
@@ -136,6 +143,7 @@ const finiteAt = (op: string, shape: Shape, data: ArrayLike<number>): void => {
  */
 export const make = (shape: Shape, data: ArrayLike<number>): Tensor => {
   const s = checkShape('Tensor.make', shape)
+  checkSize('Tensor.make', s)
   if (data === null || typeof data !== 'object' || typeof data.length !== 'number') {
     throw new TypeError(`Tensor.make: expected the data as an array of numbers for shape ${showShape(s)}, got ${describe(data)}`)
   }
@@ -224,7 +232,7 @@ export const fill = (shape: Shape, value: number): Tensor => {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw new RangeError(`Tensor.fill: expected a finite value for shape ${showShape(s)}, got ${describe(value)}`)
   }
-  const data = new Float64Array(shapeSize(s))
+  const data = allocate('Tensor.fill', s)
   if (value !== 0) data.fill(value)
   return new Tensor(s, data)
 }
@@ -239,7 +247,10 @@ export const fill = (shape: Shape, value: number): Tensor => {
  *
  * @category constructors
  */
-export const zeros = (shape: Shape): Tensor => new Tensor(checkShape('Tensor.zeros', shape), new Float64Array(shapeSize(shape)))
+export const zeros = (shape: Shape): Tensor => {
+  const s = checkShape('Tensor.zeros', shape)
+  return new Tensor(s, allocate('Tensor.zeros', s))
+}
 
 /**
  * A tensor of ones.
@@ -253,7 +264,7 @@ export const zeros = (shape: Shape): Tensor => new Tensor(checkShape('Tensor.zer
  */
 export const ones = (shape: Shape): Tensor => {
   const s = checkShape('Tensor.ones', shape)
-  return new Tensor(s, new Float64Array(shapeSize(s)).fill(1))
+  return new Tensor(s, allocate('Tensor.ones', s).fill(1))
 }
 
 
@@ -324,7 +335,7 @@ export const randomNormal = (shape: Shape, options: NormalOptions): Tensor => {
   const mean = checkFinite(op, 'mean', options.mean ?? 0)
   const std = checkFinite(op, 'std', options.std ?? 1)
   if (std < 0) throw new RangeError(`${op}: std must be >= 0, got ${std}`)
-  return new Tensor(s, fillNormal(uniforms(seed), new Float64Array(shapeSize(s)), mean, std))
+  return new Tensor(s, fillNormal(uniforms(seed), allocate(op, s), mean, std))
 }
 
 /**
@@ -361,8 +372,8 @@ export const randomUniform = (shape: Shape, options: UniformOptions): Tensor => 
   const high = checkFinite(op, 'high', options.high ?? 1)
   if (!(low <= high)) throw new RangeError(`${op}: expected low <= high, got low ${low} and high ${high}`)
   const u = uniforms(seed)
-  const n = shapeSize(s)
-  const data = new Float64Array(n)
+  const data = allocate(op, s)
+  const n = data.length
   const width = high - low
   for (let i = 0; i < n; i++) {
     const x = low + width * u()

@@ -3,6 +3,8 @@ import fc from 'fast-check'
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import * as Tensor from '../src/Tensor.js'
 import * as VectorSpace from '../src/VectorSpace.js'
+import * as Lens from '../src/Lens.js'
+import * as ops from '../src/ops/index.js'
 import { TensorLaws, broadcastableShapes, dyadic, exact, shape, tensor } from '../laws/index.js'
 import { message } from './support/errors.js'
 
@@ -361,5 +363,31 @@ describe('VectorSpace.tensor', () => {
     expect(Array.from(S.flatten({ w: t, b: [Tensor.scalar(3), 4] }))).toEqual([1, 2, 3, 4])
     const back = S.unflatten({ w: t, b: [Tensor.scalar(3), 4] }, [5, 6, 7, 8])
     expect(Tensor.toNested(back.w)).toEqual([[5, 6]])
+  })
+})
+
+describe('sizes are checked before allocating', () => {
+  const tooBig = (op: string, shape: string, n: number, gib: number): string =>
+    `${op}: a tensor of shape ${shape} would hold ${n} elements (${gib} GiB of float64), more than can be allocated`
+
+  it('names the constructor, the shape and the element count instead of the engine’s "Invalid typed array length"', () => {
+    const s = [1e6, 1e6]
+    const cases: ReadonlyArray<readonly [string, () => unknown]> = [
+      ['Tensor.zeros', () => Tensor.zeros(s)],
+      ['Tensor.ones', () => Tensor.ones(s)],
+      ['Tensor.fill', () => Tensor.fill(s, 2)],
+      ['Tensor.make', () => Tensor.make(s, [1])],
+      ['Tensor.randomNormal', () => Tensor.randomNormal(s, { seed: 1 })],
+      ['Tensor.randomUniform', () => Tensor.randomUniform(s, { seed: 1 })]
+    ]
+    for (const [op, f] of cases) expect(message(f)).toBe(tooBig(op, '[1000000,1000000]', 1e12, 7451))
+  })
+
+  it('names the op and the result’s shape for broadcasting, products and convolutions', () => {
+    expect(message(() => Lens.evaluate(ops.add, [Tensor.zeros([1e6, 1]), Tensor.zeros([1, 1e6])]))).toBe(tooBig('ops.add', '[1000000,1000000]', 1e12, 7451))
+    expect(message(() => Lens.evaluate(ops.matmul, [Tensor.zeros([1e5, 1]), Tensor.zeros([1, 1e5])]))).toBe(tooBig('ops.matmul', '[100000,100000]', 1e10, 75))
+    expect(message(() => Lens.evaluate(ops.conv2d({ padding: 70000 }), [Tensor.zeros([1, 1, 1, 1]), Tensor.zeros([1, 1, 1, 1])]))).toBe(
+      tooBig('ops.conv2d', '[1,140001,140001,1]', 19600280001, 146)
+    )
   })
 })

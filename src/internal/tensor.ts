@@ -145,6 +145,42 @@ export const unsafeFromData = (shape: Shape, data: Float64Array): Tensor =>
   new Tensor(Object.isFrozen(shape) ? shape : Object.freeze(shape as Array<number>), data)
 
 /**
+ * @internal The most elements a tensor may hold: the longest `Float64Array` V8 (Node 20)
+ * accepts, 2³² (32 GiB). Larger shapes are refused by {@link checkSize} before anything is
+ * allocated, with the op's name instead of the engine's "Invalid typed array length".
+ */
+export const MAX_ELEMENTS = 2 ** 32
+
+const tooLarge = (op: string, shape: Shape, n: number): RangeError => {
+  const gib = (n * 8) / 2 ** 30
+  const amount = gib >= 10 ? String(Math.round(gib)) : gib.toPrecision(2)
+  return new RangeError(`${op}: a tensor of shape ${showShape(shape)} would hold ${n} elements (${amount} GiB of float64), more than can be allocated`)
+}
+
+/**
+ * @internal The element count of a result of `shape`, checked before it is allocated: a
+ * `RangeError` naming `op`, the shape and the count past {@link MAX_ELEMENTS}.
+ */
+export const checkSize = (op: string, shape: Shape, n = shapeSize(shape)): number => {
+  if (n > MAX_ELEMENTS) throw tooLarge(op, shape, n)
+  return n
+}
+
+/**
+ * @internal The zeroed data of a tensor of `shape`, size checked by {@link checkSize}; an
+ * allocation the runtime refuses (memory) gets the same message.
+ */
+export const allocate = (op: string, shape: Shape, n = checkSize(op, shape)): Float64Array => {
+  checkSize(op, shape, n)
+  try {
+    return new Float64Array(n)
+  } catch (e) {
+    if (e instanceof RangeError) throw tooLarge(op, shape, n)
+    throw e
+  }
+}
+
+/**
  * @internal Checks that an op's argument is a tensor; throws a `TypeError` naming `op`.
  */
 export const checkTensor = (op: string, t: unknown): Tensor => {

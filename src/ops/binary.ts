@@ -32,6 +32,7 @@ import { log, neg, shift } from './elementwise.js'
 import {
   checkCotangent,
   checkFiniteResult,
+  checkSize,
   expectTensorPair,
   shapeSize,
   showIndex,
@@ -93,7 +94,7 @@ const checkBackward = (op: string, g: Float64Array, a: Tensor, b: Tensor, dy: Te
 /** `a ∘ b` broadcast, as a tensor, checked finite. */
 const apply = (op: string, code: K.BinaryOp, a: Tensor, b: Tensor): Tensor => {
   const shape = broadcastShapes(op, a.shape, b.shape)
-  const y = K.broadcast(code, a.data, a.shape, b.data, b.shape, shape, shapeSize(shape))
+  const y = K.broadcast(code, a.data, a.shape, b.data, b.shape, shape, checkSize(op, shape))
   checkForward(op, y, shape, a, b)
   return unsafeFromData(shape, y)
 }

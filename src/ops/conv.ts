@@ -38,7 +38,7 @@ import { fromPlan } from '../internal/cps.js'
 import { describe } from '../internal/guards.js'
 import { erase, primPlan, type AnyLens } from '../internal/plan.js'
 import { linear, shaped, zeroOf } from '../internal/structure.js'
-import { causeOf, checkCotangent, checkFiniteResult, expectTensor, sameShape, showShape, unsafeFromData, type Shape, type Tensor } from '../internal/tensor.js'
+import { causeOf, checkCotangent, checkSize, checkFiniteResult, expectTensor, sameShape, showShape, unsafeFromData, type Shape, type Tensor } from '../internal/tensor.js'
 import * as K from '../kernels/index.js'
 import { checkPadding, checkPair, windowGeometry, type CheckedPadding, type Padding } from './window.js'
 
@@ -377,6 +377,7 @@ export const conv2d = (options: Conv2dOptions = {}): Lens<readonly [Tensor, Tens
       (u) => {
         const [x, w] = expectOperands(u)
         const L = layoutOf(OP, x.shape, w.shape, cfg)
+        checkSize(OP, L.yShape)
         const y = convolve(L, x.data, w.data)
         checkFiniteResult(OP, 'forward', y, L.yShape, () =>
           causeOf([

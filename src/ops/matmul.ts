@@ -14,7 +14,7 @@
  * @module ops/matmul
  */
 import * as Lens from '../Lens.js'
-import { Tensor, causeOf, checkCotangent, expectTensor, expectTensorPair, nonFinite, showShape, unsafeFromData, type Shape } from '../internal/tensor.js'
+import { Tensor, allocate, causeOf, checkCotangent, expectTensor, expectTensorPair, nonFinite, showShape, unsafeFromData, type Shape } from '../internal/tensor.js'
 import { describe } from '../internal/guards.js'
 import { fromPlan } from '../internal/cps.js'
 import { primPlan, type AnyLens } from '../internal/plan.js'
@@ -140,7 +140,7 @@ const earliest = (first: number, off: number, bad: number): number => (bad < 0 ?
 const productForward = (op: string, a: Tensor, b: Tensor): Tensor => {
   const p = plan(op, a.shape, b.shape)
   const { m, k, n, count, aOffsets, bOffsets } = p
-  const out = new Float64Array(count * m * n)
+  const out = allocate(op, p.shape, count * m * n)
   const A = a.data
   const B = b.data
   let bad = -1
