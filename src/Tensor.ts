@@ -2,10 +2,20 @@
  * Immutable n-dimensional arrays of float64: a readonly `shape` and a row-major
  * `Float64Array` of `data`, with numpy's broadcasting rules.
  *
- * Immutability: the library never writes into a tensor's `data` after construction.
- * {@link make} and {@link fromNested} copy what they are given, so the caller's arrays are
- * never mutated and later mutation of them cannot change the tensor. The shape of every
- * tensor is a frozen array.
+ * Immutability: the library never writes into a tensor's `data` after construction, and
+ * the public type says so: `data` is a {@link ReadonlyFloat64Array} (a `Float64Array` without
+ * index writes, `set`, `fill`, `copyWithin`, `sort` and `reverse`; `slice()` gives a
+ * writable copy). {@link make} and {@link fromNested} copy what they are given, so the
+ * caller's arrays are never mutated and later mutation of them cannot change the tensor;
+ * `new Tensor(...)` is not public (it throws), so nothing public keeps a caller's buffer.
+ * The shape of every tensor is a frozen array.
+ *
+ * Sharing: a few results share the buffer of another tensor instead of copying it, which is
+ * safe because no tensor is ever written: the result of `ops.reshape` and `ops.flatten` shares
+ * its input's data, and the gradients of `ops.add` (both operands; a broadcast operand's is
+ * summed, so new), `ops.sub` (the first operand), `ops.shift`, `ops.scale(1)`, `ops.reshape`
+ * and `ops.flatten` share the output cotangent's data. Every other result is a new buffer
+ * (a test checks this list).
  *
  * Validation: constructors throw an error that names the function and the shape when the
  * data's length is not the product of the shape, when a dimension is negative, fractional
@@ -27,9 +37,9 @@
 import * as K from './kernels/index.js'
 import { describe } from './internal/guards.js'
 import { checkSeed, fillNormal, uniforms } from './internal/random.js'
-import { Tensor, allocate, checkSize, checkTensor, sameShape, shapeSize, showIndex, showShape, unravel, type Shape } from './internal/tensor.js'
+import { Tensor, allocate, checkSize, checkTensor, sameShape, shapeSize, showIndex, showShape, unravel, unsafeFromData, type Shape } from './internal/tensor.js'
 
-export { Tensor, sameShape, shapeSize, showIndex, showShape, unravel, type Shape } from './internal/tensor.js'
+export { Tensor, sameShape, shapeSize, showIndex, showShape, unravel, type ReadonlyFloat64Array, type Shape } from './internal/tensor.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -150,7 +160,7 @@ export const make = (shape: Shape, data: ArrayLike<number>): Tensor => {
   const n = shapeSize(s)
   if (data.length !== n) throw new RangeError(`Tensor.make: shape ${showShape(s)} needs ${n} values, got ${data.length}`)
   finiteAt('Tensor.make', s, data)
-  return new Tensor(s, Float64Array.from(data))
+  return unsafeFromData(s, Float64Array.from(data))
 }
 
 /**
@@ -194,7 +204,7 @@ export const fromNested = (nested: Nested): Tensor => {
     }
   }
   walk(nested, 0, [])
-  return new Tensor(Object.freeze(shape), data)
+  return unsafeFromData(Object.freeze(shape), data)
 }
 
 /**
@@ -212,7 +222,7 @@ export const scalar = (x: number): Tensor => {
   if (typeof x !== 'number' || !Number.isFinite(x)) {
     throw new RangeError(`Tensor.scalar: expected a finite number, got ${describe(x)}`)
   }
-  return new Tensor(EMPTY, Float64Array.of(x))
+  return unsafeFromData(EMPTY, Float64Array.of(x))
 }
 
 const EMPTY: Shape = Object.freeze([])
@@ -234,7 +244,7 @@ export const fill = (shape: Shape, value: number): Tensor => {
   }
   const data = allocate('Tensor.fill', s)
   if (value !== 0) data.fill(value)
-  return new Tensor(s, data)
+  return unsafeFromData(s, data)
 }
 
 /**
@@ -249,7 +259,7 @@ export const fill = (shape: Shape, value: number): Tensor => {
  */
 export const zeros = (shape: Shape): Tensor => {
   const s = checkShape('Tensor.zeros', shape)
-  return new Tensor(s, allocate('Tensor.zeros', s))
+  return unsafeFromData(s, allocate('Tensor.zeros', s))
 }
 
 /**
@@ -264,7 +274,7 @@ export const zeros = (shape: Shape): Tensor => {
  */
 export const ones = (shape: Shape): Tensor => {
   const s = checkShape('Tensor.ones', shape)
-  return new Tensor(s, allocate('Tensor.ones', s).fill(1))
+  return unsafeFromData(s, allocate('Tensor.ones', s).fill(1))
 }
 
 
@@ -278,7 +288,7 @@ export const ones = (shape: Shape): Tensor => {
  *
  * @category constructors
  */
-export const zerosLike = (t: Tensor): Tensor => new Tensor(checkTensor('Tensor.zerosLike', t).shape, new Float64Array(t.size))
+export const zerosLike = (t: Tensor): Tensor => unsafeFromData(checkTensor('Tensor.zerosLike', t).shape, new Float64Array(t.size))
 
 /**
  * Ones with the shape of a tensor.
@@ -290,7 +300,7 @@ export const zerosLike = (t: Tensor): Tensor => new Tensor(checkTensor('Tensor.z
  *
  * @category constructors
  */
-export const onesLike = (t: Tensor): Tensor => new Tensor(checkTensor('Tensor.onesLike', t).shape, new Float64Array(t.size).fill(1))
+export const onesLike = (t: Tensor): Tensor => unsafeFromData(checkTensor('Tensor.onesLike', t).shape, new Float64Array(t.size).fill(1))
 
 // -------------------------------------------------------------------------------------
 // random
@@ -335,7 +345,7 @@ export const randomNormal = (shape: Shape, options: NormalOptions): Tensor => {
   const mean = checkFinite(op, 'mean', options.mean ?? 0)
   const std = checkFinite(op, 'std', options.std ?? 1)
   if (std < 0) throw new RangeError(`${op}: std must be >= 0, got ${std}`)
-  return new Tensor(s, fillNormal(uniforms(seed), allocate(op, s), mean, std))
+  return unsafeFromData(s, fillNormal(uniforms(seed), allocate(op, s), mean, std))
 }
 
 /**
@@ -379,7 +389,7 @@ export const randomUniform = (shape: Shape, options: UniformOptions): Tensor => 
     const x = low + width * u()
     data[i] = x < high ? x : low // rounding can reach `high`; keep the interval half-open
   }
-  return new Tensor(s, data)
+  return unsafeFromData(s, data)
 }
 
 // -------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@
  *
  * @module Train
  */
+import type { ReadonlyFloat64Array } from './kernels/index.js'
 import * as Lens from './Lens.js'
 import type { Optimizer } from './Optimizer.js'
 import type { Para } from './Para.js'
@@ -195,7 +196,7 @@ export const permutation = (n: number, seed: number): ReadonlyArray<number> => {
 // metrics
 // -------------------------------------------------------------------------------------
 
-const argmaxRow = (data: Float64Array, offset: number, width: number): number => {
+const argmaxRow = (data: ReadonlyFloat64Array, offset: number, width: number): number => {
   let best = 0
   for (let j = 1; j < width; j++) if ((data[offset + j] as number) > (data[offset + best] as number)) best = j
   return best

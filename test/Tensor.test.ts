@@ -162,11 +162,41 @@ describe('Tensor construction', () => {
   it('is typed: readonly shape and data', () => {
     const t = Tensor.zeros([2])
     expectTypeOf(t.shape).toEqualTypeOf<ReadonlyArray<number>>()
-    expectTypeOf(t.data).toEqualTypeOf<Float64Array>()
+    expectTypeOf(t.data).toEqualTypeOf<Tensor.ReadonlyFloat64Array>()
     expect(() => {
       // @ts-expect-error the shape is readonly (and frozen at run time)
       t.shape[0] = 3
     }).toThrow(TypeError)
+  })
+
+  it('is typed: data cannot be written through the public type, and reading it is as a Float64Array', () => {
+    const t = Tensor.fromNested([1, 2, 3])
+    const guard = (): void => {
+      // @ts-expect-error no index writes
+      t.data[0] = 5
+      // @ts-expect-error no set
+      t.data.set([1], 0)
+      // @ts-expect-error no fill
+      t.data.fill(0)
+      // @ts-expect-error no copyWithin
+      t.data.copyWithin(0, 1)
+      // @ts-expect-error no in-place sort or reverse
+      t.data.sort()
+      // @ts-expect-error a view is read-only too
+      t.data.subarray(1)[0] = 5
+    }
+    expect(typeof guard).toBe('function') // never called: the checks above are the type checker's
+    // reading works as on a Float64Array, and copies are ordinary arrays
+    expect(t.data[1]).toBe(2)
+    expect(Array.from(t.data.subarray(1))).toEqual([2, 3])
+    const copy: Float64Array = t.data.slice()
+    copy[0] = 9
+    expect(t.data[0]).toBe(1)
+    const doubled: Float64Array = t.data.map((x) => x * 2)
+    expect(Array.from(doubled)).toEqual([2, 4, 6])
+    // a Float64Array is a ReadonlyFloat64Array (kernels and users can pass either)
+    const readable: Tensor.ReadonlyFloat64Array = new Float64Array(2)
+    expect(readable.length).toBe(2)
   })
 })
 
@@ -231,7 +261,7 @@ describe('broadcastShapes (numpy rules)', () => {
 })
 
 describe('random tensors', () => {
-  const moments = (data: Float64Array): readonly [number, number] => {
+  const moments = (data: Tensor.ReadonlyFloat64Array): readonly [number, number] => {
     let m = 0
     for (const x of data) m += x
     m /= data.length

@@ -7,7 +7,9 @@
  * @internal
  * @module internal/tensor
  */
-import { firstNonFinite, strides } from '../kernels/index.js'
+import { firstNonFinite, strides, type ReadonlyFloat64Array } from '../kernels/index.js'
+
+export type { ReadonlyFloat64Array }
 import { DESCRIPTION, describe, expectPair, showIndex, showShape } from './guards.js'
 
 export { showIndex, showShape }
@@ -23,6 +25,8 @@ export { showIndex, showShape }
  */
 export type Shape = ReadonlyArray<number>
 
+
+const OWNED: unique symbol = Symbol('backprop-lens: data owned by the tensor')
 
 const INSPECT: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never
 
@@ -44,12 +48,16 @@ export class Tensor {
   /** The number of elements: the product of the shape. */
   readonly size: number
   /**
-   * @internal Use {@link make} (which validates and copies) or {@link unsafeFromData}.
+   * @internal Not public: build tensors with {@link make} (which checks and copies the data);
+   * the library's own code passes its key through {@link unsafeFromData}, so that nothing
+   * public can keep a caller's buffer.
    */
   constructor(
     readonly shape: Shape,
-    readonly data: Float64Array
+    readonly data: ReadonlyFloat64Array,
+    key?: typeof OWNED
   ) {
+    if (key !== OWNED) throw new TypeError('new Tensor(...) is not public: build tensors with Tensor.make(shape, data), which checks and copies the data')
     this.size = data.length
   }
 
@@ -141,8 +149,8 @@ export const unravel = (flat: number, shape: Shape): Array<number> => {
  * `data.length` is the product of `shape`. The shape is frozen in place. For kernels and
  * ops only.
  */
-export const unsafeFromData = (shape: Shape, data: Float64Array): Tensor =>
-  new Tensor(Object.isFrozen(shape) ? shape : Object.freeze(shape as Array<number>), data)
+export const unsafeFromData = (shape: Shape, data: ReadonlyFloat64Array): Tensor =>
+  new Tensor(Object.isFrozen(shape) ? shape : Object.freeze(shape as Array<number>), data, OWNED)
 
 /**
  * @internal The most elements a tensor may hold: the longest `Float64Array` V8 (Node 20)
@@ -233,7 +241,7 @@ export const normaliseAxis = (op: string, axis: number, shape: Shape, shapes = `
 export const checkFiniteResult = (
   op: string,
   pass: 'forward' | 'backward',
-  data: Float64Array,
+  data: ReadonlyFloat64Array,
   shape: Shape,
   cause: (i: number) => string
 ): void => {
@@ -248,7 +256,7 @@ export const checkFiniteResult = (
 export const nonFinite = (
   op: string,
   pass: 'forward' | 'backward',
-  data: Float64Array,
+  data: ReadonlyFloat64Array,
   shape: Shape,
   i: number,
   cause: (i: number) => string

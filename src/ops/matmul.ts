@@ -13,6 +13,7 @@
  *
  * @module ops/matmul
  */
+import type { ReadonlyFloat64Array } from '../kernels/index.js'
 import * as Lens from '../Lens.js'
 import { Tensor, allocate, causeOf, checkCotangent, expectTensor, expectTensorPair, nonFinite, showShape, unsafeFromData, type Shape } from '../internal/tensor.js'
 import { describe } from '../internal/guards.js'
@@ -157,7 +158,7 @@ const productForward = (op: string, a: Tensor, b: Tensor): Tensor => {
 }
 
 /** Throws naming `op` if a gradient's kernels found a non-finite entry (`bad ≥ 0`). */
-const finiteGradient = (op: string, g: Float64Array, shape: Shape, bad: number, a: Tensor, b: Tensor, dy: Float64Array, dyShape: Shape): void => {
+const finiteGradient = (op: string, g: ReadonlyFloat64Array, shape: Shape, bad: number, a: Tensor, b: Tensor, dy: ReadonlyFloat64Array, dyShape: Shape): void => {
   if (bad >= 0) {
     throw nonFinite(op, 'backward', g, shape, bad, () =>
       causeOf([['left operand', a], ['right operand', b], ['output cotangent', unsafeFromData(dyShape, dy)]])
@@ -166,7 +167,7 @@ const finiteGradient = (op: string, g: Float64Array, shape: Shape, bad: number, 
 }
 
 /** `da = dy · bᵀ`, summed over the batch items that share a matrix of `a`. */
-const gradA = (p: Product, a: Tensor, b: Tensor, dy: Float64Array, op = 'ops.matmul'): Tensor => {
+const gradA = (p: Product, a: Tensor, b: Tensor, dy: ReadonlyFloat64Array, op = 'ops.matmul'): Tensor => {
   const { m, k, n, count, aOffsets, bOffsets } = p
   const da = new Float64Array(a.size)
   const B = b.data
@@ -184,7 +185,7 @@ const gradA = (p: Product, a: Tensor, b: Tensor, dy: Float64Array, op = 'ops.mat
 }
 
 /** `db = aᵀ · dy`, summed over the batch items that share a matrix of `b`. */
-const gradB = (p: Product, a: Tensor, b: Tensor, dy: Float64Array, op = 'ops.matmul'): Tensor => {
+const gradB = (p: Product, a: Tensor, b: Tensor, dy: ReadonlyFloat64Array, op = 'ops.matmul'): Tensor => {
   const { m, k, n, count, aOffsets, bOffsets } = p
   const db = new Float64Array(b.size)
   const A = a.data

@@ -15,6 +15,7 @@
  *
  * @module ops/nn
  */
+import type { ReadonlyFloat64Array } from '../kernels/index.js'
 import * as Lens from '../Lens.js'
 import { type Shape, Tensor, causeOf, checkCotangent, checkFiniteResult, sameShape, showIndex, showShape, unravel, unsafeFromData } from '../internal/tensor.js'
 import * as K from '../kernels/index.js'
@@ -200,7 +201,7 @@ export type Targets = Tensor | ReadonlyArray<number>
 /** Class indices (one per row), or `null` for distributions, checked against the logits. */
 interface Resolved {
   readonly indices: Int32Array | null
-  readonly probabilities: Float64Array | null
+  readonly probabilities: ReadonlyFloat64Array | null
   readonly rows: number
   readonly classes: number
 }
@@ -247,7 +248,7 @@ export const softmaxCrossEntropy = (targets: Targets): Lens.Lens<Tensor, Tensor>
     const batchShape = shape.slice(0, -1)
     if (rows === 0 || classes === 0) throw new RangeError(`${op}: logits of shape ${showShape(shape)} have no classes or no rows`)
     let indices = fixedIndices
-    let probabilities: Float64Array | null = null
+    let probabilities: ReadonlyFloat64Array | null = null
     if (targets instanceof Tensor) {
       if (sameShape(targets.shape, shape)) {
         if (!distributions) checkDistributions(op, targets, rows, classes)
@@ -279,7 +280,7 @@ export const softmaxCrossEntropy = (targets: Targets): Lens.Lens<Tensor, Tensor>
    * `(m − x) + log Σ exp(x − m)` and the softmax `exp(x − m − logZ)` lose nothing to rounding
    * `m + logZ` at large logits.
    */
-  const normalisers = (xs: Float64Array, rows: number, classes: number): { readonly top: Float64Array; readonly logZ: Float64Array } => {
+  const normalisers = (xs: ReadonlyFloat64Array, rows: number, classes: number): { readonly top: Float64Array; readonly logZ: Float64Array } => {
     const top = new Float64Array(rows)
     const logZ = new Float64Array(rows)
     for (let r = 0; r < rows; r++) {
@@ -296,7 +297,7 @@ export const softmaxCrossEntropy = (targets: Targets): Lens.Lens<Tensor, Tensor>
     }
     return { top, logZ }
   }
-  const loss = (x: Tensor, top: Float64Array, logZ: Float64Array, res: Resolved): Tensor => {
+  const loss = (x: Tensor, top: ReadonlyFloat64Array, logZ: ReadonlyFloat64Array, res: Resolved): Tensor => {
     const xs = x.data
     const { indices, probabilities, rows, classes } = res
     let total = 0

@@ -20,6 +20,7 @@
  *
  * @module ops/reduce
  */
+import type { ReadonlyFloat64Array } from '../kernels/index.js'
 import * as Lens from '../Lens.js'
 import { type Shape, type Tensor, causeOf, checkCotangent, checkFiniteInput, checkFiniteResult, showShape, unsafeFromData } from '../internal/tensor.js'
 import * as K from '../kernels/index.js'
@@ -310,7 +311,7 @@ export const logSumExp = (options?: ReduceOptions): Lens.Lens<Tensor, Tensor> =>
     const red = resolve(op, axes, keepDims, shape)
     nonEmpty(op, red, shape, axes)
     const run = K.singleRun(shape, red.reduced)
-    let top: Float64Array
+    let top: ReadonlyFloat64Array
     let logS: Float64Array
     if (run !== null) {
       ;({ top, logS } = K.logSumExpAxis(data, run[0], run[1], run[2]))

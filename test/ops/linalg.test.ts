@@ -302,8 +302,8 @@ describe('ops.matmul', () => {
 })
 
 describe('matrix kernels', () => {
-  const rand = (n: number, seed: number): Float64Array => Tensor.randomUniform([n], { seed, low: -1, high: 1 }).data
-  const naive = (a: Float64Array, b: Float64Array, m: number, k: number, n: number, ta: boolean, tb: boolean): Float64Array => {
+  const rand = (n: number, seed: number): Tensor.ReadonlyFloat64Array => Tensor.randomUniform([n], { seed, low: -1, high: 1 }).data
+  const naive = (a: Tensor.ReadonlyFloat64Array, b: Tensor.ReadonlyFloat64Array, m: number, k: number, n: number, ta: boolean, tb: boolean): Float64Array => {
     const out = new Float64Array(m * n)
     for (let i = 0; i < m; i++)
       for (let j = 0; j < n; j++) {
