@@ -39,7 +39,8 @@ import { describe } from './internal/guards.js'
 import { checkSeed, fillNormal, uniforms } from './internal/random.js'
 import { Tensor, allocate, checkSize, checkTensor, sameShape, shapeSize, showIndex, showShape, unravel, unsafeFromData, type Shape } from './internal/tensor.js'
 
-export { Tensor, sameShape, shapeSize, showIndex, showShape, unravel, type ReadonlyFloat64Array, type Shape } from './internal/tensor.js'
+export { Tensor, broadcastShapes, sameShape, shapeSize, showIndex, showShape, unravel, type ReadonlyFloat64Array, type Shape } from './internal/tensor.js'
+export { add, div, map, matmul, mul, scale, sub } from './internal/tensor-arith.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -91,34 +92,6 @@ export const checkShape = (op: string, shape: unknown): Shape => {
     }
   }
   return Object.freeze((shape as Array<number>).slice())
-}
-
-/**
- * The shape two shapes broadcast to, by numpy's rules: align the shapes on their last
- * axis; along each axis the lengths must be equal or one of them 1 (a missing axis counts
- * as 1); the result takes the larger length. Throws a `RangeError` naming `op` and both
- * shapes when they do not broadcast.
- *
- * @example
- * import { Tensor } from 'backprop-lens'
- *
- * console.log(Tensor.broadcastShapes('ops.add', [2, 1, 3], [4, 1])) // [ 2, 4, 3 ]
- * try { Tensor.broadcastShapes('ops.add', [2, 3], [4]) } catch (e) { console.log((e as Error).message) } // ops.add: shapes [2,3] and [4] do not broadcast
- *
- * @category shapes
- */
-export const broadcastShapes = (op: string, a: Shape, b: Shape): Shape => {
-  if (sameShape(a, b)) return a
-  const n = Math.max(a.length, b.length)
-  const out = new Array<number>(n)
-  for (let i = 0; i < n; i++) {
-    const da = i < n - a.length ? 1 : (a[i - (n - a.length)] as number)
-    const db = i < n - b.length ? 1 : (b[i - (n - b.length)] as number)
-    if (da === db || db === 1) out[i] = da
-    else if (da === 1) out[i] = db
-    else throw new RangeError(`${op}: shapes ${showShape(a)} and ${showShape(b)} do not broadcast`)
-  }
-  return Object.freeze(out)
 }
 
 // -------------------------------------------------------------------------------------

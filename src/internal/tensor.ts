@@ -114,6 +114,34 @@ export const sameShape = (a: Shape, b: Shape): boolean => {
   return true
 }
 
+/**
+ * The shape two shapes broadcast to, by numpy's rules: align the shapes on their last
+ * axis; along each axis the lengths must be equal or one of them 1 (a missing axis counts
+ * as 1); the result takes the larger length. Throws a `RangeError` naming `op` and both
+ * shapes when they do not broadcast.
+ *
+ * @example
+ * import { Tensor } from 'backprop-lens'
+ *
+ * console.log(Tensor.broadcastShapes('ops.add', [2, 1, 3], [4, 1])) // [ 2, 4, 3 ]
+ * try { Tensor.broadcastShapes('ops.add', [2, 3], [4]) } catch (e) { console.log((e as Error).message) } // ops.add: shapes [2,3] and [4] do not broadcast
+ *
+ * @category shapes
+ */
+export const broadcastShapes = (op: string, a: Shape, b: Shape): Shape => {
+  if (sameShape(a, b)) return a
+  const n = Math.max(a.length, b.length)
+  const out = new Array<number>(n)
+  for (let i = 0; i < n; i++) {
+    const da = i < n - a.length ? 1 : (a[i - (n - a.length)] as number)
+    const db = i < n - b.length ? 1 : (b[i - (n - b.length)] as number)
+    if (da === db || db === 1) out[i] = da
+    else if (da === 1) out[i] = db
+    else throw new RangeError(`${op}: shapes ${showShape(a)} and ${showShape(b)} do not broadcast`)
+  }
+  return Object.freeze(out)
+}
+
 // -------------------------------------------------------------------------------------
 // indices (for error messages)
 // -------------------------------------------------------------------------------------
@@ -141,6 +169,20 @@ export const unravel = (flat: number, shape: Shape): Array<number> => {
 
 // -------------------------------------------------------------------------------------
 // construction and checks for ops
+
+/** @internal The element of `t` that broadcasting sends to the flat index `flat` of `shape` (for messages). */
+export const broadcastValueAt = (t: Tensor, shape: Shape, flat: number): number => {
+  const index = unravel(flat, shape)
+  let offset = 0
+  let stride = 1
+  for (let i = t.shape.length - 1, j = shape.length - 1; i >= 0; i--, j--) {
+    const d = t.shape[i] as number
+    offset += (d === 1 ? 0 : (index[j] as number)) * stride
+    stride *= d
+  }
+  return t.data[offset] as number
+}
+
 // -------------------------------------------------------------------------------------
 
 /**

@@ -32,6 +32,7 @@ import { broadcastTo, chain, sumToShape, sumToShapeOf, validated, withReverse } 
 import { log, neg, shift } from './elementwise.js'
 import {
   checkCotangent,
+  broadcastValueAt,
   checkFiniteResult,
   checkSize,
   expectTensorPair,
@@ -65,22 +66,9 @@ const checkPair = (op: string, x: unknown): TensorPair => {
   return x as TensorPair
 }
 
-/** The element of `t` that broadcasting sends to the flat index `flat` of `shape` (for messages). */
-const valueAt = (t: Tensor, shape: Shape, flat: number): number => {
-  const index = unravel(flat, shape)
-  let offset = 0
-  let stride = 1
-  for (let i = t.shape.length - 1, j = shape.length - 1; i >= 0; i--, j--) {
-    const d = t.shape[i] as number
-    offset += (d === 1 ? 0 : (index[j] as number)) * stride
-    stride *= d
-  }
-  return t.data[offset] as number
-}
-
 /** Throws unless a result of the output's shape is finite, naming both inputs at the first bad index. */
 const checkForward = (op: string, y: ReadonlyFloat64Array, shape: Shape, a: Tensor, b: Tensor): void =>
-  checkFiniteResult(op, 'forward', y, shape, (i) => `from inputs ${valueAt(a, shape, i)} and ${valueAt(b, shape, i)}`)
+  checkFiniteResult(op, 'forward', y, shape, (i) => `from inputs ${broadcastValueAt(a, shape, i)} and ${broadcastValueAt(b, shape, i)}`)
 
 /** Throws unless a per-element cotangent (of the output's shape) is finite. */
 const checkBackward = (op: string, g: ReadonlyFloat64Array, a: Tensor, b: Tensor, dy: Tensor): void =>
@@ -89,7 +77,7 @@ const checkBackward = (op: string, g: ReadonlyFloat64Array, a: Tensor, b: Tensor
     'backward',
     g,
     dy.shape,
-    (i) => `from inputs ${valueAt(a, dy.shape, i)} and ${valueAt(b, dy.shape, i)} and output cotangent ${dy.data[i] as number}`
+    (i) => `from inputs ${broadcastValueAt(a, dy.shape, i)} and ${broadcastValueAt(b, dy.shape, i)} and output cotangent ${dy.data[i] as number}`
   )
 
 /** `a ∘ b` broadcast, as a tensor, checked finite. */
