@@ -32,7 +32,7 @@
  * @module Tensor
  */
 // One piece, past 400 lines: the `Tensor` namespace (the class and its checks are in
-// `internal/tensor.ts`); more than half of it is doc comments with runnable examples.
+// `internal/tensor.ts`, the arithmetic in `internal/tensor-arith.ts`); more than half of it is doc comments with runnable examples.
 
 import * as K from './kernels/index.js'
 import { describe } from './internal/guards.js'

@@ -5,6 +5,8 @@
  *
  * @module Train
  */
+// One piece, past 400 lines: the loop, its data helpers, its metric and the checks of its
+// options share the Dataset / FitOptions model; about half of the file is doc comments.
 import type { ReadonlyFloat64Array } from './kernels/index.js'
 import * as Lens from './Lens.js'
 import type { Optimizer } from './Optimizer.js'

@@ -13,6 +13,8 @@
  *
  * @module ops/matmul
  */
+// One piece, past 400 lines: the three products of a matrix product (a·b, dy·bᵀ, aᵀ·dy) are each
+// other's derivatives, so their layout, the ops and the backward lenses stay together.
 import type { ReadonlyFloat64Array } from '../kernels/index.js'
 import * as Lens from '../Lens.js'
 import { Tensor, allocate, causeOf, checkCotangent, expectTensor, expectTensorPair, nonFinite, showShape, unsafeFromData, type Shape } from '../internal/tensor.js'
