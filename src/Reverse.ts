@@ -32,7 +32,7 @@ import { asPair, describe } from './internal/guards.js'
 import type { Lens } from './internal/lens.js'
 import * as P from './internal/plan.js'
 import { linear, shaped, sumOf, unitCotangent, zeroOf } from './internal/structure.js'
-import { Tensor } from './internal/tensor.js'
+import { Tensor, unsafeFromData } from './internal/tensor.js'
 import * as VS from './VectorSpace.js'
 
 type Pair = readonly [unknown, unknown]
@@ -458,7 +458,7 @@ const matrix = (
   }
   const shape = [...rowsShape, ...colsShape]
   if (shape.length === 0) return out[0] as number
-  return new Tensor(Object.freeze(shape), out)
+  return unsafeFromData(Object.freeze(shape), out)
 }
 
 /**

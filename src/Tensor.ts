@@ -2,27 +2,45 @@
  * Immutable n-dimensional arrays of float64: a readonly `shape` and a row-major
  * `Float64Array` of `data`, with numpy's broadcasting rules.
  *
- * Immutability: the library never writes into a tensor's `data` after construction.
- * {@link make} and {@link fromNested} copy what they are given, so the caller's arrays are
- * never mutated and later mutation of them cannot change the tensor. The shape of every
- * tensor is a frozen array.
+ * Immutability: the library never writes into a tensor's `data` after construction, and
+ * the public type says so: `data` is a {@link ReadonlyFloat64Array} (a `Float64Array` without
+ * index writes, `set`, `fill`, `copyWithin`, `sort` and `reverse`; `slice()` gives a
+ * writable copy). {@link make} and {@link fromNested} copy what they are given, so the
+ * caller's arrays are never mutated and later mutation of them cannot change the tensor;
+ * `new Tensor(...)` is not public (it throws), so nothing public keeps a caller's buffer.
+ * The shape of every tensor is a frozen array.
+ *
+ * Sharing: a few results share the buffer of another tensor instead of copying it, which is
+ * safe because no tensor is ever written: the result of `ops.reshape` and `ops.flatten` shares
+ * its input's data, and the gradients of `ops.add` (both operands; a broadcast operand's is
+ * summed, so new), `ops.sub` (the first operand), `ops.shift`, `ops.scale(1)`, `ops.reshape`
+ * and `ops.flatten` share the output cotangent's data. Every other result is a new buffer
+ * (a test checks this list).
  *
  * Validation: constructors throw an error that names the function and the shape when the
  * data's length is not the product of the shape, when a dimension is negative, fractional
  * or not a number, and when a value is `NaN` or infinite (a tensor built by the user never
  * holds a non-finite number; ops report such values where they would arise).
  *
+ * Sizes: a tensor holds at most 2³² elements (the longest `Float64Array` the engine
+ * accepts). Constructors and ops check the size of what they are about to allocate and throw
+ * a `RangeError` naming the function, the shape and the element count
+ * (`Tensor.zeros: a tensor of shape [1000000,1000000] would hold 1000000000000 elements
+ * (7451 GiB of float64), more than can be allocated`); so does an allocation the runtime
+ * refuses for want of memory.
+ *
  * @module Tensor
  */
 // One piece, past 400 lines: the `Tensor` namespace (the class and its checks are in
-// `internal/tensor.ts`); more than half of it is doc comments with runnable examples.
+// `internal/tensor.ts`, the arithmetic in `internal/tensor-arith.ts`); more than half of it is doc comments with runnable examples.
 
 import * as K from './kernels/index.js'
 import { describe } from './internal/guards.js'
 import { checkSeed, fillNormal, uniforms } from './internal/random.js'
-import { Tensor, checkTensor, sameShape, shapeSize, showIndex, showShape, unravel, type Shape } from './internal/tensor.js'
+import { Tensor, allocate, checkSize, checkTensor, sameShape, shapeSize, showIndex, showShape, unravel, unsafeFromData, type Shape } from './internal/tensor.js'
 
-export { Tensor, sameShape, shapeSize, showIndex, showShape, unravel, type Shape } from './internal/tensor.js'
+export { Tensor, broadcastShapes, sameShape, shapeSize, showIndex, showShape, unravel, type ReadonlyFloat64Array, type Shape } from './internal/tensor.js'
+export { add, div, map, matmul, mul, scale, sub } from './internal/tensor-arith.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -76,34 +94,6 @@ export const checkShape = (op: string, shape: unknown): Shape => {
   return Object.freeze((shape as Array<number>).slice())
 }
 
-/**
- * The shape two shapes broadcast to, by numpy's rules: align the shapes on their last
- * axis; along each axis the lengths must be equal or one of them 1 (a missing axis counts
- * as 1); the result takes the larger length. Throws a `RangeError` naming `op` and both
- * shapes when they do not broadcast.
- *
- * @example
- * import { Tensor } from 'backprop-lens'
- *
- * console.log(Tensor.broadcastShapes('ops.add', [2, 1, 3], [4, 1])) // [ 2, 4, 3 ]
- * try { Tensor.broadcastShapes('ops.add', [2, 3], [4]) } catch (e) { console.log((e as Error).message) } // ops.add: shapes [2,3] and [4] do not broadcast
- *
- * @category shapes
- */
-export const broadcastShapes = (op: string, a: Shape, b: Shape): Shape => {
-  if (sameShape(a, b)) return a
-  const n = Math.max(a.length, b.length)
-  const out = new Array<number>(n)
-  for (let i = 0; i < n; i++) {
-    const da = i < n - a.length ? 1 : (a[i - (n - a.length)] as number)
-    const db = i < n - b.length ? 1 : (b[i - (n - b.length)] as number)
-    if (da === db || db === 1) out[i] = da
-    else if (da === 1) out[i] = db
-    else throw new RangeError(`${op}: shapes ${showShape(a)} and ${showShape(b)} do not broadcast`)
-  }
-  return Object.freeze(out)
-}
-
 // -------------------------------------------------------------------------------------
 // constructors
 // -------------------------------------------------------------------------------------
@@ -136,13 +126,14 @@ const finiteAt = (op: string, shape: Shape, data: ArrayLike<number>): void => {
  */
 export const make = (shape: Shape, data: ArrayLike<number>): Tensor => {
   const s = checkShape('Tensor.make', shape)
+  checkSize('Tensor.make', s)
   if (data === null || typeof data !== 'object' || typeof data.length !== 'number') {
     throw new TypeError(`Tensor.make: expected the data as an array of numbers for shape ${showShape(s)}, got ${describe(data)}`)
   }
   const n = shapeSize(s)
   if (data.length !== n) throw new RangeError(`Tensor.make: shape ${showShape(s)} needs ${n} values, got ${data.length}`)
   finiteAt('Tensor.make', s, data)
-  return new Tensor(s, Float64Array.from(data))
+  return unsafeFromData(s, Float64Array.from(data))
 }
 
 /**
@@ -186,7 +177,7 @@ export const fromNested = (nested: Nested): Tensor => {
     }
   }
   walk(nested, 0, [])
-  return new Tensor(Object.freeze(shape), data)
+  return unsafeFromData(Object.freeze(shape), data)
 }
 
 /**
@@ -204,7 +195,7 @@ export const scalar = (x: number): Tensor => {
   if (typeof x !== 'number' || !Number.isFinite(x)) {
     throw new RangeError(`Tensor.scalar: expected a finite number, got ${describe(x)}`)
   }
-  return new Tensor(EMPTY, Float64Array.of(x))
+  return unsafeFromData(EMPTY, Float64Array.of(x))
 }
 
 const EMPTY: Shape = Object.freeze([])
@@ -224,9 +215,9 @@ export const fill = (shape: Shape, value: number): Tensor => {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw new RangeError(`Tensor.fill: expected a finite value for shape ${showShape(s)}, got ${describe(value)}`)
   }
-  const data = new Float64Array(shapeSize(s))
+  const data = allocate('Tensor.fill', s)
   if (value !== 0) data.fill(value)
-  return new Tensor(s, data)
+  return unsafeFromData(s, data)
 }
 
 /**
@@ -239,7 +230,10 @@ export const fill = (shape: Shape, value: number): Tensor => {
  *
  * @category constructors
  */
-export const zeros = (shape: Shape): Tensor => new Tensor(checkShape('Tensor.zeros', shape), new Float64Array(shapeSize(shape)))
+export const zeros = (shape: Shape): Tensor => {
+  const s = checkShape('Tensor.zeros', shape)
+  return unsafeFromData(s, allocate('Tensor.zeros', s))
+}
 
 /**
  * A tensor of ones.
@@ -253,7 +247,7 @@ export const zeros = (shape: Shape): Tensor => new Tensor(checkShape('Tensor.zer
  */
 export const ones = (shape: Shape): Tensor => {
   const s = checkShape('Tensor.ones', shape)
-  return new Tensor(s, new Float64Array(shapeSize(s)).fill(1))
+  return unsafeFromData(s, allocate('Tensor.ones', s).fill(1))
 }
 
 
@@ -267,7 +261,7 @@ export const ones = (shape: Shape): Tensor => {
  *
  * @category constructors
  */
-export const zerosLike = (t: Tensor): Tensor => new Tensor(checkTensor('Tensor.zerosLike', t).shape, new Float64Array(t.size))
+export const zerosLike = (t: Tensor): Tensor => unsafeFromData(checkTensor('Tensor.zerosLike', t).shape, new Float64Array(t.size))
 
 /**
  * Ones with the shape of a tensor.
@@ -279,7 +273,7 @@ export const zerosLike = (t: Tensor): Tensor => new Tensor(checkTensor('Tensor.z
  *
  * @category constructors
  */
-export const onesLike = (t: Tensor): Tensor => new Tensor(checkTensor('Tensor.onesLike', t).shape, new Float64Array(t.size).fill(1))
+export const onesLike = (t: Tensor): Tensor => unsafeFromData(checkTensor('Tensor.onesLike', t).shape, new Float64Array(t.size).fill(1))
 
 // -------------------------------------------------------------------------------------
 // random
@@ -324,7 +318,7 @@ export const randomNormal = (shape: Shape, options: NormalOptions): Tensor => {
   const mean = checkFinite(op, 'mean', options.mean ?? 0)
   const std = checkFinite(op, 'std', options.std ?? 1)
   if (std < 0) throw new RangeError(`${op}: std must be >= 0, got ${std}`)
-  return new Tensor(s, fillNormal(uniforms(seed), new Float64Array(shapeSize(s)), mean, std))
+  return unsafeFromData(s, fillNormal(uniforms(seed), allocate(op, s), mean, std))
 }
 
 /**
@@ -361,14 +355,14 @@ export const randomUniform = (shape: Shape, options: UniformOptions): Tensor => 
   const high = checkFinite(op, 'high', options.high ?? 1)
   if (!(low <= high)) throw new RangeError(`${op}: expected low <= high, got low ${low} and high ${high}`)
   const u = uniforms(seed)
-  const n = shapeSize(s)
-  const data = new Float64Array(n)
+  const data = allocate(op, s)
+  const n = data.length
   const width = high - low
   for (let i = 0; i < n; i++) {
     const x = low + width * u()
     data[i] = x < high ? x : low // rounding can reach `high`; keep the interval half-open
   }
-  return new Tensor(s, data)
+  return unsafeFromData(s, data)
 }
 
 // -------------------------------------------------------------------------------------

@@ -5,10 +5,14 @@
  *
  * @module Train
  */
+// One piece, past 400 lines: the loop, its data helpers, its metric and the checks of its
+// options share the Dataset / FitOptions model; about half of the file is doc comments.
+import type { ReadonlyFloat64Array } from './kernels/index.js'
 import * as Lens from './Lens.js'
 import type { Optimizer } from './Optimizer.js'
 import type { Para } from './Para.js'
 import * as Tensor from './Tensor.js'
+import { describe } from './internal/guards.js'
 import { unsafeFromData } from './internal/tensor.js'
 
 // -------------------------------------------------------------------------------------
@@ -194,7 +198,7 @@ export const permutation = (n: number, seed: number): ReadonlyArray<number> => {
 // metrics
 // -------------------------------------------------------------------------------------
 
-const argmaxRow = (data: Float64Array, offset: number, width: number): number => {
+const argmaxRow = (data: ReadonlyFloat64Array, offset: number, width: number): number => {
   let best = 0
   for (let j = 1; j < width; j++) if ((data[offset + j] as number) > (data[offset + best] as number)) best = j
   return best
@@ -202,17 +206,21 @@ const argmaxRow = (data: Float64Array, offset: number, width: number): number =>
 
 /**
  * The fraction of rows whose largest prediction is at the target's class: targets are
- * one-hot rows (same shape as the predictions) or class indices (shape `[batch]`).
+ * one-hot rows (same shape as the predictions) or class indices (shape `[batch]`, integers in
+ * `[0, classes)`). Other shapes, other targets and an empty batch throw, naming the shapes.
  *
  * @example
  * import { Tensor, Train } from 'backprop-lens'
  *
  * const logits = Tensor.fromNested([[2, 1], [0, 3], [5, 4]])
  * console.log(Train.accuracy(logits, Tensor.fromNested([0, 1, 1]))) // 0.6666666666666666
+ * try { Train.accuracy(logits, Tensor.fromNested([0, 1])) } catch (e) { console.log((e as Error).message) } // Train.accuracy: predictions [3,2] and targets [2] do not match
  *
  * @category metrics
  */
 export const accuracy: Metric = (predictions, targets) => {
+  if (!Tensor.isTensor(predictions)) throw new TypeError(`Train.accuracy: expected the predictions as a Tensor, got ${describe(predictions)}`)
+  if (!Tensor.isTensor(targets)) throw new TypeError(`Train.accuracy: expected the targets as a Tensor, got ${describe(targets)}`)
   if (predictions.shape.length !== 2) {
     throw new RangeError(`Train.accuracy: predictions must be [batch, classes], got ${Tensor.showShape(predictions.shape)}`)
   }
@@ -223,14 +231,51 @@ export const accuracy: Metric = (predictions, targets) => {
       `Train.accuracy: predictions ${Tensor.showShape(predictions.shape)} and targets ${Tensor.showShape(targets.shape)} do not match`
     )
   }
+  if (batch === 0 || classes === 0) throw new RangeError(`Train.accuracy: no rows or no classes to score (predictions ${Tensor.showShape(predictions.shape)})`)
   let correct = 0
   for (let i = 0; i < batch; i++) {
     const predicted = argmaxRow(predictions.data, i * classes, classes)
-    const actual = oneHot ? argmaxRow(targets.data, i * classes, classes) : targets.data[i]
+    const actual = oneHot ? argmaxRow(targets.data, i * classes, classes) : (targets.data[i] as number)
+    // a target that is no class index would never match: an error, not a silent 0
+    if (!Number.isInteger(actual) || actual < 0 || actual >= classes) {
+      throw new RangeError(`Train.accuracy: target ${actual} at row ${i} is not a class index in [0, ${classes}) (predictions ${Tensor.showShape(predictions.shape)})`)
+    }
     if (predicted === actual) correct++
   }
-  return batch === 0 ? 0 : correct / batch
+  return correct / batch
 }
+
+// -------------------------------------------------------------------------------------
+// checks
+// -------------------------------------------------------------------------------------
+
+const checkBatchSize = (op: string, batchSize: unknown): number => {
+  if (typeof batchSize !== 'number' || !Number.isInteger(batchSize) || batchSize < 1) {
+    throw new RangeError(`${op}: batchSize must be a positive integer, got ${describe(batchSize)}`)
+  }
+  return batchSize
+}
+
+/** A dataset (`what`: `data`, `validation`) of tensors with the same, non-zero number of examples. */
+const checkDataset = (op: string, what: string, data: unknown): number => {
+  if (typeof data !== 'object' || data === null) throw new TypeError(`${op}: ${what} must be { inputs, targets } of tensors, got ${describe(data)}`)
+  const { inputs, targets } = data as Partial<Dataset>
+  for (const [field, t] of [['inputs', inputs], ['targets', targets]] as const) {
+    if (!Tensor.isTensor(t)) throw new TypeError(`${op}: ${what}.${field} must be a Tensor (examples along the first axis), got ${describe(t)}`)
+    if (t.shape.length === 0) throw new RangeError(`${op}: ${what}.${field} must have examples along a first axis, got shape []`)
+  }
+  const [x, y] = [inputs as Tensor.Tensor, targets as Tensor.Tensor]
+  const n = x.shape[0] as number
+  if (y.shape[0] !== n) {
+    throw new RangeError(`${op}: ${what}: inputs ${Tensor.showShape(x.shape)} and targets ${Tensor.showShape(y.shape)} have different numbers of examples`)
+  }
+  if (n === 0) throw new RangeError(`${op}: ${what} has no examples (inputs of shape ${Tensor.showShape(x.shape)})`)
+  return n
+}
+
+/** An error from inside a training step (an op, the loss, the optimiser), located at the step. */
+const located = (e: unknown, epoch: number, step: number): unknown =>
+  e instanceof RangeError && !e.message.startsWith('Train.') ? new RangeError(`Train.fit: stopped at epoch ${epoch}, step ${step}: ${e.message}`, { cause: e }) : e
 
 // -------------------------------------------------------------------------------------
 // training
@@ -282,7 +327,9 @@ const augmented = (augment: NonNullable<FitOptions<unknown, unknown>['augment']>
 }
 
 /**
- * Evaluates the mean loss and the metrics of a model on a dataset, in batches.
+ * Evaluates the mean loss and the metrics of a model on a dataset, in batches of
+ * `batchSize` (a positive integer, default 1000). The dataset is checked as {@link fit}
+ * checks its data (tensors, the same non-zero number of examples).
  *
  * @example
  * import { Layer, Tensor, Train, ops } from 'backprop-lens'
@@ -302,7 +349,8 @@ export const evaluate = <P>(
   metrics: Readonly<Record<string, Metric>> = {},
   batchSize = 1000
 ): { readonly loss: number; readonly metrics: Readonly<Record<string, number>> } => {
-  const n = data.inputs.shape[0] ?? 0
+  checkBatchSize('Train.evaluate', batchSize)
+  const n = checkDataset('Train.evaluate', 'data', data)
   let total = 0
   const sums: Record<string, number> = {}
   for (const name of Object.keys(metrics)) sums[name] = 0
@@ -315,14 +363,19 @@ export const evaluate = <P>(
     for (const [name, metric] of Object.entries(metrics)) sums[name] = (sums[name] as number) + metric(predictions, y) * idx.length
   }
   const out: Record<string, number> = {}
-  for (const name of Object.keys(metrics)) out[name] = n === 0 ? 0 : (sums[name] as number) / n
-  return { loss: n === 0 ? 0 : total / n, metrics: out }
+  for (const name of Object.keys(metrics)) out[name] = (sums[name] as number) / n
+  return { loss: total / n, metrics: out }
 }
 
 /**
  * Trains `model` from `params` with `optimizer` for `epochs` passes over `data`, in
  * shuffled minibatches of `batchSize` (the last one may be smaller). Stops with a
- * `RangeError` naming the epoch and step if the loss stops being finite.
+ * `RangeError` naming the epoch and step if the loss stops being finite, and at the first
+ * non-finite value of a diverging run (an op's result or gradient, an optimiser's update:
+ * `Train.fit: stopped at epoch 3, step 1: ops.matmul: the result is not finite …`). The data
+ * and the validation set must be `{ inputs, targets }` of tensors with the same, non-zero
+ * number of examples along the first axis; `epochs` a non-negative integer and `batchSize` a
+ * positive one.
  *
  * @example
  * import { Layer, Optimizer, Tensor, Train, ops } from 'backprop-lens'
@@ -343,13 +396,9 @@ export const evaluate = <P>(
 export const fit = <P, S>(options: FitOptions<P, S>): FitResult<P, S> => {
   const { model, loss, optimizer, data, epochs, batchSize, seed } = options
   if (!Number.isInteger(epochs) || epochs < 0) throw new RangeError(`Train.fit: epochs must be a non-negative integer, got ${epochs}`)
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`Train.fit: batchSize must be a positive integer, got ${batchSize}`)
-  const n = data.inputs.shape[0] ?? 0
-  if (data.targets.shape[0] !== n) {
-    throw new RangeError(
-      `Train.fit: inputs ${Tensor.showShape(data.inputs.shape)} and targets ${Tensor.showShape(data.targets.shape)} have different numbers of examples`
-    )
-  }
+  checkBatchSize('Train.fit', batchSize)
+  const n = checkDataset('Train.fit', 'data', data)
+  if (options.validation !== undefined) checkDataset('Train.fit', 'validation', options.validation)
   const stepsPerEpoch = Math.ceil(n / batchSize)
   let params = options.params
   let state = optimizer.init(params)
@@ -360,14 +409,20 @@ export const fit = <P, S>(options: FitOptions<P, S>): FitResult<P, S> => {
     let total = 0
     for (let step = 0; step < stepsPerEpoch; step++) {
       const idx = order.slice(step * batchSize, (step + 1) * batchSize)
-      const batch = take(data.inputs, idx)
-      const x = options.augment === undefined ? batch : augmented(options.augment, batch, epoch, step, seed)
-      const y = take(data.targets, idx)
-      const [predictions, pullParams] = paramsVjp(options, params, x, stepKey(seed, epoch, step))
-      const [l, pullLoss] = Lens.vjp(loss(y), predictions)
-      const value = lossValue(l, `at epoch ${epoch}, step ${step}`)
-      const dParams = pullParams(pullLoss(ONE))
-      ;[params, state] = optimizer.step(state, params, dParams)
+      let value: number
+      try {
+        const batch = take(data.inputs, idx)
+        const x = options.augment === undefined ? batch : augmented(options.augment, batch, epoch, step, seed)
+        const y = take(data.targets, idx)
+        const [predictions, pullParams] = paramsVjp(options, params, x, stepKey(seed, epoch, step))
+        const [l, pullLoss] = Lens.vjp(loss(y), predictions)
+        value = lossValue(l, `at epoch ${epoch}, step ${step}`)
+        const dParams = pullParams(pullLoss(ONE))
+        ;[params, state] = optimizer.step(state, params, dParams)
+      } catch (e) {
+        // a diverging run stops at the first non-finite value (an op's or the optimiser's check)
+        throw located(e, epoch, step)
+      }
       total += value * idx.length
       options.onStep?.({ epoch, step, stepsPerEpoch, loss: value })
     }
@@ -376,8 +431,8 @@ export const fit = <P, S>(options: FitOptions<P, S>): FitResult<P, S> => {
     const scored = validation === undefined ? undefined : evaluate(model, params, loss, validation, options.metrics ?? {})
     const record: EpochRecord =
       scored === undefined
-        ? { epoch, loss: n === 0 ? 0 : total / n, metrics: {}, milliseconds }
-        : { epoch, loss: n === 0 ? 0 : total / n, validationLoss: scored.loss, metrics: scored.metrics, milliseconds }
+        ? { epoch, loss: total / n, metrics: {}, milliseconds }
+        : { epoch, loss: total / n, validationLoss: scored.loss, metrics: scored.metrics, milliseconds }
     history.push(record)
     options.onEpoch?.(record)
   }

@@ -44,7 +44,7 @@ const containerArb = fc.oneof(
   fc.dictionary(fc.constantFrom(...KEYS), paramsArb, { minKeys: 1, maxKeys: 3, noNullPrototype: true })
 )
 
-const bytes = (x: Float64Array): Uint8Array => new Uint8Array(x.buffer, x.byteOffset, x.byteLength)
+const bytes = (x: Tensor.ReadonlyFloat64Array): Uint8Array => new Uint8Array(x.buffer, x.byteOffset, x.byteLength)
 
 /** Bit-for-bit equality of parameter structures (-0 ≠ 0), and of their kinds. */
 const identical = (a: unknown, b: unknown, path = '(root)'): void => {

@@ -3,7 +3,9 @@ import fc from 'fast-check'
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import * as Tensor from '../src/Tensor.js'
 import * as VectorSpace from '../src/VectorSpace.js'
-import { TensorLaws, broadcastableShapes, dyadic, exact, shape, tensor } from '../laws/index.js'
+import * as Lens from '../src/Lens.js'
+import * as ops from '../src/ops/index.js'
+import { TensorLaws, broadcastableShapes, dyadic, exact, shape, tensor, tensorOfShape } from '../laws/index.js'
 import { message } from './support/errors.js'
 
 /** numpy's rule, written independently: pad with 1s on the left, then compare axis by axis. */
@@ -160,11 +162,41 @@ describe('Tensor construction', () => {
   it('is typed: readonly shape and data', () => {
     const t = Tensor.zeros([2])
     expectTypeOf(t.shape).toEqualTypeOf<ReadonlyArray<number>>()
-    expectTypeOf(t.data).toEqualTypeOf<Float64Array>()
+    expectTypeOf(t.data).toEqualTypeOf<Tensor.ReadonlyFloat64Array>()
     expect(() => {
       // @ts-expect-error the shape is readonly (and frozen at run time)
       t.shape[0] = 3
     }).toThrow(TypeError)
+  })
+
+  it('is typed: data cannot be written through the public type, and reading it is as a Float64Array', () => {
+    const t = Tensor.fromNested([1, 2, 3])
+    const guard = (): void => {
+      // @ts-expect-error no index writes
+      t.data[0] = 5
+      // @ts-expect-error no set
+      t.data.set([1], 0)
+      // @ts-expect-error no fill
+      t.data.fill(0)
+      // @ts-expect-error no copyWithin
+      t.data.copyWithin(0, 1)
+      // @ts-expect-error no in-place sort or reverse
+      t.data.sort()
+      // @ts-expect-error a view is read-only too
+      t.data.subarray(1)[0] = 5
+    }
+    expect(typeof guard).toBe('function') // never called: the checks above are the type checker's
+    // reading works as on a Float64Array, and copies are ordinary arrays
+    expect(t.data[1]).toBe(2)
+    expect(Array.from(t.data.subarray(1))).toEqual([2, 3])
+    const copy: Float64Array = t.data.slice()
+    copy[0] = 9
+    expect(t.data[0]).toBe(1)
+    const doubled: Float64Array = t.data.map((x) => x * 2)
+    expect(Array.from(doubled)).toEqual([2, 4, 6])
+    // a Float64Array is a ReadonlyFloat64Array (kernels and users can pass either)
+    const readable: Tensor.ReadonlyFloat64Array = new Float64Array(2)
+    expect(readable.length).toBe(2)
   })
 })
 
@@ -229,7 +261,7 @@ describe('broadcastShapes (numpy rules)', () => {
 })
 
 describe('random tensors', () => {
-  const moments = (data: Float64Array): readonly [number, number] => {
+  const moments = (data: Tensor.ReadonlyFloat64Array): readonly [number, number] => {
     let m = 0
     for (const x of data) m += x
     m /= data.length
@@ -361,5 +393,100 @@ describe('VectorSpace.tensor', () => {
     expect(Array.from(S.flatten({ w: t, b: [Tensor.scalar(3), 4] }))).toEqual([1, 2, 3, 4])
     const back = S.unflatten({ w: t, b: [Tensor.scalar(3), 4] }, [5, 6, 7, 8])
     expect(Tensor.toNested(back.w)).toEqual([[5, 6]])
+  })
+})
+
+describe('sizes are checked before allocating', () => {
+  const tooBig = (op: string, shape: string, n: number, gib: number): string =>
+    `${op}: a tensor of shape ${shape} would hold ${n} elements (${gib} GiB of float64), more than can be allocated`
+
+  it('names the constructor, the shape and the element count instead of the engine’s "Invalid typed array length"', () => {
+    const s = [1e6, 1e6]
+    const cases: ReadonlyArray<readonly [string, () => unknown]> = [
+      ['Tensor.zeros', () => Tensor.zeros(s)],
+      ['Tensor.ones', () => Tensor.ones(s)],
+      ['Tensor.fill', () => Tensor.fill(s, 2)],
+      ['Tensor.make', () => Tensor.make(s, [1])],
+      ['Tensor.randomNormal', () => Tensor.randomNormal(s, { seed: 1 })],
+      ['Tensor.randomUniform', () => Tensor.randomUniform(s, { seed: 1 })]
+    ]
+    for (const [op, f] of cases) expect(message(f)).toBe(tooBig(op, '[1000000,1000000]', 1e12, 7451))
+  })
+
+  it('names the op and the result’s shape for broadcasting, products and convolutions', () => {
+    expect(message(() => Lens.evaluate(ops.add, [Tensor.zeros([1e6, 1]), Tensor.zeros([1, 1e6])]))).toBe(tooBig('ops.add', '[1000000,1000000]', 1e12, 7451))
+    expect(message(() => Lens.evaluate(ops.matmul, [Tensor.zeros([1e5, 1]), Tensor.zeros([1, 1e5])]))).toBe(tooBig('ops.matmul', '[100000,100000]', 1e10, 75))
+    expect(message(() => Lens.evaluate(ops.conv2d({ padding: 70000 }), [Tensor.zeros([1, 1, 1, 1]), Tensor.zeros([1, 1, 1, 1])]))).toBe(
+      tooBig('ops.conv2d', '[1,140001,140001,1]', 19600280001, 146)
+    )
+  })
+})
+
+describe('plain arithmetic for data preparation', () => {
+  const pairs = broadcastableShapes().chain(([a, b]) => fc.tuple(tensorOfShape(a), tensorOfShape(b)))
+
+  it('add, sub, mul and div equal the ops (the same kernels, broadcast alike) and leave their inputs alone', () => {
+    const cases = [
+      [Tensor.add, ops.add],
+      [Tensor.sub, ops.sub],
+      [Tensor.mul, ops.mul]
+    ] as const
+    fc.assert(
+      fc.property(pairs, ([a, b]) => {
+        const before = [Array.from(a.data), Array.from(b.data)]
+        for (const [plain, op] of cases) expect(plain(a, b)).toEqual(Lens.evaluate(op, [a, b]))
+        const positive = Tensor.map(b, (v) => Math.abs(v) + 1)
+        expect(Tensor.div(a, positive)).toEqual(Lens.evaluate(ops.div, [a, positive]))
+        expect([Array.from(a.data), Array.from(b.data)]).toEqual(before)
+      }),
+      { numRuns: 200 }
+    )
+  })
+
+  it('scale, map and matmul equal their ops', () => {
+    fc.assert(
+      fc.property(tensor(), fc.double({ min: -4, max: 4, noNaN: true }), (t, c) => {
+        expect(Tensor.scale(t, c)).toEqual(Lens.evaluate(ops.scale(c), t))
+        expect(Tensor.map(t, Math.sin)).toEqual(Lens.evaluate(ops.sin, t))
+      }),
+      { numRuns: 200 }
+    )
+    const dims = fc.tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 6 }), fc.integer({ min: 1, max: 6 }))
+    fc.assert(
+      fc.property(dims.chain(([m, k, n]) => fc.tuple(tensorOfShape([m, k]), tensorOfShape([k, n]))), ([a, b]) => {
+        expect(Tensor.matmul(a, b)).toEqual(Lens.evaluate(ops.matmul, [a, b]))
+      }),
+      { numRuns: 200 }
+    )
+  })
+
+  it('names the function, the shapes and the first non-finite entry in its errors', () => {
+    const x = Tensor.fromNested([[1, 2], [3, 4]])
+    expect(message(() => Tensor.add(x, Tensor.zeros([3])))).toBe('Tensor.add: shapes [2,2] and [3] do not broadcast')
+    expect(message(() => Tensor.mul(Tensor.fromNested([1e200]), Tensor.fromNested([1e200])))).toBe(
+      'Tensor.mul: the result is not finite (Infinity) in the forward pass, at index [0] of shape [1], from inputs 1e+200 and 1e+200'
+    )
+    expect(message(() => Tensor.div(Tensor.fromNested([1, 2]), Tensor.fromNested([1, 0])))).toBe(
+      'Tensor.div: the result is not finite (Infinity) in the forward pass, at index [1] of shape [2], from inputs 2 and 0'
+    )
+    expect(message(() => Tensor.scale(x, NaN))).toBe('Tensor.scale: the factor must be a finite number, got NaN')
+    expect(message(() => Tensor.scale(Tensor.fromNested([1e300]), 1e10))).toBe(
+      'Tensor.scale: the result is not finite (Infinity) in the forward pass, at index [0] of shape [1], from input 1e+300'
+    )
+    expect(message(() => Tensor.map(Tensor.fromNested([4, -1]), Math.sqrt))).toBe(
+      'Tensor.map: the result is not finite (NaN) in the forward pass, at index [1] of shape [2], from input -1'
+    )
+    expect(message(() => Tensor.map(x, (() => 'a') as never))).toBe('Tensor.map: the function returned "a" at index [0, 0], from input 1')
+    expect(message(() => Tensor.matmul(x, Tensor.zeros([3, 1])))).toBe('Tensor.matmul: shapes [2,2] and [3,1]: inner dimensions 2 and 3 differ')
+    expect(message(() => Tensor.matmul(x, Tensor.zeros([2])))).toBe(
+      'Tensor.matmul: shapes [2,2] and [2]: operands must have rank 2 (ops.matmul takes batches and vectors)'
+    )
+    expect(message(() => Tensor.matmul(Tensor.fill([1, 2], 1e200), Tensor.fill([2, 1], 1e200)))).toBe(
+      'Tensor.matmul: the result is not finite (Infinity) in the forward pass, at index [0, 0] of shape [1,1], from left operand values up to 1e+200 and right operand values up to 1e+200 in magnitude'
+    )
+    expect(message(() => Tensor.add(Tensor.zeros([1e6, 1]), Tensor.zeros([1, 1e6])))).toBe(
+      'Tensor.add: a tensor of shape [1000000,1000000] would hold 1000000000000 elements (7451 GiB of float64), more than can be allocated'
+    )
+    expect(message(() => Tensor.add([1] as never, x))).toBe('Tensor.add: expected a Tensor, got an array of length 1')
   })
 })

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { Layer, Lens, Optimizer, Tensor, Train, ops } from '../src/index.js'
 import { type Digits, loadSplit } from '../docs/examples/mnist-data.js'
 import { unsafeFromData } from '../src/internal/tensor.js'
+import { message } from './support/errors.js'
 
 describe('Train helpers', () => {
   it('take gathers examples along the first axis and checks indices', () => {
@@ -24,6 +25,15 @@ describe('Train helpers', () => {
     expect(() => Train.accuracy(logits, Tensor.fromNested([0, 1]))).toThrow(
       'Train.accuracy: predictions [4,3] and targets [2] do not match'
     )
+  })
+
+  it('accuracy rejects what would silently score 0: targets that are no class index, an empty batch, non-tensors', () => {
+    const logits = Tensor.zeros([2, 3])
+    expect(message(() => Train.accuracy(logits, Tensor.fromNested([0, 3])))).toBe('Train.accuracy: target 3 at row 1 is not a class index in [0, 3) (predictions [2,3])')
+    expect(message(() => Train.accuracy(logits, Tensor.fromNested([0.5, 1])))).toBe('Train.accuracy: target 0.5 at row 0 is not a class index in [0, 3) (predictions [2,3])')
+    expect(message(() => Train.accuracy(Tensor.zeros([0, 3]), Tensor.zeros([0])))).toBe('Train.accuracy: no rows or no classes to score (predictions [0,3])')
+    expect(message(() => Train.accuracy([[1]] as never, logits))).toBe('Train.accuracy: expected the predictions as a Tensor, got an array of length 1')
+    expect(message(() => Train.accuracy(logits, undefined as never))).toBe('Train.accuracy: expected the targets as a Tensor, got undefined')
   })
 })
 
@@ -101,9 +111,64 @@ describe('Train.fit', () => {
 
   it('rejects mismatched data and bad settings', () => {
     expect(() => Train.fit({ ...base, epochs: 1, data: { inputs: xs, targets: Tensor.zeros([10]) } })).toThrow(
-      'Train.fit: inputs [64,2] and targets [10] have different numbers of examples'
+      'Train.fit: data: inputs [64,2] and targets [10] have different numbers of examples'
     )
     expect(() => Train.fit({ ...base, epochs: 1, batchSize: 0 })).toThrow('Train.fit: batchSize must be a positive integer, got 0')
+  })
+
+  it('rejects empty datasets and data that are not tensors', () => {
+    const empty = { inputs: Tensor.zeros([0, 2]), targets: Tensor.zeros([0]) }
+    expect(message(() => Train.fit({ ...base, epochs: 1, data: empty }))).toBe('Train.fit: data has no examples (inputs of shape [0,2])')
+    expect(message(() => Train.fit({ ...base, epochs: 1, validation: empty }))).toBe('Train.fit: validation has no examples (inputs of shape [0,2])')
+    expect(message(() => Train.fit({ ...base, epochs: 1, validation: { inputs: xs, targets: Tensor.zeros([3]) } }))).toBe(
+      'Train.fit: validation: inputs [64,2] and targets [3] have different numbers of examples'
+    )
+    expect(message(() => Train.fit({ ...base, epochs: 1, data: { inputs: [[1, 2]], targets: ys } as never }))).toBe(
+      'Train.fit: data.inputs must be a Tensor (examples along the first axis), got an array of length 1'
+    )
+    expect(message(() => Train.fit({ ...base, epochs: 1, data: { inputs: xs } as never }))).toBe(
+      'Train.fit: data.targets must be a Tensor (examples along the first axis), got undefined'
+    )
+    expect(message(() => Train.fit({ ...base, epochs: 1, data: undefined as never }))).toBe('Train.fit: data must be { inputs, targets } of tensors, got undefined')
+    expect(message(() => Train.fit({ ...base, epochs: 1, data: { inputs: Tensor.scalar(1), targets: ys } }))).toBe(
+      'Train.fit: data.inputs must have examples along a first axis, got shape []'
+    )
+  })
+
+  it('stops a diverging run at the first non-finite value, with the epoch and the step', () => {
+    const one = Layer.mlp([1, 1])
+    // exact arithmetic (prediction 4·W, gradient 32 at W = 1), so both kernel paths give these messages
+    const params = { layers: [{ W: Tensor.fill([1, 1], 1), b: Tensor.zeros([1]) }] } as ReturnType<typeof one.init>
+    const run = { model: one.model, loss: ops.mse, params, data: { inputs: Tensor.fill([8, 1], 4), targets: Tensor.zeros([8, 1]) }, batchSize: 4, seed: 1, epochs: 3 }
+    // the parameter overflows in the optimiser's update
+    expect(message(() => Train.fit({ ...run, optimizer: Optimizer.sgd({ lr: 1e307 }) }))).toBe(
+      'Train.fit: stopped at epoch 0, step 0: Optimizer.sgd.step: the updated parameter at coordinate 0 (layers[0].W[0, 0]) is -Infinity (the parameter is 1, its gradient 32); the step overflows: lower the learning rate or rescale the loss'
+    )
+    // the parameter stays finite but the next forward pass overflows
+    expect(message(() => Train.fit({ ...run, optimizer: Optimizer.sgd({ lr: 1e305 }) }))).toBe(
+      'Train.fit: stopped at epoch 0, step 1: ops.mse: the result is not finite (Infinity) in the forward pass, at index [] of shape [], from prediction values up to 1.36e+307 and target values up to 0 in magnitude'
+    )
+  })
+})
+
+describe('Train.evaluate', () => {
+  const { model, init } = Layer.mlp([2, 3])
+  const data = { inputs: Tensor.zeros([4, 2]), targets: Tensor.fromNested([0, 1, 2, 0]) }
+
+  it('validates its batch size as Train.fit does (0 used to loop forever)', () => {
+    for (const b of [0, NaN, -5, 2.5]) {
+      expect(message(() => Train.evaluate(model, init(0), ops.softmaxCrossEntropy, data, {}, b))).toBe(`Train.evaluate: batchSize must be a positive integer, got ${b}`)
+    }
+    expect(Train.evaluate(model, init(0), ops.softmaxCrossEntropy, data, {}, 3).loss).toBeCloseTo(Math.log(3), 12)
+  })
+
+  it('rejects an empty dataset and data that are not tensors', () => {
+    expect(message(() => Train.evaluate(model, init(0), ops.softmaxCrossEntropy, { inputs: Tensor.zeros([0, 2]), targets: Tensor.zeros([0]) }))).toBe(
+      'Train.evaluate: data has no examples (inputs of shape [0,2])'
+    )
+    expect(message(() => Train.evaluate(model, init(0), ops.softmaxCrossEntropy, { inputs: 3, targets: data.targets } as never))).toBe(
+      'Train.evaluate: data.inputs must be a Tensor (examples along the first axis), got 3'
+    )
   })
 })
 

@@ -25,7 +25,7 @@ import { fromPlan } from './cps.js'
 import { asPair } from './guards.js'
 import type { Lens } from './lens.js'
 import { erase, idPlan, primPlan, type AnyLens } from './plan.js'
-import { Tensor, showShape } from './tensor.js'
+import { Tensor, showShape, unsafeFromData } from './tensor.js'
 
 /** @internal The zero shaped like `like` (inferred). */
 export const zeroOf = (like: unknown): unknown => (typeof like === 'number' ? 0 : VS.infer(like).zero(like))
@@ -35,7 +35,7 @@ export const sumOf = (x: unknown, y: unknown): unknown => (typeof x === 'number'
 
 type Pair = readonly [unknown, unknown]
 
-const ONE = new Tensor(Object.freeze([]), new Float64Array([1]))
+const ONE = unsafeFromData(Object.freeze([]), new Float64Array([1]))
 
 /**
  * @internal The cotangent 1 of a scalar output: `1` for a number, a rank-0 tensor of 1 for a

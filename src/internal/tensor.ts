@@ -7,7 +7,9 @@
  * @internal
  * @module internal/tensor
  */
-import { firstNonFinite, strides } from '../kernels/index.js'
+import { firstNonFinite, strides, type ReadonlyFloat64Array } from '../kernels/index.js'
+
+export type { ReadonlyFloat64Array }
 import { DESCRIPTION, describe, expectPair, showIndex, showShape } from './guards.js'
 
 export { showIndex, showShape }
@@ -23,6 +25,8 @@ export { showIndex, showShape }
  */
 export type Shape = ReadonlyArray<number>
 
+
+const OWNED: unique symbol = Symbol('backprop-lens: data owned by the tensor')
 
 const INSPECT: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never
 
@@ -44,12 +48,16 @@ export class Tensor {
   /** The number of elements: the product of the shape. */
   readonly size: number
   /**
-   * @internal Use {@link make} (which validates and copies) or {@link unsafeFromData}.
+   * @internal Not public: build tensors with {@link make} (which checks and copies the data);
+   * the library's own code passes its key through {@link unsafeFromData}, so that nothing
+   * public can keep a caller's buffer.
    */
   constructor(
     readonly shape: Shape,
-    readonly data: Float64Array
+    readonly data: ReadonlyFloat64Array,
+    key?: typeof OWNED
   ) {
+    if (key !== OWNED) throw new TypeError('new Tensor(...) is not public: build tensors with Tensor.make(shape, data), which checks and copies the data')
     this.size = data.length
   }
 
@@ -106,6 +114,34 @@ export const sameShape = (a: Shape, b: Shape): boolean => {
   return true
 }
 
+/**
+ * The shape two shapes broadcast to, by numpy's rules: align the shapes on their last
+ * axis; along each axis the lengths must be equal or one of them 1 (a missing axis counts
+ * as 1); the result takes the larger length. Throws a `RangeError` naming `op` and both
+ * shapes when they do not broadcast.
+ *
+ * @example
+ * import { Tensor } from 'backprop-lens'
+ *
+ * console.log(Tensor.broadcastShapes('ops.add', [2, 1, 3], [4, 1])) // [ 2, 4, 3 ]
+ * try { Tensor.broadcastShapes('ops.add', [2, 3], [4]) } catch (e) { console.log((e as Error).message) } // ops.add: shapes [2,3] and [4] do not broadcast
+ *
+ * @category shapes
+ */
+export const broadcastShapes = (op: string, a: Shape, b: Shape): Shape => {
+  if (sameShape(a, b)) return a
+  const n = Math.max(a.length, b.length)
+  const out = new Array<number>(n)
+  for (let i = 0; i < n; i++) {
+    const da = i < n - a.length ? 1 : (a[i - (n - a.length)] as number)
+    const db = i < n - b.length ? 1 : (b[i - (n - b.length)] as number)
+    if (da === db || db === 1) out[i] = da
+    else if (da === 1) out[i] = db
+    else throw new RangeError(`${op}: shapes ${showShape(a)} and ${showShape(b)} do not broadcast`)
+  }
+  return Object.freeze(out)
+}
+
 // -------------------------------------------------------------------------------------
 // indices (for error messages)
 // -------------------------------------------------------------------------------------
@@ -133,6 +169,20 @@ export const unravel = (flat: number, shape: Shape): Array<number> => {
 
 // -------------------------------------------------------------------------------------
 // construction and checks for ops
+
+/** @internal The element of `t` that broadcasting sends to the flat index `flat` of `shape` (for messages). */
+export const broadcastValueAt = (t: Tensor, shape: Shape, flat: number): number => {
+  const index = unravel(flat, shape)
+  let offset = 0
+  let stride = 1
+  for (let i = t.shape.length - 1, j = shape.length - 1; i >= 0; i--, j--) {
+    const d = t.shape[i] as number
+    offset += (d === 1 ? 0 : (index[j] as number)) * stride
+    stride *= d
+  }
+  return t.data[offset] as number
+}
+
 // -------------------------------------------------------------------------------------
 
 /**
@@ -141,8 +191,44 @@ export const unravel = (flat: number, shape: Shape): Array<number> => {
  * `data.length` is the product of `shape`. The shape is frozen in place. For kernels and
  * ops only.
  */
-export const unsafeFromData = (shape: Shape, data: Float64Array): Tensor =>
-  new Tensor(Object.isFrozen(shape) ? shape : Object.freeze(shape as Array<number>), data)
+export const unsafeFromData = (shape: Shape, data: ReadonlyFloat64Array): Tensor =>
+  new Tensor(Object.isFrozen(shape) ? shape : Object.freeze(shape as Array<number>), data, OWNED)
+
+/**
+ * @internal The most elements a tensor may hold: the longest `Float64Array` V8 (Node 20)
+ * accepts, 2³² (32 GiB). Larger shapes are refused by {@link checkSize} before anything is
+ * allocated, with the op's name instead of the engine's "Invalid typed array length".
+ */
+export const MAX_ELEMENTS = 2 ** 32
+
+const tooLarge = (op: string, shape: Shape, n: number): RangeError => {
+  const gib = (n * 8) / 2 ** 30
+  const amount = gib >= 10 ? String(Math.round(gib)) : gib.toPrecision(2)
+  return new RangeError(`${op}: a tensor of shape ${showShape(shape)} would hold ${n} elements (${amount} GiB of float64), more than can be allocated`)
+}
+
+/**
+ * @internal The element count of a result of `shape`, checked before it is allocated: a
+ * `RangeError` naming `op`, the shape and the count past {@link MAX_ELEMENTS}.
+ */
+export const checkSize = (op: string, shape: Shape, n = shapeSize(shape)): number => {
+  if (n > MAX_ELEMENTS) throw tooLarge(op, shape, n)
+  return n
+}
+
+/**
+ * @internal The zeroed data of a tensor of `shape`, size checked by {@link checkSize}; an
+ * allocation the runtime refuses (memory) gets the same message.
+ */
+export const allocate = (op: string, shape: Shape, n = checkSize(op, shape)): Float64Array => {
+  checkSize(op, shape, n)
+  try {
+    return new Float64Array(n)
+  } catch (e) {
+    if (e instanceof RangeError) throw tooLarge(op, shape, n)
+    throw e
+  }
+}
 
 /**
  * @internal Checks that an op's argument is a tensor; throws a `TypeError` naming `op`.
@@ -189,16 +275,6 @@ export const normaliseAxis = (op: string, axis: number, shape: Shape, shapes = `
   return axis < 0 ? axis + r : axis
 }
 
-/** @internal Throws naming `op`, the shape and the first non-finite value of a result. */
-export const expectFinite = (op: string, shape: Shape, data: Float64Array): void => {
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i] as number
-    if (v - v !== 0) {
-      throw new RangeError(`${op}: the result of shape ${showShape(shape)} is not finite (${v} at flat index ${i}); the inputs are too large`)
-    }
-  }
-}
-
 /**
  * @internal Throws unless every value of an op's result (forward) or cotangent (backward)
  * is finite: the message names the op, the pass, the first bad index, the shape and, by
@@ -207,16 +283,60 @@ export const expectFinite = (op: string, shape: Shape, data: Float64Array): void
 export const checkFiniteResult = (
   op: string,
   pass: 'forward' | 'backward',
-  data: Float64Array,
+  data: ReadonlyFloat64Array,
   shape: Shape,
   cause: (i: number) => string
 ): void => {
   const i = firstNonFinite(data)
-  if (i < 0) return
+  if (i >= 0) throw nonFinite(op, pass, data, shape, i, cause)
+}
+
+/**
+ * @internal The error of {@link checkFiniteResult} for a bad index `i` that a kernel has
+ * already found (the matrix kernels' `check` flag).
+ */
+export const nonFinite = (
+  op: string,
+  pass: 'forward' | 'backward',
+  data: ReadonlyFloat64Array,
+  shape: Shape,
+  i: number,
+  cause: (i: number) => string
+): RangeError => {
   const what = pass === 'forward' ? 'result' : 'cotangent'
-  throw new RangeError(
+  return new RangeError(
     `${op}: the ${what} is not finite (${data[i] as number}) in the ${pass} pass, at index ${showIndex(unravel(i, shape))} of shape ${showShape(shape)}, ${cause(i)}`
   )
+}
+
+/**
+ * @internal Throws naming `op`, the index and the shape of the first non-finite value of an
+ * input, for the ops whose result would hide it (a `NaN` loses every comparison of `max`).
+ */
+export const checkFiniteInput = (op: string, t: Tensor, what = 'input'): void => {
+  const i = firstNonFinite(t.data)
+  if (i >= 0) {
+    throw new RangeError(`${op}: the ${what} is not finite (${t.data[i] as number}) at index ${showIndex(unravel(i, t.shape))} of shape ${showShape(t.shape)}`)
+  }
+}
+
+/**
+ * @internal The cause of a non-finite result whose entries mix many input values (products,
+ * sums, windows), for messages: the first non-finite value among the named operands
+ * (`from input NaN at index [0, 1, 2, 0]`), or, if they are all finite, their largest
+ * magnitudes (`from inputs up to 1e+200 and filter values up to 3 in magnitude`).
+ */
+export const causeOf = (operands: ReadonlyArray<readonly [string, Tensor]>): string => {
+  for (const [name, t] of operands) {
+    const i = firstNonFinite(t.data)
+    if (i >= 0) return `from ${name} ${t.data[i] as number} at index ${showIndex(unravel(i, t.shape))}`
+  }
+  const largest = operands.map(([name, t]) => {
+    let m = 0
+    for (const v of t.data) m = Math.max(m, Math.abs(v))
+    return `${name} values up to ${m}`
+  })
+  return `from ${largest.join(' and ')} in magnitude`
 }
 
 // -------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@
  * @internal
  * @module kernels/broadcast
  */
+import type { ReadonlyFloat64Array } from './data.js'
 
 import { run, type BinaryOp } from './elementwise.js'
 
@@ -58,7 +59,7 @@ const nest = (aShape: Shape, bShape: Shape, outShape: Shape): Nest => {
 }
 
 /** Runs a loop nest: the innermost axis by {@link run}, the outer axes by an odometer. */
-const runNest = (op: BinaryOp, a: Float64Array, b: Float64Array, out: Float64Array, { dims, sa, sb }: Nest): void => {
+const runNest = (op: BinaryOp, a: ReadonlyFloat64Array, b: ReadonlyFloat64Array, out: Float64Array, { dims, sa, sb }: Nest): void => {
   const nd = dims.length
   if (nd === 0) {
     if (out.length > 0) run(op, a, 0, 0, b, 0, 0, out, 0, 1)
@@ -98,9 +99,9 @@ const runNest = (op: BinaryOp, a: Float64Array, b: Float64Array, out: Float64Arr
  */
 export const broadcast = (
   op: BinaryOp,
-  a: Float64Array,
+  a: ReadonlyFloat64Array,
   aShape: Shape,
-  b: Float64Array,
+  b: ReadonlyFloat64Array,
   bShape: Shape,
   outShape: Shape,
   outSize: number
@@ -139,7 +140,7 @@ export const isTrailing = (inner: Shape, outer: Shape): boolean => {
  * itself when the shapes have the same size (nothing was broadcast), so callers must treat
  * the result as read-only, as they do every tensor's data.
  */
-export const sumTo = (dy: Float64Array, fromShape: Shape, toShape: Shape, toSize: number): Float64Array => {
+export const sumTo = (dy: ReadonlyFloat64Array, fromShape: Shape, toShape: Shape, toSize: number): ReadonlyFloat64Array => {
   if (toSize === dy.length) return dy
   const out = new Float64Array(toSize)
   if (toSize === 1) {

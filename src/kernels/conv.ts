@@ -14,6 +14,7 @@
  * @internal
  * @module kernels/conv
  */
+import type { ReadonlyFloat64Array } from './data.js'
 
 /**
  * The geometry of a 2-D window over an NHWC input: batch `n`, height `h`, width `w`,
@@ -50,7 +51,7 @@ export interface WindowGeometry {
  *
  * @internal
  */
-export const im2col = (x: Float64Array, g: WindowGeometry, b0: number, b1: number, c0: number, cg: number, cols: Float64Array): void => {
+export const im2col = (x: ReadonlyFloat64Array, g: WindowGeometry, b0: number, b1: number, c0: number, cg: number, cols: Float64Array): void => {
   const { h, w, c, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow } = g
   let o = 0
   for (let b = b0; b < b1; b++) {
@@ -94,7 +95,7 @@ export const im2col = (x: Float64Array, g: WindowGeometry, b0: number, b1: numbe
  *
  * @internal
  */
-export const col2im = (cols: Float64Array, g: WindowGeometry, b0: number, b1: number, c0: number, cg: number, dx: Float64Array): void => {
+export const col2im = (cols: ReadonlyFloat64Array, g: WindowGeometry, b0: number, b1: number, c0: number, cg: number, dx: Float64Array): void => {
   const { h, w, c, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow } = g
   let o = 0
   for (let b = b0; b < b1; b++) {
@@ -173,7 +174,7 @@ export const copyBlock = (
  *
  * @internal
  */
-export const maxPool = (x: Float64Array, g: WindowGeometry, y: Float64Array, argmax: Int32Array | null): void => {
+export const maxPool = (x: ReadonlyFloat64Array, g: WindowGeometry, y: Float64Array, argmax: Int32Array | null): void => {
   const { n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow } = g
   let o = 0
   for (let b = 0; b < n; b++) {
@@ -215,7 +216,7 @@ export const maxPool = (x: Float64Array, g: WindowGeometry, y: Float64Array, arg
  *
  * @internal
  */
-export const scatterAt = (dy: Float64Array, argmax: Int32Array, dx: Float64Array): void => {
+export const scatterAt = (dy: ReadonlyFloat64Array, argmax: Int32Array, dx: Float64Array): void => {
   for (let i = 0; i < dy.length; i++) {
     const at = argmax[i] as number
     if (at >= 0) dx[at] = (dx[at] as number) + (dy[i] as number)
@@ -228,7 +229,7 @@ export const scatterAt = (dy: Float64Array, argmax: Int32Array, dx: Float64Array
  *
  * @internal
  */
-export const gatherAt = (v: Float64Array, argmax: Int32Array, out: Float64Array): void => {
+export const gatherAt = (v: ReadonlyFloat64Array, argmax: Int32Array, out: Float64Array): void => {
   for (let i = 0; i < out.length; i++) {
     const at = argmax[i] as number
     out[i] = at >= 0 ? (v[at] as number) : 0
@@ -242,7 +243,7 @@ export const gatherAt = (v: Float64Array, argmax: Int32Array, out: Float64Array)
  *
  * @internal
  */
-export const avgPool = (x: Float64Array, g: WindowGeometry, y: Float64Array, transpose = false): void => {
+export const avgPool = (x: ReadonlyFloat64Array, g: WindowGeometry, y: Float64Array, transpose = false): void => {
   const { n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow } = g
   let o = 0
   for (let b = 0; b < n; b++) {

@@ -8,13 +8,14 @@
  * @internal
  * @module kernels/elementwise
  */
+import type { ReadonlyFloat64Array } from './data.js'
 
 // -------------------------------------------------------------------------------------
 // unary
 // -------------------------------------------------------------------------------------
 
 /** @internal `out[i] = f(x[i])`. */
-export const map = (x: Float64Array, f: (v: number) => number): Float64Array => {
+export const map = (x: ReadonlyFloat64Array, f: (v: number) => number): Float64Array => {
   const n = x.length
   const out = new Float64Array(n)
   for (let i = 0; i < n; i++) out[i] = f(x[i] as number)
@@ -23,9 +24,9 @@ export const map = (x: Float64Array, f: (v: number) => number): Float64Array => 
 
 /** @internal `out[i] = f(x[i], y[i]) · dy[i]`: the backward pass of an elementwise op. */
 export const mapBackward = (
-  x: Float64Array,
-  y: Float64Array,
-  dy: Float64Array,
+  x: ReadonlyFloat64Array,
+  y: ReadonlyFloat64Array,
+  dy: ReadonlyFloat64Array,
   df: (x: number, y: number) => number
 ): Float64Array => {
   const n = x.length
@@ -35,7 +36,7 @@ export const mapBackward = (
 }
 
 /** @internal `out[i] = c · x[i] + d`. */
-export const affine = (x: Float64Array, c: number, d: number): Float64Array => {
+export const affine = (x: ReadonlyFloat64Array, c: number, d: number): Float64Array => {
   const n = x.length
   const out = new Float64Array(n)
   if (d === 0) for (let i = 0; i < n; i++) out[i] = c * (x[i] as number)
@@ -45,7 +46,7 @@ export const affine = (x: Float64Array, c: number, d: number): Float64Array => {
 }
 
 /** @internal `out[i] = max(x[i], 0)`. */
-export const relu = (x: Float64Array): Float64Array => {
+export const relu = (x: ReadonlyFloat64Array): Float64Array => {
   const n = x.length
   const out = new Float64Array(n)
   for (let i = 0; i < n; i++) {
@@ -56,7 +57,7 @@ export const relu = (x: Float64Array): Float64Array => {
 }
 
 /** @internal `out[i] = x[i] > 0 ? dy[i] : 0`. */
-export const reluBackward = (x: Float64Array, dy: Float64Array): Float64Array => {
+export const reluBackward = (x: ReadonlyFloat64Array, dy: ReadonlyFloat64Array): Float64Array => {
   const n = x.length
   const out = new Float64Array(n)
   for (let i = 0; i < n; i++) out[i] = (x[i] as number) > 0 ? (dy[i] as number) : 0
@@ -64,7 +65,7 @@ export const reluBackward = (x: Float64Array, dy: Float64Array): Float64Array =>
 }
 
 /** @internal The flat index of the first element that fails `ok`, or -1. */
-export const findInvalid = (x: Float64Array, ok: (v: number) => boolean): number => {
+export const findInvalid = (x: ReadonlyFloat64Array, ok: (v: number) => boolean): number => {
   for (let i = 0; i < x.length; i++) if (!ok(x[i] as number)) return i
   return -1
 }
@@ -88,10 +89,10 @@ export type BinaryOp = number | ((a: number, b: number) => number)
 /** @internal Runs `out[o + i] = a[ia + i·sa] ∘ b[ib + i·sb]` for `i < n`: the innermost loop. */
 export const run = (
   op: BinaryOp,
-  a: Float64Array,
+  a: ReadonlyFloat64Array,
   ia: number,
   sa: number,
-  b: Float64Array,
+  b: ReadonlyFloat64Array,
   ib: number,
   sb: number,
   out: Float64Array,
@@ -119,7 +120,7 @@ export const run = (
 }
 
 /** @internal `out[i] = a[i] ∘ b[i]` for arrays of the same length. */
-export const zip = (op: BinaryOp, a: Float64Array, b: Float64Array): Float64Array => {
+export const zip = (op: BinaryOp, a: ReadonlyFloat64Array, b: ReadonlyFloat64Array): Float64Array => {
   const out = new Float64Array(a.length)
   run(op, a, 0, 1, b, 0, 1, out, 0, a.length)
   return out
@@ -127,9 +128,9 @@ export const zip = (op: BinaryOp, a: Float64Array, b: Float64Array): Float64Arra
 
 /** @internal `out[i] = backward(x[i], dy[i], y[i])`: the backward pass of an elementwise rule. */
 export const mapVjp = (
-  x: Float64Array,
-  dy: Float64Array,
-  y: Float64Array,
+  x: ReadonlyFloat64Array,
+  dy: ReadonlyFloat64Array,
+  y: ReadonlyFloat64Array,
   backward: (x: number, dy: number, y: number) => number
 ): Float64Array => {
   const n = x.length
@@ -139,7 +140,7 @@ export const mapVjp = (
 }
 
 /** @internal The flat index of the first NaN or ±Infinity (`v - v !== 0` exactly for those), or -1. */
-export const firstNonFinite = (x: Float64Array): number => {
+export const firstNonFinite = (x: ReadonlyFloat64Array): number => {
   const n = x.length
   for (let i = 0; i < n; i++) {
     const v = x[i] as number

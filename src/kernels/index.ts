@@ -47,3 +47,4 @@ export {
 } from './select.js'
 export { kernelBackend, kernelChoice, setKernelBackend, KERNELS_ENV, type KernelChoice } from './backend.js'
 export * from './conv.js'
+export type { ReadonlyFloat64Array } from './data.js'

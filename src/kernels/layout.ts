@@ -7,6 +7,7 @@
  * @internal
  * @module kernels/layout
  */
+import type { ReadonlyFloat64Array } from './data.js'
 
 /** @internal The product of `dims[from..to)`. */
 export const product = (dims: ReadonlyArray<number>, from = 0, to = dims.length): number => {
@@ -32,7 +33,7 @@ export const strides = (shape: ReadonlyArray<number>): Array<number> => {
  *
  * @internal
  */
-export const permute = (src: Float64Array, shape: ReadonlyArray<number>, perm: ReadonlyArray<number>): Float64Array => {
+export const permute = (src: ReadonlyFloat64Array, shape: ReadonlyArray<number>, perm: ReadonlyArray<number>): Float64Array => {
   const n = src.length
   const out = new Float64Array(n)
   const r = shape.length
@@ -77,7 +78,7 @@ export const permute = (src: Float64Array, shape: ReadonlyArray<number>, perm: R
 const TILE = 32
 
 /** `out[c×r] = src[r×c]ᵀ`, in tiles so both sides stay in cache. */
-const transpose2d = (src: Float64Array, out: Float64Array, rows: number, cols: number): void => {
+const transpose2d = (src: ReadonlyFloat64Array, out: Float64Array, rows: number, cols: number): void => {
   for (let i0 = 0; i0 < rows; i0 += TILE) {
     const i1 = i0 + TILE < rows ? i0 + TILE : rows
     for (let j0 = 0; j0 < cols; j0 += TILE) {
@@ -97,7 +98,7 @@ const transpose2d = (src: Float64Array, out: Float64Array, rows: number, cols: n
  * @internal
  */
 export const copyInto = (
-  src: Float64Array,
+  src: ReadonlyFloat64Array,
   dst: Float64Array,
   outer: number,
   srcMid: number,
@@ -120,7 +121,7 @@ export const copyInto = (
  * @internal
  */
 export const copyOut = (
-  src: Float64Array,
+  src: ReadonlyFloat64Array,
   outer: number,
   srcMid: number,
   inner: number,

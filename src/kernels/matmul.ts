@@ -11,6 +11,7 @@
  * @internal
  * @module kernels/matmul
  */
+import type { ReadonlyFloat64Array } from './data.js'
 
 /**
  * `out[m×n] += a[m×k] · b[k×n]`: i-k-j order (the innermost loop runs along rows of `b` and
@@ -22,9 +23,9 @@
  * @internal
  */
 export const matmulNN = (
-  a: Float64Array,
+  a: ReadonlyFloat64Array,
   aOff: number,
-  b: Float64Array,
+  b: ReadonlyFloat64Array,
   bOff: number,
   out: Float64Array,
   oOff: number,
@@ -101,9 +102,9 @@ export const K_PANEL = 64
  * @internal
  */
 export const matmulNT = (
-  a: Float64Array,
+  a: ReadonlyFloat64Array,
   aOff: number,
-  b: Float64Array,
+  b: ReadonlyFloat64Array,
   bOff: number,
   out: Float64Array,
   oOff: number,
@@ -198,9 +199,9 @@ export const J_BLOCK = 64
  * @internal
  */
 export const matmulTN = (
-  a: Float64Array,
+  a: ReadonlyFloat64Array,
   aOff: number,
-  b: Float64Array,
+  b: ReadonlyFloat64Array,
   bOff: number,
   out: Float64Array,
   oOff: number,

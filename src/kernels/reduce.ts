@@ -7,6 +7,7 @@
  * @internal
  * @module kernels/reduce
  */
+import type { ReadonlyFloat64Array } from './data.js'
 
 import { product } from './layout.js'
 
@@ -15,7 +16,7 @@ import { product } from './layout.js'
 // -------------------------------------------------------------------------------------
 
 /** @internal Sum over the middle axis. */
-export const sumAxis = (src: Float64Array, outer: number, mid: number, inner: number): Float64Array => {
+export const sumAxis = (src: ReadonlyFloat64Array, outer: number, mid: number, inner: number): Float64Array => {
   const out = new Float64Array(outer * inner)
   if (inner === 1) {
     for (let o = 0; o < outer; o++) {
@@ -37,7 +38,7 @@ export const sumAxis = (src: Float64Array, outer: number, mid: number, inner: nu
 }
 
 /** @internal Maximum over the middle axis (`mid ≥ 1`); NaN propagates. */
-export const maxAxis = (src: Float64Array, outer: number, mid: number, inner: number): Float64Array => {
+export const maxAxis = (src: ReadonlyFloat64Array, outer: number, mid: number, inner: number): Float64Array => {
   const out = new Float64Array(outer * inner)
   for (let o = 0; o < outer; o++) {
     const d = o * inner
@@ -56,7 +57,7 @@ export const maxAxis = (src: Float64Array, outer: number, mid: number, inner: nu
 }
 
 /** @internal Repeats `src` (`[outer, inner]`) `mid` times along a new middle axis. */
-export const expandAxis = (src: Float64Array, outer: number, mid: number, inner: number): Float64Array => {
+export const expandAxis = (src: ReadonlyFloat64Array, outer: number, mid: number, inner: number): Float64Array => {
   const out = new Float64Array(outer * mid * inner)
   for (let o = 0; o < outer; o++) {
     const s = o * inner
@@ -101,23 +102,21 @@ const runs = (shape: ReadonlyArray<number>, reduced: ReadonlyArray<boolean>): Ar
  * @internal
  */
 export const reduceAxes = (
-  src: Float64Array,
+  src: ReadonlyFloat64Array,
   shape: ReadonlyArray<number>,
   reduced: ReadonlyArray<boolean>,
-  axisKernel: (src: Float64Array, outer: number, mid: number, inner: number) => Float64Array
+  axisKernel: (src: ReadonlyFloat64Array, outer: number, mid: number, inner: number) => Float64Array
 ): Float64Array => {
   const dims = shape.slice()
-  let cur = src
-  let reducedAny = false
+  let cur: Float64Array | null = null
   for (const [start, end] of runs(shape, reduced)) {
     const outer = product(dims, 0, start)
     const mid = product(dims, start, end)
     const inner = product(dims, end)
-    cur = axisKernel(cur, outer, mid, inner)
-    reducedAny = true
+    cur = axisKernel(cur ?? src, outer, mid, inner)
     for (let a = start; a < end; a++) dims[a] = 1
   }
-  return reducedAny ? cur : src.slice()
+  return cur ?? src.slice()
 }
 
 /**
@@ -126,21 +125,19 @@ export const reduceAxes = (
  *
  * @internal
  */
-export const expandAxes = (src: Float64Array, shape: ReadonlyArray<number>, reduced: ReadonlyArray<boolean>): Float64Array => {
+export const expandAxes = (src: ReadonlyFloat64Array, shape: ReadonlyArray<number>, reduced: ReadonlyArray<boolean>): Float64Array => {
   const dims = shape.map((d, i) => (reduced[i] ? 1 : d))
-  let cur = src
-  let expanded = false
+  let cur: Float64Array | null = null
   // first run first: the inverse order of reduceAxes
   const rs = runs(shape, reduced).reverse()
   for (const [start, end] of rs) {
     const outer = product(dims, 0, start)
     const mid = product(shape, start, end)
     const inner = product(dims, end)
-    cur = expandAxis(cur, outer, mid, inner)
-    expanded = true
+    cur = expandAxis(cur ?? src, outer, mid, inner)
     for (let a = start; a < end; a++) dims[a] = shape[a] as number
   }
-  return expanded ? cur : src.slice()
+  return cur ?? src.slice()
 }
 
 // -------------------------------------------------------------------------------------
@@ -153,7 +150,7 @@ export const expandAxes = (src: Float64Array, shape: ReadonlyArray<number>, redu
  *
  * @internal
  */
-export const softmaxAxis = (src: Float64Array, outer: number, mid: number, inner: number, log: boolean): Float64Array => {
+export const softmaxAxis = (src: ReadonlyFloat64Array, outer: number, mid: number, inner: number, log: boolean): Float64Array => {
   const out = new Float64Array(src.length)
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < inner; j++) {
@@ -190,8 +187,8 @@ export const softmaxAxis = (src: Float64Array, outer: number, mid: number, inner
  * @internal
  */
 export const softmaxBackwardAxis = (
-  y: Float64Array,
-  dy: Float64Array,
+  y: ReadonlyFloat64Array,
+  dy: ReadonlyFloat64Array,
   outer: number,
   mid: number,
   inner: number,
@@ -245,9 +242,9 @@ export const singleRun = (shape: ReadonlyArray<number>, reduced: ReadonlyArray<b
  * @internal
  */
 export const maxBackwardAxis = (
-  x: Float64Array,
-  y: Float64Array,
-  dy: Float64Array,
+  x: ReadonlyFloat64Array,
+  y: ReadonlyFloat64Array,
+  dy: ReadonlyFloat64Array,
   outer: number,
   mid: number,
   inner: number
@@ -274,7 +271,7 @@ export const maxBackwardAxis = (
  * @internal
  */
 export const logSumExpAxis = (
-  src: Float64Array,
+  src: ReadonlyFloat64Array,
   outer: number,
   mid: number,
   inner: number
@@ -302,10 +299,10 @@ export const logSumExpAxis = (
  * @internal
  */
 export const logSumExpBackwardAxis = (
-  x: Float64Array,
-  top: Float64Array,
-  logS: Float64Array,
-  dy: Float64Array,
+  x: ReadonlyFloat64Array,
+  top: ReadonlyFloat64Array,
+  logS: ReadonlyFloat64Array,
+  dy: ReadonlyFloat64Array,
   outer: number,
   mid: number,
   inner: number

@@ -6,6 +6,7 @@
  * @internal
  * @module kernels/select
  */
+import type { ReadonlyFloat64Array } from './data.js'
 import { wasmFor } from './backend.js'
 import * as JsBroadcast from './broadcast.js'
 import * as JsElementwise from './elementwise.js'
@@ -41,11 +42,11 @@ export const VECTOR_MIN_SIZE = 512
 // matrix products
 // -------------------------------------------------------------------------------------
 
-type Product = (a: Float64Array, aOff: number, b: Float64Array, bOff: number, out: Float64Array, oOff: number, m: number, k: number, n: number) => void
+type Product = (a: ReadonlyFloat64Array, aOff: number, b: ReadonlyFloat64Array, bOff: number, out: Float64Array, oOff: number, m: number, k: number, n: number) => void
 
 const selecting =
   (layout: Layout, js: Product) =>
-  (a: Float64Array, aOff: number, b: Float64Array, bOff: number, out: Float64Array, oOff: number, m: number, k: number, n: number, check = false): number => {
+  (a: ReadonlyFloat64Array, aOff: number, b: ReadonlyFloat64Array, bOff: number, out: Float64Array, oOff: number, m: number, k: number, n: number, check = false): number => {
     const w = wasmFor(m * k * n, MATMUL_MIN_WORK)
     if (w !== null) {
       const bad = gemm(w, layout, a, aOff, b, bOff, out, oOff, m, k, n, check)
@@ -74,7 +75,7 @@ export const matmulTN = selecting('TN', Js.matmulTN)
 // -------------------------------------------------------------------------------------
 
 /** `out[i] = a[i] ∘ b[i]` for arrays of the same length (see `elementwise.ts`). @internal */
-export const zip = (op: JsElementwise.BinaryOp, a: Float64Array, b: Float64Array): Float64Array => {
+export const zip = (op: JsElementwise.BinaryOp, a: ReadonlyFloat64Array, b: ReadonlyFloat64Array): Float64Array => {
   if (typeof op === 'number' && a.length === b.length) {
     const w = wasmFor(a.length, VECTOR_MIN_SIZE)
     const out = w === null ? null : Wasm.binaryRows(w, op, a, false, b, false, 1, a.length)
@@ -92,9 +93,9 @@ export const zip = (op: JsElementwise.BinaryOp, a: Float64Array, b: Float64Array
  */
 export const broadcast = (
   op: JsElementwise.BinaryOp,
-  a: Float64Array,
+  a: ReadonlyFloat64Array,
   aShape: ReadonlyArray<number>,
-  b: Float64Array,
+  b: ReadonlyFloat64Array,
   bShape: ReadonlyArray<number>,
   outShape: ReadonlyArray<number>,
   outSize: number
@@ -123,19 +124,19 @@ export const broadcast = (
 }
 
 /** `out[i] = c · x[i] + d`. @internal */
-export const affine = (x: Float64Array, c: number, d: number): Float64Array => {
+export const affine = (x: ReadonlyFloat64Array, c: number, d: number): Float64Array => {
   const w = wasmFor(x.length, VECTOR_MIN_SIZE)
   return (w === null ? null : Wasm.affine(w, x, c, d)) ?? JsElementwise.affine(x, c, d)
 }
 
 /** `out[i] = max(x[i], 0)`. @internal */
-export const relu = (x: Float64Array): Float64Array => {
+export const relu = (x: ReadonlyFloat64Array): Float64Array => {
   const w = wasmFor(x.length, VECTOR_MIN_SIZE)
   return (w === null ? null : Wasm.relu(w, x, x)) ?? JsElementwise.relu(x)
 }
 
 /** `out[i] = x[i] > 0 ? dy[i] : 0`. @internal */
-export const reluBackward = (x: Float64Array, dy: Float64Array): Float64Array => {
+export const reluBackward = (x: ReadonlyFloat64Array, dy: ReadonlyFloat64Array): Float64Array => {
   const w = x.length === dy.length ? wasmFor(x.length, VECTOR_MIN_SIZE) : null
   return (w === null ? null : Wasm.relu(w, x, dy)) ?? JsElementwise.reluBackward(x, dy)
 }
@@ -151,7 +152,7 @@ export const reluBackward = (x: Float64Array, dy: Float64Array): Float64Array =>
  *
  * @internal
  */
-export const sumAxis = (src: Float64Array, outer: number, mid: number, inner: number): Float64Array => {
+export const sumAxis = (src: ReadonlyFloat64Array, outer: number, mid: number, inner: number): Float64Array => {
   const w = wasmFor(src.length, VECTOR_MIN_SIZE)
   const out = w === null ? null : inner === 1 ? Wasm.sumRuns(w, src, outer, mid) : Wasm.sumRows(w, src, outer, mid, inner)
   return out ?? JsReduce.sumAxis(src, outer, mid, inner)
@@ -164,7 +165,7 @@ export const sumAxis = (src: Float64Array, outer: number, mid: number, inner: nu
  *
  * @internal
  */
-export const sumTo = (dy: Float64Array, fromShape: ReadonlyArray<number>, toShape: ReadonlyArray<number>, toSize: number): Float64Array => {
+export const sumTo = (dy: ReadonlyFloat64Array, fromShape: ReadonlyArray<number>, toShape: ReadonlyArray<number>, toSize: number): ReadonlyFloat64Array => {
   if (toSize !== dy.length) {
     const w = wasmFor(dy.length, VECTOR_MIN_SIZE)
     if (w !== null) {

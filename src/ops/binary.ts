@@ -22,6 +22,7 @@
  */
 // One piece, past 400 lines: the binary ops share the broadcasting helpers and the backward
 // lenses on `[[a, b], dy]` above them; about 40% of the file is doc comments with examples.
+import type { ReadonlyFloat64Array } from '../kernels/index.js'
 import { fanout, fst, id, make, snd, split, type Lens } from '../Lens.js'
 import * as K from '../kernels/index.js'
 import { broadcastShapes } from '../Tensor.js'
@@ -31,7 +32,9 @@ import { broadcastTo, chain, sumToShape, sumToShapeOf, validated, withReverse } 
 import { log, neg, shift } from './elementwise.js'
 import {
   checkCotangent,
+  broadcastValueAt,
   checkFiniteResult,
+  checkSize,
   expectTensorPair,
   shapeSize,
   showIndex,
@@ -63,47 +66,34 @@ const checkPair = (op: string, x: unknown): TensorPair => {
   return x as TensorPair
 }
 
-/** The element of `t` that broadcasting sends to the flat index `flat` of `shape` (for messages). */
-const valueAt = (t: Tensor, shape: Shape, flat: number): number => {
-  const index = unravel(flat, shape)
-  let offset = 0
-  let stride = 1
-  for (let i = t.shape.length - 1, j = shape.length - 1; i >= 0; i--, j--) {
-    const d = t.shape[i] as number
-    offset += (d === 1 ? 0 : (index[j] as number)) * stride
-    stride *= d
-  }
-  return t.data[offset] as number
-}
-
 /** Throws unless a result of the output's shape is finite, naming both inputs at the first bad index. */
-const checkForward = (op: string, y: Float64Array, shape: Shape, a: Tensor, b: Tensor): void =>
-  checkFiniteResult(op, 'forward', y, shape, (i) => `from inputs ${valueAt(a, shape, i)} and ${valueAt(b, shape, i)}`)
+const checkForward = (op: string, y: ReadonlyFloat64Array, shape: Shape, a: Tensor, b: Tensor): void =>
+  checkFiniteResult(op, 'forward', y, shape, (i) => `from inputs ${broadcastValueAt(a, shape, i)} and ${broadcastValueAt(b, shape, i)}`)
 
 /** Throws unless a per-element cotangent (of the output's shape) is finite. */
-const checkBackward = (op: string, g: Float64Array, a: Tensor, b: Tensor, dy: Tensor): void =>
+const checkBackward = (op: string, g: ReadonlyFloat64Array, a: Tensor, b: Tensor, dy: Tensor): void =>
   checkFiniteResult(
     op,
     'backward',
     g,
     dy.shape,
-    (i) => `from inputs ${valueAt(a, dy.shape, i)} and ${valueAt(b, dy.shape, i)} and output cotangent ${dy.data[i] as number}`
+    (i) => `from inputs ${broadcastValueAt(a, dy.shape, i)} and ${broadcastValueAt(b, dy.shape, i)} and output cotangent ${dy.data[i] as number}`
   )
 
 /** `a ∘ b` broadcast, as a tensor, checked finite. */
 const apply = (op: string, code: K.BinaryOp, a: Tensor, b: Tensor): Tensor => {
   const shape = broadcastShapes(op, a.shape, b.shape)
-  const y = K.broadcast(code, a.data, a.shape, b.data, b.shape, shape, shapeSize(shape))
+  const y = K.broadcast(code, a.data, a.shape, b.data, b.shape, shape, checkSize(op, shape))
   checkForward(op, y, shape, a, b)
   return unsafeFromData(shape, y)
 }
 
 /** `g ∘ t` where `g` has the output's shape and `t` broadcasts to it: data of the output's size. */
-const withOperand = (code: K.BinaryOp, g: Float64Array, shape: Shape, t: Tensor): Float64Array =>
+const withOperand = (code: K.BinaryOp, g: ReadonlyFloat64Array, shape: Shape, t: Tensor): Float64Array =>
   K.broadcast(code, g, shape, t.data, t.shape, shape, g.length)
 
 /** The cotangent of an operand of shape `to`, from data of the output's shape (sums checked finite). */
-const unbroadcast = (op: string, d: Float64Array, from: Shape, to: Tensor): Tensor => {
+const unbroadcast = (op: string, d: ReadonlyFloat64Array, from: Shape, to: Tensor): Tensor => {
   const summed = K.sumTo(d, from, to.shape, to.size)
   if (summed !== d) checkFiniteResult(op, 'backward', summed, to.shape, () => 'summing the cotangent over the broadcast axes')
   return unsafeFromData(to.shape, summed)

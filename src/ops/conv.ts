@@ -33,14 +33,15 @@
  */
 // One piece, past 400 lines: the three products of a convolution are each other's derivatives,
 // so they, their primitives on `[[x, W], y]` and the public ops built on them stay together.
+import type { ReadonlyFloat64Array } from '../kernels/index.js'
 import { fanout, pipe, second, type Lens } from '../Lens.js'
 import { fromPlan } from '../internal/cps.js'
 import { describe } from '../internal/guards.js'
 import { erase, primPlan, type AnyLens } from '../internal/plan.js'
 import { linear, shaped, zeroOf } from '../internal/structure.js'
-import { checkCotangent, checkFiniteResult, expectTensor, sameShape, showShape, unsafeFromData, type Shape, type Tensor } from '../internal/tensor.js'
+import { causeOf, checkCotangent, checkSize, checkFiniteResult, expectTensor, sameShape, showShape, unsafeFromData, type Shape, type Tensor } from '../internal/tensor.js'
 import * as K from '../kernels/index.js'
-import { causeOf, checkPadding, checkPair, windowGeometry, type CheckedPadding, type Padding } from './window.js'
+import { checkPadding, checkPair, windowGeometry, type CheckedPadding, type Padding } from './window.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -130,15 +131,17 @@ const layoutOf = (op: string, xShape: Shape, wShape: Shape, cfg: Config): Layout
 // -------------------------------------------------------------------------------------
 
 /** `conv(x, W)`: im2col by blocks of images, each block one product with the filter. */
-const convolve = (L: Layout, x: Float64Array, w: Float64Array): Float64Array => {
+const convolve = (L: Layout, x: ReadonlyFloat64Array, w: ReadonlyFloat64Array): Float64Array => {
   const { g, groups, cg, cout, coutg, kg, per } = L
   const rows = g.oh * g.ow
   const y = new Float64Array(g.n * rows * cout)
   const cols = new Float64Array(Math.min(per, g.n) * rows * kg)
-  const wg = groups === 1 ? w : new Float64Array(kg * coutg)
+  // per-group copies (groups > 1 only): writable buffers, read through `wg` / `dyg`
+  const wgBuf = new Float64Array(groups === 1 ? 0 : kg * coutg)
+  const wg = groups === 1 ? w : wgBuf
   const yg = groups === 1 ? y : new Float64Array(Math.min(per, g.n) * rows * coutg)
   for (let grp = 0; grp < groups; grp++) {
-    if (groups > 1) K.copyBlock(w, grp * coutg, kg, cout, coutg, wg)
+    if (groups > 1) K.copyBlock(w as Float64Array, grp * coutg, kg, cout, coutg, wgBuf) // reads w (back = false)
     for (let b0 = 0; b0 < g.n; b0 += per) {
       const b1 = Math.min(g.n, b0 + per)
       const m = (b1 - b0) * rows
@@ -160,13 +163,14 @@ const convolve = (L: Layout, x: Float64Array, w: Float64Array): Float64Array => 
  * loop runs along the `kh·kw·cg` columns (measured faster than NT's dot products of length
  * `cout` at both of the demo's layers).
  */
-const inputGradient = (L: Layout, dy: Float64Array, w: Float64Array): Float64Array => {
+const inputGradient = (L: Layout, dy: ReadonlyFloat64Array, w: ReadonlyFloat64Array): Float64Array => {
   const { g, groups, cg, cout, coutg, kg, per } = L
   const rows = g.oh * g.ow
   const dx = new Float64Array(g.n * g.h * g.w * g.c)
   const dcols = new Float64Array(Math.min(per, g.n) * rows * kg)
   const wT = new Float64Array(coutg * kg)
-  const dyg = groups === 1 ? dy : new Float64Array(Math.min(per, g.n) * rows * coutg)
+  const dygBuf = new Float64Array(groups === 1 ? 0 : Math.min(per, g.n) * rows * coutg)
+  const dyg = groups === 1 ? dy : dygBuf
   for (let grp = 0; grp < groups; grp++) {
     for (let r = 0; r < kg; r++) for (let j = 0; j < coutg; j++) wT[j * kg + r] = w[r * cout + grp * coutg + j] as number
     for (let b0 = 0; b0 < g.n; b0 += per) {
@@ -175,7 +179,7 @@ const inputGradient = (L: Layout, dy: Float64Array, w: Float64Array): Float64Arr
       dcols.fill(0, 0, m * kg)
       if (groups === 1) K.matmulNN(dy, b0 * rows * cout, wT, 0, dcols, 0, m, cout, kg)
       else {
-        K.copyBlock(dy, b0 * rows * cout + grp * coutg, m, cout, coutg, dyg)
+        K.copyBlock(dy as Float64Array, b0 * rows * cout + grp * coutg, m, cout, coutg, dygBuf) // reads dy
         K.matmulNN(dyg, 0, wT, 0, dcols, 0, m, coutg, kg)
       }
       K.col2im(dcols, g, b0, b1, grp * cg, cg, dx)
@@ -185,13 +189,14 @@ const inputGradient = (L: Layout, dy: Float64Array, w: Float64Array): Float64Arr
 }
 
 /** `∂T/∂W = x ⋆ dy` (a correlation of the input with the cotangent): `colsᵀ·dy`, summed over blocks. */
-const filterGradient = (L: Layout, x: Float64Array, dy: Float64Array): Float64Array => {
+const filterGradient = (L: Layout, x: ReadonlyFloat64Array, dy: ReadonlyFloat64Array): Float64Array => {
   const { g, groups, cg, cout, coutg, kg, per } = L
   const rows = g.oh * g.ow
   const dw = new Float64Array(kg * cout)
   const cols = new Float64Array(Math.min(per, g.n) * rows * kg)
   const dwg = groups === 1 ? dw : new Float64Array(kg * coutg)
-  const dyg = groups === 1 ? dy : new Float64Array(Math.min(per, g.n) * rows * coutg)
+  const dygBuf = new Float64Array(groups === 1 ? 0 : Math.min(per, g.n) * rows * coutg)
+  const dyg = groups === 1 ? dy : dygBuf
   for (let grp = 0; grp < groups; grp++) {
     if (groups > 1) dwg.fill(0)
     for (let b0 = 0; b0 < g.n; b0 += per) {
@@ -200,7 +205,7 @@ const filterGradient = (L: Layout, x: Float64Array, dy: Float64Array): Float64Ar
       K.im2col(x, g, b0, b1, grp * cg, cg, cols)
       if (groups === 1) K.matmulTN(cols, 0, dy, b0 * rows * cout, dw, 0, kg, m, cout)
       else {
-        K.copyBlock(dy, b0 * rows * cout + grp * coutg, m, cout, coutg, dyg)
+        K.copyBlock(dy as Float64Array, b0 * rows * cout + grp * coutg, m, cout, coutg, dygBuf) // reads dy
         K.matmulTN(cols, 0, dyg, 0, dwg, 0, kg, m, coutg)
       }
     }
@@ -377,6 +382,7 @@ export const conv2d = (options: Conv2dOptions = {}): Lens<readonly [Tensor, Tens
       (u) => {
         const [x, w] = expectOperands(u)
         const L = layoutOf(OP, x.shape, w.shape, cfg)
+        checkSize(OP, L.yShape)
         const y = convolve(L, x.data, w.data)
         checkFiniteResult(OP, 'forward', y, L.yShape, () =>
           causeOf([

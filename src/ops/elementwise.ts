@@ -28,6 +28,7 @@
  *
  * @module ops/elementwise
  */
+import type { ReadonlyFloat64Array } from '../kernels/index.js'
 import { fanout, first, fst, id, pipeAll, snd } from '../Lens.js'
 import { cotangentOf, fromPlan } from '../internal/cps.js'
 import type { Lens } from '../internal/lens.js'
@@ -59,8 +60,8 @@ const requireAll = (op: string, t: Tensor, domain: R.Domain): void => {
 
 /** Loops faster than the rule's per-element functions, for the hottest rules (a test checks they agree). */
 interface Fused {
-  readonly forward?: (x: Float64Array) => Float64Array
-  readonly backward?: (x: Float64Array, dy: Float64Array, y: Float64Array) => Float64Array
+  readonly forward?: (x: ReadonlyFloat64Array) => Float64Array
+  readonly backward?: (x: ReadonlyFloat64Array, dy: ReadonlyFloat64Array, y: ReadonlyFloat64Array) => Float64Array
 }
 
 /**
@@ -71,12 +72,12 @@ interface Fused {
 const elementwise = (rule: R.UnaryRule, op = `ops.${rule.name}`, fused: Fused = {}): Lens<Tensor, Tensor> => {
   const { domain, backDomain, affine } = rule
   const forwardLoop =
-    fused.forward ?? (affine !== null ? (x: Float64Array) => K.affine(x, affine[0], affine[1]) : (x: Float64Array) => K.map(x, rule.forward))
+    fused.forward ?? (affine !== null ? (x: ReadonlyFloat64Array) => K.affine(x, affine[0], affine[1]) : (x: ReadonlyFloat64Array) => K.map(x, rule.forward))
   const backwardLoop =
     fused.backward ??
     (affine !== null
-      ? (_x: Float64Array, dy: Float64Array) => K.affine(dy, affine[0], 0)
-      : (x: Float64Array, dy: Float64Array, y: Float64Array) => K.mapVjp(x, dy, y, rule.backward))
+      ? (_x: ReadonlyFloat64Array, dy: ReadonlyFloat64Array) => K.affine(dy, affine[0], 0)
+      : (x: ReadonlyFloat64Array, dy: ReadonlyFloat64Array, y: ReadonlyFloat64Array) => K.mapVjp(x, dy, y, rule.backward))
   const passThrough = affine !== null && affine[0] === 1
   // the backward lens's own checks, with the first-order pass's messages
   const checkRule = (a: unknown, dy: Tensor): void => {

@@ -13,8 +13,11 @@
  *
  * @module ops/matmul
  */
+// One piece, past 400 lines: the three products of a matrix product (a·b, dy·bᵀ, aᵀ·dy) are each
+// other's derivatives, so their layout, the ops and the backward lenses stay together.
+import type { ReadonlyFloat64Array } from '../kernels/index.js'
 import * as Lens from '../Lens.js'
-import { Tensor, checkCotangent, expectFinite, expectTensor, expectTensorPair, showShape, unsafeFromData, type Shape } from '../internal/tensor.js'
+import { Tensor, allocate, causeOf, checkCotangent, expectTensor, expectTensorPair, nonFinite, showShape, unsafeFromData, type Shape } from '../internal/tensor.js'
 import { describe } from '../internal/guards.js'
 import { fromPlan } from '../internal/cps.js'
 import { primPlan, type AnyLens } from '../internal/plan.js'
@@ -133,49 +136,73 @@ const batchStrides = (batch: ReadonlyArray<number>, r: number, matrix: number): 
   return out
 }
 
+// The kernels' `check` flag returns the first non-finite entry of each slice they write
+// (WebAssembly scans it while it is staged); `earliest` keeps the smallest over the calls.
+const earliest = (first: number, off: number, bad: number): number => (bad < 0 ? first : first < 0 ? off + bad : Math.min(first, off + bad))
+
 const productForward = (op: string, a: Tensor, b: Tensor): Tensor => {
   const p = plan(op, a.shape, b.shape)
   const { m, k, n, count, aOffsets, bOffsets } = p
-  const out = new Float64Array(count * m * n)
+  const out = allocate(op, p.shape, count * m * n)
   const A = a.data
   const B = b.data
+  let bad = -1
   if (aOffsets === null || bOffsets === null) {
-    for (let t = 0; t < count; t++) K.matmulNN(A, t * m * k, B, t * k * n, out, t * m * n, m, k, n)
+    for (let t = 0; t < count; t++) bad = earliest(bad, t * m * n, K.matmulNN(A, t * m * k, B, t * k * n, out, t * m * n, m, k, n, true))
   } else if (bOffsets.every((o) => o === 0) && aOffsets.every((o, t) => o === t * m * k)) {
     // `b` is shared by the whole batch and `a` is not broadcast: one tall product.
-    K.matmulNN(A, 0, B, 0, out, 0, count * m, k, n)
+    bad = K.matmulNN(A, 0, B, 0, out, 0, count * m, k, n, true)
   } else {
-    for (let t = 0; t < count; t++) K.matmulNN(A, aOffsets[t] as number, B, bOffsets[t] as number, out, t * m * n, m, k, n)
+    for (let t = 0; t < count; t++) bad = earliest(bad, t * m * n, K.matmulNN(A, aOffsets[t] as number, B, bOffsets[t] as number, out, t * m * n, m, k, n, true))
   }
-  expectFinite(op, p.shape, out)
+  if (bad >= 0) throw nonFinite(op, 'forward', out, p.shape, bad, () => causeOf([['left operand', a], ['right operand', b]]))
   return unsafeFromData(p.shape, out)
 }
 
+/** Throws naming `op` if a gradient's kernels found a non-finite entry (`bad ≥ 0`). */
+const finiteGradient = (op: string, g: ReadonlyFloat64Array, shape: Shape, bad: number, a: Tensor, b: Tensor, dy: ReadonlyFloat64Array, dyShape: Shape): void => {
+  if (bad >= 0) {
+    throw nonFinite(op, 'backward', g, shape, bad, () =>
+      causeOf([['left operand', a], ['right operand', b], ['output cotangent', unsafeFromData(dyShape, dy)]])
+    )
+  }
+}
+
 /** `da = dy · bᵀ`, summed over the batch items that share a matrix of `a`. */
-const gradA = (p: Product, a: Tensor, b: Tensor, dy: Float64Array): Tensor => {
+const gradA = (p: Product, a: Tensor, b: Tensor, dy: ReadonlyFloat64Array, op = 'ops.matmul'): Tensor => {
   const { m, k, n, count, aOffsets, bOffsets } = p
   const da = new Float64Array(a.size)
   const B = b.data
+  let bad = -1
   if (aOffsets === null || bOffsets === null) {
-    for (let t = 0; t < count; t++) K.matmulNT(dy, t * m * n, B, t * k * n, da, t * m * k, m, n, k)
+    for (let t = 0; t < count; t++) bad = earliest(bad, t * m * k, K.matmulNT(dy, t * m * n, B, t * k * n, da, t * m * k, m, n, k, true))
   } else {
-    for (let t = 0; t < count; t++) K.matmulNT(dy, t * m * n, B, bOffsets[t] as number, da, aOffsets[t] as number, m, n, k)
+    for (let t = 0; t < count; t++) {
+      const off = aOffsets[t] as number
+      bad = earliest(bad, off, K.matmulNT(dy, t * m * n, B, bOffsets[t] as number, da, off, m, n, k, true))
+    }
   }
+  finiteGradient(op, da, a.shape, bad, a, b, dy, p.shape)
   return unsafeFromData(a.shape, da)
 }
 
 /** `db = aᵀ · dy`, summed over the batch items that share a matrix of `b`. */
-const gradB = (p: Product, a: Tensor, b: Tensor, dy: Float64Array): Tensor => {
+const gradB = (p: Product, a: Tensor, b: Tensor, dy: ReadonlyFloat64Array, op = 'ops.matmul'): Tensor => {
   const { m, k, n, count, aOffsets, bOffsets } = p
   const db = new Float64Array(b.size)
   const A = a.data
+  let bad = -1
   if (aOffsets === null || bOffsets === null) {
-    for (let t = 0; t < count; t++) K.matmulTN(A, t * m * k, dy, t * m * n, db, t * k * n, k, m, n)
+    for (let t = 0; t < count; t++) bad = earliest(bad, t * k * n, K.matmulTN(A, t * m * k, dy, t * m * n, db, t * k * n, k, m, n, true))
   } else if (bOffsets.every((o) => o === 0) && aOffsets.every((o, t) => o === t * m * k)) {
-    K.matmulTN(A, 0, dy, 0, db, 0, k, count * m, n)
+    bad = K.matmulTN(A, 0, dy, 0, db, 0, k, count * m, n, true)
   } else {
-    for (let t = 0; t < count; t++) K.matmulTN(A, aOffsets[t] as number, dy, t * m * n, db, bOffsets[t] as number, k, m, n)
+    for (let t = 0; t < count; t++) {
+      const off = bOffsets[t] as number
+      bad = earliest(bad, off, K.matmulTN(A, aOffsets[t] as number, dy, t * m * n, db, off, k, m, n, true))
+    }
   }
+  finiteGradient(op, db, b.shape, bad, a, b, dy, p.shape)
   return unsafeFromData(b.shape, db)
 }
 
@@ -186,7 +213,9 @@ const gradB = (p: Product, a: Tensor, b: Tensor, dy: Float64Array): Tensor => {
  * 1-D left operand `[k]` is a row (its axis is dropped from the result), a 1-D right operand
  * a column. The backward pass computes `da = dy·bᵀ` and `db = aᵀ·dy` without materialising
  * transposes. Rank-0 operands, inner dimensions that differ and batch axes that do not
- * broadcast throw a `RangeError` naming both shapes.
+ * broadcast throw a `RangeError` naming both shapes. A product or gradient entry that is not
+ * finite throws a `RangeError` naming the pass, its index and the operand value that caused it
+ * (a non-finite entry of an operand) or the operands' largest magnitudes (an overflow).
  *
  * @example
  * import { Lens, Tensor, ops } from 'backprop-lens'
@@ -197,6 +226,7 @@ const gradB = (p: Product, a: Tensor, b: Tensor, dy: Float64Array): Tensor => {
  * const [da, db] = Lens.backPropagateConst(ops.matmul, Tensor.ones([2, 2]), [a, b])
  * console.log(Tensor.toNested(da), Tensor.toNested(db)) // [ [ 11, 15 ], [ 11, 15 ] ] [ [ 4, 4 ], [ 6, 6 ] ]
  * try { Lens.evaluate(ops.matmul, [Tensor.zeros([2, 3]), Tensor.zeros([4, 5])]) } catch (e) { console.log((e as Error).message) } // ops.matmul: shapes [2,3] and [4,5]: inner dimensions 3 and 4 differ
+ * try { Lens.evaluate(ops.matmul, [Tensor.fill([1, 2], 1e200), Tensor.fill([2, 1], 1e200)]) } catch (e) { console.log((e as Error).message) } // ops.matmul: the result is not finite (Infinity) in the forward pass, at index [0, 0] of shape [1,1], from left operand values up to 1e+200 and right operand values up to 1e+200 in magnitude
  *
  * @category linear algebra
  */
@@ -231,7 +261,7 @@ export const matmul: Lens.Lens<TensorPair, Tensor> = withReverse(
     if (!wantX) return [undefined, du]
     const p = plan('ops.matmul′', a.shape, b.shape)
     const d = (dy as Tensor).data
-    return [[gradA(p, a, ub, d), gradB(p, ua, b, d)], du]
+    return [[gradA(p, a, ub, d, 'ops.matmul′'), gradB(p, ua, b, d, 'ops.matmul′')], du]
   }
 )
 
@@ -255,7 +285,7 @@ export const matmulLeft = (a: Tensor): Lens.Lens<Tensor, Tensor> => {
   expectTensor('ops.matmulLeft', a, 'the fixed left operand')
   const lens = Lens.make<Tensor, Tensor>({
     forward: (x) => productForward('ops.matmulLeft', a, expectTensor('ops.matmulLeft', x)),
-    backward: (x, dy, y) => gradB(plan('ops.matmulLeft', a.shape, x.shape), a, x, checkCotangent('ops.matmulLeft', dy, y.shape).data)
+    backward: (x, dy, y) => gradB(plan('ops.matmulLeft', a.shape, x.shape), a, x, checkCotangent('ops.matmulLeft', dy, y.shape).data, 'ops.matmulLeft')
   })
   // linear in x: [x, dy] ↦ aᵀ·dy (reading x for its shape), whose transpose is x ↦ a·x again
   const op = 'ops.matmulLeft'
@@ -264,7 +294,7 @@ export const matmulLeft = (a: Tensor): Lens.Lens<Tensor, Tensor> => {
       `${op}′`,
       (x, dy) => {
         const p = plan(op, a.shape, expectTensor(op, x).shape)
-        return gradB(p, a, x, checkCotangent(op, dy, p.shape).data)
+        return gradB(p, a, x, checkCotangent(op, dy, p.shape).data, op)
       },
       (x, _dy, w) => productForward(`${op}′`, a, checkCotangent(`${op}′`, w, x.shape))
     ),
@@ -291,7 +321,7 @@ export const matmulRight = (b: Tensor): Lens.Lens<Tensor, Tensor> => {
   expectTensor('ops.matmulRight', b, 'the fixed right operand')
   const lens = Lens.make<Tensor, Tensor>({
     forward: (x) => productForward('ops.matmulRight', expectTensor('ops.matmulRight', x), b),
-    backward: (x, dy, y) => gradA(plan('ops.matmulRight', x.shape, b.shape), x, b, checkCotangent('ops.matmulRight', dy, y.shape).data)
+    backward: (x, dy, y) => gradA(plan('ops.matmulRight', x.shape, b.shape), x, b, checkCotangent('ops.matmulRight', dy, y.shape).data, 'ops.matmulRight')
   })
   // linear in x: [x, dy] ↦ dy·bᵀ (reading x for its shape), whose transpose is x ↦ x·b again
   const op = 'ops.matmulRight'
@@ -300,7 +330,7 @@ export const matmulRight = (b: Tensor): Lens.Lens<Tensor, Tensor> => {
       `${op}′`,
       (x, dy) => {
         const p = plan(op, expectTensor(op, x).shape, b.shape)
-        return gradA(p, x, b, checkCotangent(op, dy, p.shape).data)
+        return gradA(p, x, b, checkCotangent(op, dy, p.shape).data, op)
       },
       (x, _dy, w) => productForward(`${op}′`, checkCotangent(`${op}′`, w, x.shape), b)
     ),
@@ -334,12 +364,12 @@ const transposedLeft: Lens.Lens<Transposed, Tensor> = fromPlan(
   primPlan(
     (x) => {
       const { a, b, dy, p } = operands('ops.matmul′ (dy·bᵀ)', x)
-      return gradA(p, a, b, dy.data)
+      return gradA(p, a, b, dy.data, 'ops.matmul′ (dy·bᵀ)')
     },
     (x, w) => {
       const [[a, b], dy] = x as Transposed
       const dw = checkCotangent('ops.matmul′ (dy·bᵀ)', w, a.shape)
-      return [[zeroOf(a), gradB(plan('ops.matmul′ (dy·bᵀ)', a.shape, b.shape), dw, b, dy.data)], productForward('ops.matmul′ (dy·bᵀ)', dw, b)]
+      return [[zeroOf(a), gradB(plan('ops.matmul′ (dy·bᵀ)', a.shape, b.shape), dw, b, dy.data, 'ops.matmul′ (dy·bᵀ)')], productForward('ops.matmul′ (dy·bᵀ)', dw, b)]
     },
     'ops.matmul′ (dy·bᵀ)',
     null,
@@ -353,12 +383,12 @@ const transposedRight: Lens.Lens<Transposed, Tensor> = fromPlan(
   primPlan(
     (x) => {
       const { a, b, dy, p } = operands('ops.matmul′ (aᵀ·dy)', x)
-      return gradB(p, a, b, dy.data)
+      return gradB(p, a, b, dy.data, 'ops.matmul′ (aᵀ·dy)')
     },
     (x, w) => {
       const [[a, b], dy] = x as Transposed
       const dw = checkCotangent('ops.matmul′ (aᵀ·dy)', w, b.shape)
-      return [[gradA(plan('ops.matmul′ (aᵀ·dy)', a.shape, b.shape), a, dw, dy.data), zeroOf(b)], productForward('ops.matmul′ (aᵀ·dy)', a, dw)]
+      return [[gradA(plan('ops.matmul′ (aᵀ·dy)', a.shape, b.shape), a, dw, dy.data, 'ops.matmul′ (aᵀ·dy)'), zeroOf(b)], productForward('ops.matmul′ (aᵀ·dy)', a, dw)]
     },
     'ops.matmul′ (aᵀ·dy)',
     null,

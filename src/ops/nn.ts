@@ -15,10 +15,13 @@
  *
  * @module ops/nn
  */
+// One piece, past 400 lines: the losses are built on softmax (their backward lenses are written
+// with it), and their checks (shapes, class indices, soft targets) are the losses' own.
+import type { ReadonlyFloat64Array } from '../kernels/index.js'
 import * as Lens from '../Lens.js'
-import { type Shape, Tensor, checkCotangent, sameShape, showShape, unsafeFromData } from '../internal/tensor.js'
+import { type Shape, Tensor, causeOf, checkCotangent, checkFiniteResult, sameShape, showIndex, showShape, unravel, unsafeFromData } from '../internal/tensor.js'
 import * as K from '../kernels/index.js'
-import { expectFinite, expectTensor, normaliseAxis } from '../internal/tensor.js'
+import { expectTensor, normaliseAxis } from '../internal/tensor.js'
 import { describe, expectInteger } from '../internal/guards.js'
 import { erase } from '../internal/plan.js'
 import { shaped } from '../internal/structure.js'
@@ -42,12 +45,17 @@ const softmaxLike = (op: string, axis: number, log: boolean): Lens.Lens<Tensor, 
     forward: (x) => {
       const { shape, data } = expectTensor(op, x)
       const { outer, mid, inner } = axisLayout(op, axis, shape)
-      return unsafeFromData(shape, K.softmaxAxis(data, outer, mid, inner, log))
+      const y = K.softmaxAxis(data, outer, mid, inner, log)
+      // finite input keeps softmax in [0, 1]; logSoftmax's x − max overflows past ±1.8e308
+      checkFiniteResult(op, 'forward', y, shape, () => causeOf([['input', x]]))
+      return unsafeFromData(shape, y)
     },
     backward: (x, dy, y) => {
       checkCotangent(op, dy, y.shape)
       const { outer, mid, inner } = axisLayout(op, axis, x.shape)
-      return unsafeFromData(x.shape, K.softmaxBackwardAxis(y.data, dy.data, outer, mid, inner, log))
+      const dx = K.softmaxBackwardAxis(y.data, dy.data, outer, mid, inner, log)
+      checkFiniteResult(op, 'backward', dx, x.shape, () => causeOf([['input', x], ['output cotangent', dy]]))
+      return unsafeFromData(x.shape, dx)
     }
   })
   return withReverse(op, lens, () => {
@@ -107,6 +115,9 @@ const SCALAR: Shape = Object.freeze([])
  * a rank-0 tensor. The prediction's shape must equal the target's exactly (no
  * broadcasting, which would silently turn `[n,1]` against `[n]` into an `[n,n]` error);
  * otherwise a `RangeError` names both shapes. The backward pass is `2·(x − target)·dy / n`.
+ * A loss or gradient that overflows throws a `RangeError` naming the pass, the index and the
+ * largest magnitudes of the operands, as every op does (the policy is in the architecture
+ * guide, "Non-finite values").
  *
  * @example
  * import { Lens, Tensor, ops } from 'backprop-lens'
@@ -139,14 +150,16 @@ export const mse = (target: Tensor): Lens.Lens<Tensor, Tensor> => {
         s += d * d
       }
       const out = Float64Array.of(s / xs.length)
-      expectFinite(op, SCALAR, out)
+      checkFiniteResult(op, 'forward', out, SCALAR, () => causeOf([['prediction', x], ['target', target]]))
       return unsafeFromData(SCALAR, out)
     },
     backward: (x, dy) => {
       const xs = x.data
-      const g = (2 * (checkCotangent(op, dy, SCALAR).data[0] as number)) / xs.length
+      const d = checkCotangent(op, dy, SCALAR)
+      const g = (2 * (d.data[0] as number)) / xs.length
       const dx = new Float64Array(xs.length)
       for (let i = 0; i < xs.length; i++) dx[i] = g * ((xs[i] as number) - (t[i] as number))
+      checkFiniteResult(op, 'backward', dx, x.shape, () => causeOf([['prediction', x], ['target', target], ['output cotangent', d]]))
       return unsafeFromData(x.shape, dx)
     }
   })
@@ -190,7 +203,7 @@ export type Targets = Tensor | ReadonlyArray<number>
 /** Class indices (one per row), or `null` for distributions, checked against the logits. */
 interface Resolved {
   readonly indices: Int32Array | null
-  readonly probabilities: Float64Array | null
+  readonly probabilities: ReadonlyFloat64Array | null
   readonly rows: number
   readonly classes: number
 }
@@ -203,11 +216,15 @@ interface Resolved {
  * of the logits' shape, or class indices (an array of integers, or a tensor of the logits'
  * shape minus the last axis). The gradient is `(softmax(x)·Σ_c t_bc − t) / batch`, that is
  * `(softmax − onehot) / batch` for one-hot targets. Mismatched shapes and indices that are
- * not integers in `[0, classes)` throw, naming the op and the shapes.
+ * not integers in `[0, classes)` throw, naming the op and the shapes; soft targets must be
+ * distributions (entries ≥ 0, every row summing to 1 within 1e-6), else a `RangeError` names
+ * the negative entry or the row and its sum. A loss or gradient that overflows throws (see
+ * {@link mse}).
  *
  * @example
  * import { Lens, Tensor, ops } from 'backprop-lens'
  *
+ * try { Lens.evaluate(ops.softmaxCrossEntropy(Tensor.fromNested([0.5, 0.25])), Tensor.zeros([2])) } catch (e) { console.log((e as Error).message) } // ops.softmaxCrossEntropy: soft targets must be distributions, but row [] sums to 0.75 (not 1 within 1e-6)
  * const logits = Tensor.fromNested([[0, 0], [0, Math.log(3)]])
  * const loss = ops.softmaxCrossEntropy([0, 1]) // same as the one-hot [[1, 0], [0, 1]]
  * console.log(Tensor.toNested(Lens.evaluate(loss, logits))) // 0.49041462650586315
@@ -224,6 +241,7 @@ export const softmaxCrossEntropy = (targets: Targets): Lens.Lens<Tensor, Tensor>
     }
     fixedIndices = toIndices(op, targets, (i) => `position ${i}`)
   }
+  let distributions = false // whether the targets have been checked as distributions (once)
   const resolve = (x: Tensor): Resolved => {
     const shape = x.shape
     if (shape.length === 0) throw new RangeError(`${op}: logits must have rank at least 1 (classes on the last axis), got shape []`)
@@ -232,9 +250,13 @@ export const softmaxCrossEntropy = (targets: Targets): Lens.Lens<Tensor, Tensor>
     const batchShape = shape.slice(0, -1)
     if (rows === 0 || classes === 0) throw new RangeError(`${op}: logits of shape ${showShape(shape)} have no classes or no rows`)
     let indices = fixedIndices
-    let probabilities: Float64Array | null = null
+    let probabilities: ReadonlyFloat64Array | null = null
     if (targets instanceof Tensor) {
-      if (sameShape(targets.shape, shape)) probabilities = targets.data
+      if (sameShape(targets.shape, shape)) {
+        if (!distributions) checkDistributions(op, targets, rows, classes)
+        distributions = true
+        probabilities = targets.data
+      }
       else if (sameShape(targets.shape, batchShape)) indices = toIndices(op, targets.data, (i) => `position ${i}`)
       else {
         throw new RangeError(
@@ -260,7 +282,7 @@ export const softmaxCrossEntropy = (targets: Targets): Lens.Lens<Tensor, Tensor>
    * `(m − x) + log Σ exp(x − m)` and the softmax `exp(x − m − logZ)` lose nothing to rounding
    * `m + logZ` at large logits.
    */
-  const normalisers = (xs: Float64Array, rows: number, classes: number): { readonly top: Float64Array; readonly logZ: Float64Array } => {
+  const normalisers = (xs: ReadonlyFloat64Array, rows: number, classes: number): { readonly top: Float64Array; readonly logZ: Float64Array } => {
     const top = new Float64Array(rows)
     const logZ = new Float64Array(rows)
     for (let r = 0; r < rows; r++) {
@@ -277,7 +299,8 @@ export const softmaxCrossEntropy = (targets: Targets): Lens.Lens<Tensor, Tensor>
     }
     return { top, logZ }
   }
-  const loss = (xs: Float64Array, top: Float64Array, logZ: Float64Array, res: Resolved): Tensor => {
+  const loss = (x: Tensor, top: ReadonlyFloat64Array, logZ: ReadonlyFloat64Array, res: Resolved): Tensor => {
+    const xs = x.data
     const { indices, probabilities, rows, classes } = res
     let total = 0
     if (indices !== null) {
@@ -297,7 +320,7 @@ export const softmaxCrossEntropy = (targets: Targets): Lens.Lens<Tensor, Tensor>
       }
     }
     const out = Float64Array.of(total / rows)
-    expectFinite(op, SCALAR, out)
+    checkFiniteResult(op, 'forward', out, SCALAR, () => causeOf([['logit', x]]))
     return unsafeFromData(SCALAR, out)
   }
   const lens = Lens.fromVjp<Tensor, Tensor>(
@@ -305,10 +328,11 @@ export const softmaxCrossEntropy = (targets: Targets): Lens.Lens<Tensor, Tensor>
       const res = resolve(expectTensor(op, x))
       const xs = x.data
       const { top, logZ } = normalisers(xs, res.rows, res.classes)
-      const y = loss(xs, top, logZ, res)
+      const y = loss(x, top, logZ, res)
       const pullback = (dy: Tensor): Tensor => {
         const { indices, probabilities, rows, classes } = res
-        const g = (checkCotangent(op, dy, SCALAR).data[0] as number) / rows
+        const d = checkCotangent(op, dy, SCALAR)
+        const g = (d.data[0] as number) / rows
         const dx = new Float64Array(xs.length)
         for (let r = 0; r < rows; r++) {
           const base = r * classes
@@ -328,6 +352,7 @@ export const softmaxCrossEntropy = (targets: Targets): Lens.Lens<Tensor, Tensor>
             for (let c = 0; c < classes; c++) dx[base + c] = (dx[base + c] as number) - g * (t[base + c] as number)
           }
         }
+        checkFiniteResult(op, 'backward', dx, x.shape, () => causeOf([['logit', x], ['output cotangent', d]]))
         return unsafeFromData(x.shape, dx)
       }
       return [y, pullback] as const
@@ -335,7 +360,7 @@ export const softmaxCrossEntropy = (targets: Targets): Lens.Lens<Tensor, Tensor>
     (x) => {
       const res = resolve(expectTensor(op, x))
       const { top, logZ } = normalisers(x.data, res.rows, res.classes)
-      return loss(x.data, top, logZ, res)
+      return loss(x, top, logZ, res)
     }
   )
   // [x, dy] ↦ (softmax(x)·mass − t)·(dy / rows), where t is the targets as a tensor of the
@@ -370,6 +395,27 @@ export const softmaxCrossEntropy = (targets: Targets): Lens.Lens<Tensor, Tensor>
     })
     return chain(checks, Lens.fanout(chain(Lens.fst(), gradient), erase(perRow)), mul) as unknown as Lens.Lens<readonly [Tensor, Tensor], Tensor>
   })
+}
+
+/** Soft targets: every entry non-negative and every row (the last axis) summing to 1 within 1e-6. */
+const checkDistributions = (op: string, targets: Tensor, rows: number, classes: number): void => {
+  const t = targets.data
+  const batch = targets.shape.slice(0, -1)
+  for (let r = 0; r < rows; r++) {
+    let s = 0
+    for (let c = 0; c < classes; c++) {
+      const v = t[r * classes + c] as number
+      if (v < 0) {
+        throw new RangeError(
+          `${op}: soft targets must be distributions, but entry ${v} at index ${showIndex(unravel(r * classes + c, targets.shape))} is negative`
+        )
+      }
+      s += v
+    }
+    if (Math.abs(s - 1) > 1e-6) {
+      throw new RangeError(`${op}: soft targets must be distributions, but row ${showIndex(unravel(r, batch))} sums to ${s} (not 1 within 1e-6)`)
+    }
+  }
 }
 
 const toIndices = (op: string, values: ArrayLike<unknown>, where: (i: number) => string): Int32Array => {

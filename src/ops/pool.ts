@@ -23,9 +23,9 @@ import { fromPlan } from '../internal/cps.js'
 import { describe, expectInteger } from '../internal/guards.js'
 import { vjpPlan, erase } from '../internal/plan.js'
 import { linear, shaped } from '../internal/structure.js'
-import { checkCotangent, checkFiniteResult, expectTensor, showIndex, showShape, unravel, unsafeFromData, type Shape, type Tensor } from '../internal/tensor.js'
+import { causeOf, checkCotangent, checkSize, checkFiniteResult, expectTensor, showIndex, showShape, unravel, unsafeFromData, type Shape, type Tensor } from '../internal/tensor.js'
 import * as K from '../kernels/index.js'
-import { causeOf, checkImages, checkPadding, checkPair, showPadding, windowGeometry, type CheckedPadding, type Padding } from './window.js'
+import { checkImages, checkPadding, checkPair, showPadding, windowGeometry, type CheckedPadding, type Padding } from './window.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -91,7 +91,7 @@ const outputShape = (g: K.WindowGeometry): Shape => [g.n, g.oh, g.ow, g.c]
 const maxima = (p: Pooling, x: Tensor, withPositions: boolean): { readonly y: Tensor; readonly at: Int32Array | null } => {
   const g = geometryOf(p, x)
   const shape = outputShape(g)
-  const size = g.n * g.oh * g.ow * g.c
+  const size = checkSize(p.op, shape, g.n * g.oh * g.ow * g.c)
   const y = new Float64Array(size)
   const at = new Int32Array(size)
   K.maxPool(x.data, g, y, at)
@@ -194,7 +194,7 @@ export const avgPool2d = (size: number | readonly [number, number] = 2, options:
       const x = expectTensor(op, u)
       const g = geometryOf(p, x)
       const shape = outputShape(g)
-      const y = new Float64Array(g.n * g.oh * g.ow * g.c)
+      const y = new Float64Array(checkSize(op, shape, g.n * g.oh * g.ow * g.c))
       K.avgPool(x.data, g, y)
       checkFiniteResult(op, 'forward', y, shape, () => causeOf([['input', x]]))
       return unsafeFromData(shape, y)

@@ -20,10 +20,11 @@
  *
  * @module ops/reduce
  */
+import type { ReadonlyFloat64Array } from '../kernels/index.js'
 import * as Lens from '../Lens.js'
-import { type Shape, type Tensor, checkCotangent, showShape, unsafeFromData } from '../internal/tensor.js'
+import { type Shape, type Tensor, causeOf, checkCotangent, checkFiniteInput, checkFiniteResult, showShape, unsafeFromData } from '../internal/tensor.js'
 import * as K from '../kernels/index.js'
-import { expectFinite, expectTensor } from '../internal/tensor.js'
+import { expectTensor } from '../internal/tensor.js'
 import { expectInteger } from '../internal/guards.js'
 import { erase } from '../internal/plan.js'
 import { shaped, zeroOf } from '../internal/structure.js'
@@ -133,7 +134,7 @@ export const sum = (options?: ReduceOptions): Lens.Lens<Tensor, Tensor> => {
       const { shape, data } = expectTensor(op, x)
       const red = resolve(op, axes, keepDims, shape)
       const out = K.reduceAxes(data, shape, red.reduced, K.sumAxis)
-      expectFinite(op, red.shape, out)
+      checkFiniteResult(op, 'forward', out, red.shape, () => causeOf([['input', x]]))
       return unsafeFromData(red.shape, out)
     },
     backward: (x, dy, y) => {
@@ -167,8 +168,10 @@ const expandBack = (op: string, axes: ReadonlyArray<number> | null, keepDims: bo
     },
     (x, dy, w) => {
       const red = resolve(name, axes, keepDims, x.shape)
-      checkCotangent(name, w, x.shape)
-      return unsafeFromData(dy.shape, times(K.reduceAxes(w.data, x.shape, red.reduced, K.sumAxis), red.count))
+      const t = checkCotangent(name, w, x.shape)
+      const out = times(K.reduceAxes(t.data, x.shape, red.reduced, K.sumAxis), red.count)
+      checkFiniteResult(name, 'backward', out, dy.shape, () => causeOf([['cotangent', t]]))
+      return unsafeFromData(dy.shape, out)
     }
   )
 }
@@ -197,7 +200,7 @@ export const mean = (options?: ReduceOptions): Lens.Lens<Tensor, Tensor> => {
       const out = K.reduceAxes(data, shape, red.reduced, K.sumAxis)
       const inv = 1 / red.count
       for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) * inv
-      expectFinite(op, red.shape, out)
+      checkFiniteResult(op, 'forward', out, red.shape, () => causeOf([['input', x]]))
       return unsafeFromData(red.shape, out)
     },
     backward: (x, dy, y) => {
@@ -235,6 +238,8 @@ export const max = (options?: ReduceOptions): Lens.Lens<Tensor, Tensor> => {
     const { shape, data } = expectTensor(op, x)
     const red = resolve(op, axes, keepDims, shape)
     nonEmpty(op, red, shape, axes)
+    // a NaN loses every comparison, so the maximum would hide it: only the input shows it
+    checkFiniteInput(op, x)
     return unsafeFromData(red.shape, K.reduceAxes(data, shape, red.reduced, K.maxAxis))
   }
   const backward = (x: Tensor, dy: Tensor, y: Tensor): Tensor => {
@@ -262,7 +267,9 @@ export const max = (options?: ReduceOptions): Lens.Lens<Tensor, Tensor> => {
     const wd = checkCotangent(name, w, x.shape).data
     const prod = new Float64Array(wd.length)
     for (let i = 0; i < prod.length; i++) prod[i] = (wd[i] as number) * (weights[i] as number)
-    return unsafeFromData(y.shape, K.reduceAxes(prod, x.shape, red.reduced, K.sumAxis))
+    const out = K.reduceAxes(prod, x.shape, red.reduced, K.sumAxis)
+    checkFiniteResult(name, 'backward', out, y.shape, () => causeOf([['cotangent', unsafeFromData(x.shape, wd)]]))
+    return unsafeFromData(y.shape, out)
   }
   return withReverse(
     op,
@@ -304,7 +311,7 @@ export const logSumExp = (options?: ReduceOptions): Lens.Lens<Tensor, Tensor> =>
     const red = resolve(op, axes, keepDims, shape)
     nonEmpty(op, red, shape, axes)
     const run = K.singleRun(shape, red.reduced)
-    let top: Float64Array
+    let top: ReadonlyFloat64Array
     let logS: Float64Array
     if (run !== null) {
       ;({ top, logS } = K.logSumExpAxis(data, run[0], run[1], run[2]))
@@ -318,6 +325,7 @@ export const logSumExp = (options?: ReduceOptions): Lens.Lens<Tensor, Tensor> =>
     }
     const y = new Float64Array(top.length)
     for (let i = 0; i < y.length; i++) y[i] = (top[i] as number) + (logS[i] as number)
+    checkFiniteResult(op, 'forward', y, red.shape, () => causeOf([['input', x]]))
     return { red, run, top, logS, y: unsafeFromData(red.shape, y) }
   }
   const lens = Lens.fromVjp<Tensor, Tensor>(

@@ -6,7 +6,7 @@
  * @module ops/window
  */
 import { describe } from '../internal/guards.js'
-import { showIndex, showShape, type Shape, type Tensor } from '../internal/tensor.js'
+import { showShape, type Shape, type Tensor } from '../internal/tensor.js'
 import type { WindowGeometry } from '../kernels/index.js'
 
 // -------------------------------------------------------------------------------------
@@ -120,32 +120,3 @@ export const windowGeometry = (
   return { n, h, w, c, kh, kw, sh: stride[0], sw: stride[1], dh: dilation[0], dw: dilation[1], pt, pl, oh, ow }
 }
 
-/**
- * @internal The cause of a non-finite result, for messages: the first non-finite value among the
- * named operands (`from input NaN at index [0, 1, 2, 0]`), or, if they are all finite, their
- * largest magnitudes (`from inputs up to 1e+200 and filter values up to 3 in magnitude`).
- */
-export const causeOf = (operands: ReadonlyArray<readonly [string, Tensor]>): string => {
-  for (const [name, t] of operands) {
-    const d = t.data
-    for (let i = 0; i < d.length; i++) {
-      const v = d[i] as number
-      if (v - v !== 0) {
-        const index: Array<number> = []
-        let r = i
-        for (let a = t.shape.length - 1; a >= 0; a--) {
-          const len = t.shape[a] as number
-          index.unshift(r % len)
-          r = Math.floor(r / len)
-        }
-        return `from ${name} ${v} at index ${showIndex(index)}`
-      }
-    }
-  }
-  const largest = operands.map(([name, t]) => {
-    let m = 0
-    for (const v of t.data) m = Math.max(m, Math.abs(v))
-    return `${name} values up to ${m}`
-  })
-  return `from ${largest.join(' and ')} in magnitude`
-}

@@ -72,9 +72,9 @@ export interface Built<R> {
   readonly output: (result: R) => Output
 }
 
-const stepOutput = (loss: number, grads: ReadonlyArray<Float64Array | Float32Array>): Output => ({ scalars: [loss], arrays: grads })
+const stepOutput = (loss: number, grads: ReadonlyArray<Tensor.ReadonlyFloat64Array | Float32Array>): Output => ({ scalars: [loss], arrays: grads })
 
-const gradsOf = (g: CnnParams): Array<Float64Array> => [g[0].W.data, g[0].b.data, g[2].W.data, g[2].b.data, g[5].W.data, g[5].b.data]
+const gradsOf = (g: CnnParams): Array<Tensor.ReadonlyFloat64Array> => [g[0].W.data, g[0].b.data, g[2].W.data, g[2].b.data, g[5].W.data, g[5].b.data]
 
 // -------------------------------------------------------------------------------------
 // backprop-lens

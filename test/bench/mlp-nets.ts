@@ -31,14 +31,14 @@ export interface Net {
 interface Dense {
   readonly inputs: number
   readonly outputs: number
-  readonly W: Float64Array
-  readonly b: Float64Array
+  readonly W: Tensor.ReadonlyFloat64Array
+  readonly b: Tensor.ReadonlyFloat64Array
 }
 
 /** The inputs, labels and parameters every implementation gets. */
 export interface Problem {
   readonly net: Net
-  readonly x: Float64Array
+  readonly x: Tensor.ReadonlyFloat64Array
   readonly labels: ReadonlyArray<number>
   readonly layers: ReadonlyArray<Dense>
 }
@@ -74,7 +74,7 @@ export interface Built<R> {
   readonly output: (result: R) => Output
 }
 
-const stepOutput = (loss: number, grads: ReadonlyArray<Float64Array | Float32Array>): Output => ({ scalars: [loss], arrays: grads })
+const stepOutput = (loss: number, grads: ReadonlyArray<Tensor.ReadonlyFloat64Array | Float32Array>): Output => ({ scalars: [loss], arrays: grads })
 
 // -------------------------------------------------------------------------------------
 // hand-written loops
@@ -191,7 +191,7 @@ const ONE = Tensor.scalar(1)
 const mlpParams = (problem: Problem): Layer.MlpParams => ({
   layers: problem.layers.map((d) => ({ W: Tensor.make([d.inputs, d.outputs], d.W), b: Tensor.make([d.outputs], d.b) }))
 })
-const mlpGrads = (g: Layer.MlpParams): Array<Float64Array> => g.layers.flatMap((l) => [l.W.data, l.b.data])
+const mlpGrads = (g: Layer.MlpParams): Array<Tensor.ReadonlyFloat64Array> => g.layers.flatMap((l) => [l.W.data, l.b.data])
 const inputBatch = (problem: Problem): T => Tensor.make([problem.net.batch, problem.net.sizes[0] as number], problem.x)
 
 /** `Layer.mlp` piped into the loss, gradient with respect to `[params, x]` (the input batch's gradient too). */
@@ -266,8 +266,8 @@ export const buildLibOps = (problem: Problem): Built<readonly [T, unknown]> => {
     const [W, b] = t(d)
     params = [[params, W], b]
   }
-  const unnest = (nested: unknown): Array<Float64Array> => {
-    const out: Array<Float64Array> = []
+  const unnest = (nested: unknown): Array<Tensor.ReadonlyFloat64Array> => {
+    const out: Array<Tensor.ReadonlyFloat64Array> = []
     let g = nested
     for (let l = layers.length - 1; l >= 1; l--) {
       const [[inner, dW], db] = g as readonly [readonly [unknown, T], T]

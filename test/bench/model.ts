@@ -11,6 +11,7 @@
  *
  * @module bench/model
  */
+import type { ReadonlyFloat64Array } from '../../src/kernels/index.js'
 import type { BenchOptions, Unit } from './harness.js'
 import type { TableRecord } from './results.js'
 
@@ -23,7 +24,7 @@ export type { BenchOptions } from './harness.js'
 /** What the check compares: a few numbers (a loss, a value) and arrays (gradients). */
 export interface Output {
   readonly scalars: ReadonlyArray<number>
-  readonly arrays: ReadonlyArray<Float64Array | Float32Array>
+  readonly arrays: ReadonlyArray<ReadonlyFloat64Array | Float32Array>
 }
 
 /** Built in the child for one row: the work to time and how to read what it computed. */

@@ -59,7 +59,7 @@ describe('WebAssembly memory', () => {
     K.setKernelBackend('wasm')
     const kernels = loadedKernels() as Kernels
     const square = (n: number, seed: number): Tensor.Tensor => Tensor.randomUniform([n, n], { seed })
-    const product = (n: number): Float64Array => Lens.evaluate(ops.matmul, [square(n, 1), square(n, 2)]).data
+    const product = (n: number): Tensor.ReadonlyFloat64Array => Lens.evaluate(ops.matmul, [square(n, 1), square(n, 2)]).data
     product(300)
     const after300 = memoryBytes(kernels)
     expect(after300).toBeGreaterThanOrEqual(3 * 300 * 300 * 8)

@@ -24,7 +24,7 @@ const onBoth = <A>(f: () => A): { readonly js: A; readonly wasm: A } => {
 }
 
 /** max |x − y| / max |y| over the entries (0 when both are all zeros). */
-const relativeGap = (x: Float64Array, y: Float64Array): number => {
+const relativeGap = (x: Tensor.ReadonlyFloat64Array, y: Tensor.ReadonlyFloat64Array): number => {
   expect(x.length).toBe(y.length)
   let gap = 0
   let scale = 0
@@ -51,7 +51,7 @@ describe('the JavaScript and WebAssembly paths', () => {
     for (const [as, bs, exact] of cases) {
       const a = Tensor.randomUniform(as, { seed: 1 })
       const b = Tensor.randomUniform(bs, { seed: 2 })
-      const run = (): ReadonlyArray<Float64Array> => {
+      const run = (): ReadonlyArray<Tensor.ReadonlyFloat64Array> => {
         const [y, pull] = Lens.vjp(ops.matmul, [a, b])
         const [da, db] = pull(Tensor.randomUniform(y.shape, { seed: 3 }))
         return [y.data, da.data, db.data]
@@ -60,7 +60,7 @@ describe('the JavaScript and WebAssembly paths', () => {
       js.forEach((x, i) => {
         const what = `${String(as)} × ${String(bs)}, output ${i}`
         if (exact) expect(wasm[i], what).toEqual(x)
-        else expect(relativeGap(wasm[i] as Float64Array, x), what).toBeLessThanOrEqual(1e-12)
+        else expect(relativeGap(wasm[i] as Tensor.ReadonlyFloat64Array, x), what).toBeLessThanOrEqual(1e-12)
       })
     }
   })
@@ -70,7 +70,7 @@ describe('the JavaScript and WebAssembly paths', () => {
     const params = init(7)
     const x = Tensor.randomUniform([16, 784], { seed: 8 })
     const targets = Array.from({ length: 16 }, (_, i) => i % 10)
-    const step = (): ReadonlyArray<Float64Array> => {
+    const step = (): ReadonlyArray<Tensor.ReadonlyFloat64Array> => {
       const loss = Lens.pipe(model, ops.softmaxCrossEntropy(targets))
       const [value, pull] = Lens.vjp(loss, [params, x])
       const [dp, dx] = pull(Tensor.scalar(1))
@@ -78,6 +78,6 @@ describe('the JavaScript and WebAssembly paths', () => {
     }
     const { js, wasm } = onBoth(step)
     expect(wasm).toHaveLength(js.length)
-    js.forEach((x, i) => expect(relativeGap(wasm[i] as Float64Array, x), `output ${i}`).toBeLessThanOrEqual(1e-12))
+    js.forEach((x, i) => expect(relativeGap(wasm[i] as Tensor.ReadonlyFloat64Array, x), `output ${i}`).toBeLessThanOrEqual(1e-12))
   })
 })

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest'
 import { Gradcheck, Layer, Lens, Tensor, VectorSpace, ops } from '../../src/index.js'
 import { lattice, tensorOfShape } from '../../laws/index.js'
 import { message } from '../support/errors.js'
+import { unsafeFromData } from '../../src/internal/tensor.js'
 import { shapeArb, tensorOf } from '../support/tensors.js'
 import { checkJvp, checkReverseValues, checkSecondOrder, checkThirdOrder, type Case } from '../support/reverse.js'
 
@@ -223,6 +224,19 @@ const oneHot = (logits: T, indices: ReadonlyArray<number>): T => {
   return Tensor.make(logits.shape, data)
 }
 
+/** Soft targets of a shape: rows (the last axis) of positive entries scaled to sum to 1. */
+const distributions = (shape: ReadonlyArray<number>): fc.Arbitrary<T> =>
+  tensorOf(shape, 0.01, 1).map((t) => {
+    const classes = shape[shape.length - 1] as number
+    const data = Float64Array.from(t.data)
+    for (let r = 0; r < data.length; r += classes) {
+      let s = 0
+      for (let c = 0; c < classes; c++) s += data[r + c] as number
+      for (let c = 0; c < classes; c++) data[r + c] = (data[r + c] as number) / s
+    }
+    return Tensor.make(shape, data)
+  })
+
 const indexTensor = (logits: T, indices: ReadonlyArray<number>): T => Tensor.make(logits.shape.slice(0, -1), indices)
 
 /** −mean_b log softmax(x_b)[c_b], computed naively in the obvious (unstable) way. */
@@ -272,7 +286,7 @@ describe('ops.softmaxCrossEntropy', () => {
   it('passes the gradient check on ≥ 300 random shapes, for indices, one-hot and soft targets', () => {
     gradcheck(ceCases.map(([x, c]) => [ops.softmaxCrossEntropy(c), x] as const))
     gradcheck(ceCases.map(([x, c]) => [ops.softmaxCrossEntropy(oneHot(x, c)), x] as const))
-    const soft = ceCases.chain(([x]) => tensorOf(x.shape, 0, 1).map((t) => [ops.softmaxCrossEntropy(t), x] as const))
+    const soft = ceCases.chain(([x]) => distributions(x.shape).map((t) => [ops.softmaxCrossEntropy(t), x] as const))
     gradcheck(soft)
   })
 
@@ -309,6 +323,52 @@ describe('ops.softmaxCrossEntropy', () => {
     )
     expect(message(() => Lens.evaluate(ops.softmaxCrossEntropy([]), Tensor.zeros([0, 3])))).toBe(
       'ops.softmaxCrossEntropy: logits of shape [0,3] have no classes or no rows'
+    )
+  })
+
+  it('accepts soft targets only as distributions: entries ≥ 0, rows summing to 1 within 1e-6', () => {
+    const x = Tensor.zeros([2, 2, 3])
+    const soft = (rows: Array<Array<number>>): T => Tensor.make([2, 2, 3], rows.flat())
+    const ok = [[0.2, 0.3, 0.5], [1, 0, 0], [1 / 3, 1 / 3, 1 / 3], [0, 0.5, 0.5 + 9e-7]]
+    expect(Tensor.toNested(Lens.evaluate(ops.softmaxCrossEntropy(soft(ok)), x))).toBeCloseTo((Math.log(3) * (4 + 9e-7)) / 4, 12)
+    expect(message(() => Lens.evaluate(ops.softmaxCrossEntropy(soft([[0.2, 0.3, 0.5], [1, 0, 0], [0.5, 0.6, -0.1], [1, 0, 0]])), x))).toBe(
+      'ops.softmaxCrossEntropy: soft targets must be distributions, but entry -0.1 at index [1, 0, 2] is negative'
+    )
+    expect(message(() => Lens.evaluate(ops.softmaxCrossEntropy(soft([[0.2, 0.3, 0.5], [1, 0, 0], [0, 0.5, 0.5], [0.5, 0.6, 0]])), x))).toBe(
+      'ops.softmaxCrossEntropy: soft targets must be distributions, but row [1, 1] sums to 1.1 (not 1 within 1e-6)'
+    )
+    expect(message(() => Lens.evaluate(ops.softmaxCrossEntropy(soft([[0.2, 0.3, 0.5], [1, 0, 0], [0.5, 0.5, 1e-5], [1, 0, 0]])), x))).toBe(
+      'ops.softmaxCrossEntropy: soft targets must be distributions, but row [1, 0] sums to 1.00001 (not 1 within 1e-6)'
+    )
+    // a rank-1 logit vector has one row, index []
+    expect(message(() => Lens.evaluate(ops.softmaxCrossEntropy(Tensor.fromNested([0.5, 0.25])), Tensor.zeros([2])))).toBe(
+      'ops.softmaxCrossEntropy: soft targets must be distributions, but row [] sums to 0.75 (not 1 within 1e-6)'
+    )
+  })
+
+  it('reports a non-finite result or cotangent, naming the pass, the index, the shape and the inputs', () => {
+    const t = (xs: Array<number>): T => Tensor.fromNested(xs)
+    // Tensor.make refuses NaN; an op's result could still carry one in
+    expect(message(() => Lens.evaluate(ops.softmax(), unsafeFromData([2], Float64Array.of(1, NaN))))).toBe(
+      'ops.softmax: the result is not finite (NaN) in the forward pass, at index [0] of shape [2], from input NaN at index [1]'
+    )
+    expect(message(() => Lens.evaluate(ops.logSoftmax(), t([-1.7e308, 1.7e308])))).toBe(
+      'ops.logSoftmax: the result is not finite (-Infinity) in the forward pass, at index [0] of shape [2], from input values up to 1.7e+308 in magnitude'
+    )
+    expect(message(() => Lens.backPropagateConst(ops.logSoftmax(), t([1e308, 1e308]), t([0, 0])))).toBe(
+      'ops.logSoftmax: the cotangent is not finite (-Infinity) in the backward pass, at index [0] of shape [2], from input values up to 0 and output cotangent values up to 1e+308 in magnitude'
+    )
+    expect(message(() => Lens.evaluate(ops.mse(t([-1e200])), t([1e200])))).toBe(
+      'ops.mse: the result is not finite (Infinity) in the forward pass, at index [] of shape [], from prediction values up to 1e+200 and target values up to 1e+200 in magnitude'
+    )
+    expect(message(() => Lens.backPropagateConst(ops.mse(t([0, 0])), Tensor.scalar(1e200), t([1e154, 0])))).toBe(
+      'ops.mse: the cotangent is not finite (Infinity) in the backward pass, at index [0] of shape [2], from prediction values up to 1e+154 and target values up to 0 and output cotangent values up to 1e+200 in magnitude'
+    )
+    expect(message(() => Lens.evaluate(ops.softmaxCrossEntropy([1]), t([1e308, -1e308])))).toBe(
+      'ops.softmaxCrossEntropy: the result is not finite (Infinity) in the forward pass, at index [] of shape [], from logit values up to 1e+308 in magnitude'
+    )
+    expect(message(() => Lens.evaluate(ops.softmaxCrossEntropy([1]), unsafeFromData([1, 2], Float64Array.of(0, NaN))))).toBe(
+      'ops.softmaxCrossEntropy: the result is not finite (NaN) in the forward pass, at index [] of shape [], from logit NaN at index [0, 1]'
     )
   })
 
@@ -395,7 +455,7 @@ describe('a two-layer network built from ops and pipe', () => {
 
 describe('higher order: the backward passes as lenses', () => {
   const erased = (lens: Lens.Lens<T, T>): Lens.Lens<unknown, unknown> => lens as unknown as Lens.Lens<unknown, unknown>
-  const soft = ceCases.chain(([x]) => tensorOf(x.shape, 0, 1).map((t) => [t, x] as const))
+  const soft = ceCases.chain(([x]) => distributions(x.shape).map((t) => [t, x] as const))
   const all: ReadonlyArray<readonly [string, fc.Arbitrary<Case>]> = [
     ['softmax', withAxis().map(([x, axis]): Case => [erased(ops.softmax(axis)), x])],
     ['logSoftmax', withAxis().map(([x, axis]): Case => [erased(ops.logSoftmax(axis)), x])],

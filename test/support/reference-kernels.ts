@@ -2,15 +2,16 @@
  * Reference loops that the library does not ship: the plain i-k-j matrix product, the
  * anchor of the kernel tests and of the matrix-product benchmarks.
  */
+import type { ReadonlyFloat64Array } from '../../src/kernels/index.js'
 
 /**
  * The reference i-k-j loop (hoisted row offsets, no allocation, no blocking): what
  * a careful hand-written loop does, kept for tests and for the kernel benchmark.
  */
 export const matmulNNPlain = (
-  a: Float64Array,
+  a: ReadonlyFloat64Array,
   aOff: number,
-  b: Float64Array,
+  b: ReadonlyFloat64Array,
   bOff: number,
   out: Float64Array,
   oOff: number,

@@ -25,6 +25,7 @@ import { expect } from 'vitest'
 import { Gradcheck, Lens, VectorSpace } from '../../src/index.js'
 import { planOf } from '../../src/internal/plan.js'
 import { reassoc } from '../../laws/index.js'
+import type { ReadonlyFloat64Array } from '../../src/kernels/index.js'
 
 type AnyLens = Lens.Lens<unknown, unknown>
 
@@ -110,7 +111,7 @@ export const checkJvp = (cases: fc.Arbitrary<Case>, { name, numRuns = 200 }: Run
     fc.property(withCotangents(cases), ([lens, x, v, u]) => {
       const [y, tangent] = Lens.jvp(lens, x, u)
       expect(flatten(y), `${name}: jvp's output`).toEqual(flatten(Lens.evaluate(lens, x)))
-      const dot = (p: Float64Array, q: Float64Array): readonly [number, number] => {
+      const dot = (p: ReadonlyFloat64Array, q: ReadonlyFloat64Array): readonly [number, number] => {
         let sum = 0
         let terms = 0
         for (let i = 0; i < p.length; i++) {

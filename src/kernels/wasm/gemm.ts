@@ -12,13 +12,14 @@
  * @internal
  * @module kernels/wasm/gemm
  */
+import type { ReadonlyFloat64Array } from '../data.js'
 import { firstNonFinite } from '../elementwise.js'
 import { stagingLimit, staging, type Kernels } from './instance.js'
 
 /** Which operand is transposed: `NN` (`a·b`), `NT` (`a·bᵀ`), `TN` (`aᵀ·b`). @internal */
 export type Layout = 'NN' | 'NT' | 'TN'
 
-const sub = (x: Float64Array, off: number, len: number): Float64Array => (off === 0 && len === x.length ? x : x.subarray(off, off + len))
+const sub = (x: ReadonlyFloat64Array, off: number, len: number): ReadonlyFloat64Array => (off === 0 && len === x.length ? x : x.subarray(off, off + len))
 
 /**
  * `out[oOff…] (m×n) += op(a)·op(b)` in WebAssembly, `a` and `b` read from `aOff`, `bOff`
@@ -31,9 +32,9 @@ const sub = (x: Float64Array, off: number, len: number): Float64Array => (off ==
 export const gemm = (
   kernels: Kernels,
   layout: Layout,
-  a: Float64Array,
+  a: ReadonlyFloat64Array,
   aOff: number,
-  b: Float64Array,
+  b: ReadonlyFloat64Array,
   bOff: number,
   out: Float64Array,
   oOff: number,
@@ -63,7 +64,7 @@ export const gemm = (
 }
 
 /** Copies rows `[r0, r1)` × columns `[c0, c1)` of a row-major matrix (row stride `ld`) to `dst` densely. */
-const stage = (heap: Float64Array, dst: number, src: Float64Array, off: number, ld: number, r0: number, r1: number, c0: number, c1: number): void => {
+const stage = (heap: Float64Array, dst: number, src: ReadonlyFloat64Array, off: number, ld: number, r0: number, r1: number, c0: number, c1: number): void => {
   const w = c1 - c0
   if (w === ld) {
     heap.set(src.subarray(off + r0 * ld, off + r1 * ld), dst)
@@ -82,9 +83,9 @@ const unstage = (heap: Float64Array, src: number, dst: Float64Array, off: number
 const blocked = (
   kernels: Kernels,
   layout: Layout,
-  a: Float64Array,
+  a: ReadonlyFloat64Array,
   aOff: number,
-  b: Float64Array,
+  b: ReadonlyFloat64Array,
   bOff: number,
   out: Float64Array,
   oOff: number,

@@ -7,6 +7,7 @@
  * @internal
  * @module kernels/wasm/vector
  */
+import type { ReadonlyFloat64Array } from '../data.js'
 import { staging, type Kernels } from './instance.js'
 
 /**
@@ -15,7 +16,7 @@ import { staging, type Kernels } from './instance.js'
  *
  * @internal
  */
-export const binaryRows = (kernels: Kernels, op: number, a: Float64Array, aRow: boolean, b: Float64Array, bRow: boolean, rows: number, w: number): Float64Array | null => {
+export const binaryRows = (kernels: Kernels, op: number, a: ReadonlyFloat64Array, aRow: boolean, b: ReadonlyFloat64Array, bRow: boolean, rows: number, w: number): Float64Array | null => {
   const na = a.length
   const nb = b.length
   const n = rows * w
@@ -31,7 +32,7 @@ export const binaryRows = (kernels: Kernels, op: number, a: Float64Array, aRow: 
 }
 
 /** `c·x + d`. @internal */
-export const affine = (kernels: Kernels, x: Float64Array, c: number, d: number): Float64Array | null => {
+export const affine = (kernels: Kernels, x: ReadonlyFloat64Array, c: number, d: number): Float64Array | null => {
   const n = x.length
   const heap = staging(kernels, 2 * n)
   if (heap === null) return null
@@ -42,7 +43,7 @@ export const affine = (kernels: Kernels, x: Float64Array, c: number, d: number):
 }
 
 /** `x > 0 ? y : 0` (`relu` with `y = x`, its backward pass with `y = dy`). @internal */
-export const relu = (kernels: Kernels, x: Float64Array, y: Float64Array): Float64Array | null => {
+export const relu = (kernels: Kernels, x: ReadonlyFloat64Array, y: ReadonlyFloat64Array): Float64Array | null => {
   const n = x.length
   const same = x === y
   const heap = staging(kernels, (same ? 2 : 3) * n)
@@ -57,7 +58,7 @@ export const relu = (kernels: Kernels, x: Float64Array, y: Float64Array): Float6
 }
 
 /** Column sums of `outer` groups of `rows × w` (`x` has `outer·rows·w` values), in row order. @internal */
-export const sumRows = (kernels: Kernels, x: Float64Array, outer: number, rows: number, w: number): Float64Array | null => {
+export const sumRows = (kernels: Kernels, x: ReadonlyFloat64Array, outer: number, rows: number, w: number): Float64Array | null => {
   const n = outer * w
   const heap = staging(kernels, x.length + n)
   if (heap === null) return null
@@ -69,7 +70,7 @@ export const sumRows = (kernels: Kernels, x: Float64Array, outer: number, rows: 
 }
 
 /** Sums of `runs` contiguous runs of `len` values (`x` has `runs·len`), in eight partial sums. @internal */
-export const sumRuns = (kernels: Kernels, x: Float64Array, runs: number, len: number): Float64Array | null => {
+export const sumRuns = (kernels: Kernels, x: ReadonlyFloat64Array, runs: number, len: number): Float64Array | null => {
   const heap = staging(kernels, x.length + runs)
   if (heap === null) return null
   const px = kernels.base
