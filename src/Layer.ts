@@ -128,8 +128,9 @@ export const dense = (inputs: number, outputs: number): Para.Para<DenseParams, T
 
 /**
  * A dense layer at a fixed input batch `x`: a lens from the layer's parameters alone. The
- * input is a constant, so no input cotangent is computed (`Layer.dense` computes `dx = dy·Wᵀ`
- * as a lens must; for the first layer of a network trained on data that is wasted work).
+ * input is a constant, so it has no cotangent at all. (`Layer.dense` gives `dx = dy·Wᵀ`, as a
+ * lens must; for large products it is computed only when read, so training, which never
+ * reads its input batch's, does not pay for it either way.)
  * Same function and the same parameter cotangents as {@link dense} at `[params, x]`.
  *
  * @example
@@ -220,7 +221,7 @@ export interface Mlp {
   /**
    * The model at a fixed input batch, as a lens from the parameters alone: the same output
    * and parameter cotangents as `model` at `[params, x]`, without the input's cotangent
-   * (whose first-layer product is a third of the matmul work). `Train.fit` uses it when given.
+   * (`model` computes that one only when it is read). `Train.fit` uses it when given.
    */
   readonly atInput: (x: Tensor.Tensor) => Lens.Lens<MlpParams, Tensor.Tensor>
 }

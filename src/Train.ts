@@ -90,7 +90,8 @@ export interface FitOptions<P, S> {
   /**
    * The model at a fixed batch of inputs, as a lens from the parameters alone (such as
    * `Layer.mlp(...).atInput`): if given, the training steps differentiate it instead of
-   * `model`, which skips the input's cotangent. It must compute the same function as
+   * `model` (which gives the input's cotangent, but large products compute it only when it
+   * is read, and `fit` never reads it). It must compute the same function as
    * `model` at `[params, inputs]`.
    */
   readonly atInput?: (inputs: Tensor.Tensor, key: number) => Lens.Lens<P, Tensor.Tensor>

@@ -14,7 +14,7 @@
  * @module ops/matmul
  */
 import * as Lens from '../Lens.js'
-import { Tensor, checkCotangent, expectFinite, expectTensor, expectTensorPair, showShape, unsafeFromData, type Shape } from '../internal/tensor.js'
+import { Tensor, checkCotangent, expectFinite, expectTensor, expectTensorPair, LAZY_MIN_WORK, lazyFromData, showShape, unsafeFromData, type Shape } from '../internal/tensor.js'
 import { describe } from '../internal/guards.js'
 import { fromPlan } from '../internal/cps.js'
 import { primPlan, type AnyLens } from '../internal/plan.js'
@@ -185,7 +185,8 @@ const gradB = (p: Product, a: Tensor, b: Tensor, dy: Float64Array): Tensor => {
  * and the gradient of a broadcast operand is summed over the axes it was broadcast along; a
  * 1-D left operand `[k]` is a row (its axis is dropped from the result), a 1-D right operand
  * a column. The backward pass computes `da = dy·bᵀ` and `db = aᵀ·dy` without materialising
- * transposes. Rank-0 operands, inner dimensions that differ and batch axes that do not
+ * transposes; for large products each is computed when its `data` is first read, so a
+ * cotangent nobody reads (a training batch's) costs nothing. Rank-0 operands, inner dimensions that differ and batch axes that do not
  * broadcast throw a `RangeError` naming both shapes.
  *
  * @example
@@ -210,7 +211,10 @@ export const matmul: Lens.Lens<TensorPair, Tensor> = withReverse(
     backward: ([a, b], dy, y) => {
       const p = plan('ops.matmul', a.shape, b.shape)
       const d = checkCotangent('ops.matmul', dy, y.shape).data
-      return [gradA(p, a, b, d), gradB(p, a, b, d)] as const
+      // Large products' cotangents are computed when read: training never reads its input
+      // batch's (the first layer's `da`, a third of the work), so it never computes it.
+      if (p.count * p.m * p.k * p.n < LAZY_MIN_WORK) return [gradA(p, a, b, d), gradB(p, a, b, d)] as const
+      return [lazyFromData(a.shape, () => gradA(p, a, b, d).data), lazyFromData(b.shape, () => gradB(p, a, b, d).data)] as const
     }
   }),
   // [[a, b], dy] ↦ [dy·bᵀ, aᵀ·dy], by the same kernels as the first-order pass
