@@ -9,6 +9,7 @@ import * as Lens from './Lens.js'
 import type { Optimizer } from './Optimizer.js'
 import type { Para } from './Para.js'
 import * as Tensor from './Tensor.js'
+import { ownedStep } from './internal/optimizer.js'
 import { unsafeFromData } from './internal/tensor.js'
 
 // -------------------------------------------------------------------------------------
@@ -353,7 +354,9 @@ export const fit = <P, S>(options: FitOptions<P, S>): FitResult<P, S> => {
   }
   const stepsPerEpoch = Math.ceil(n / batchSize)
   let params = options.params
+  // The states are fit's own until it returns them, so the optimiser may reuse their buffers.
   let state = optimizer.init(params)
+  const stepOwned = ownedStep(optimizer)
   const history: Array<EpochRecord> = []
   for (let epoch = 0; epoch < epochs; epoch++) {
     const started = performance.now()
@@ -368,7 +371,7 @@ export const fit = <P, S>(options: FitOptions<P, S>): FitResult<P, S> => {
       const [l, pullLoss] = Lens.vjp(loss(y), predictions)
       const value = lossValue(l, `at epoch ${epoch}, step ${step}`)
       const dParams = pullParams(pullLoss(ONE))
-      ;[params, state] = optimizer.step(state, params, dParams)
+      ;[params, state] = stepOwned(state, params, dParams)
       total += value * idx.length
       options.onStep?.({ epoch, step, stepsPerEpoch, loss: value })
     }
