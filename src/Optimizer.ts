@@ -11,14 +11,15 @@
  * The vector space is either passed explicitly or, by default, the one `VectorSpace.infer`
  * gives: the parameters are numbers, tensors, arrays and plain records, nested to any depth
  * (walked with an explicit stack: a `Para` model nested a million deep steps like any other).
- * Each step gathers the parameters and the gradient into flat `Float64Array` work buffers,
- * updates all coordinates in one loop, and builds the result as fresh values of the
- * parameters' structure; optimiser state (velocities, moments) is kept as fresh flat
- * `Float64Array`s in the same coordinate order (`VectorSpace.flatten`'s). The work buffers
- * belong to the optimiser and are reused from step to step (allocating arrays of a model's
- * size costs more than the update); they are never handed out. With an explicit space the
- * new coordinates go into a fresh array, in case its `read` keeps views of its input.
- *
+ * Each step reads the parameters' and the gradient's tensors where they are and updates every
+ * coordinate in one pass, writing the new parameters straight into the arrays of the fresh
+ * tensors it returns (numbers are gathered into one array per run); optimiser state
+ * (velocities, moments) is kept as fresh flat `Float64Array`s in the same coordinate order
+ * (`VectorSpace.flatten`'s). `Train.fit`, whose states nobody else sees until it returns,
+ * lets the optimiser write each new state into the previous one's buffers. With an explicit
+ * space the parameters are written into a fresh flat array (in case its `read` keeps views
+ * of its input) and the gradient into a work buffer the optimiser reuses.
+
  * A state records the structure of the parameters it was made for (`structure`, as text such
  * as `{ w: Tensor[2,3], b: number }`), and stepping parameters of another structure with it
  * is an error naming both. Bad input throws an error that names the optimiser: an unknown
