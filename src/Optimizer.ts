@@ -52,11 +52,12 @@ import {
   checkNonNegative,
   checkOptions,
   checkPositive,
-  checkStructure,
+  checkStructureOwned,
   initial,
   prepare,
   rateAt,
   show,
+  stepped,
   withOwnedStep
 } from './internal/optimizer.js'
 import type { VectorSpace } from './VectorSpace.js'
@@ -285,30 +286,34 @@ export function sgd<P>(options: SgdOptions, space?: VectorSpace<P>): Optimizer<P
   const lr = checkLr(name, options.lr)
   const scratch = new Scratch()
   const explicit = space !== undefined
-  return {
-    name,
-    init: (params) => {
-      const { count, structure } = initial(name, space, params)
-      return { count, structure }
-    },
-    step: (state, params, grad) => {
-      const count = checkCount(name, state.count)
-      const structure = checkStructure(name, state.structure, params)
-      const rate = rateAt(name, lr, count)
-      const { segments, finish } = prepare(name, space, params, grad, scratch)
-      for (const { p, g, out, at } of segments) {
-        for (let j = 0; j < p.length; j++) {
-          const gi = g[j] as number
-          if (gi - gi !== 0) throw badGradient(name, explicit, params, at + j, gi)
-          const pi = p[j] as number
-          const next = pi - rate * gi
-          if (next - next !== 0) throw badUpdate(name, explicit, params, at + j, 'updated parameter', next, pi, gi)
-          out[j] = next
-        }
+  const run = (state: SgdState, params: P, grad: P, owned: boolean): readonly [P, SgdState] => {
+    const count = checkCount(name, state.count)
+    const structure = checkStructureOwned(name, state, params, owned)
+    const rate = rateAt(name, lr, count)
+    const { segments, finish } = prepare(name, space, params, grad, scratch)
+    for (const { p, g, out, at } of segments) {
+      for (let j = 0; j < p.length; j++) {
+        const gi = g[j] as number
+        if (gi - gi !== 0) throw badGradient(name, explicit, params, at + j, gi)
+        const pi = p[j] as number
+        const next = pi - rate * gi
+        if (next - next !== 0) throw badUpdate(name, explicit, params, at + j, 'updated parameter', next, pi, gi)
+        out[j] = next
       }
-      return [finish(), { count: count + 1, structure }]
     }
+    return stepped(owned, finish(), { count: count + 1, structure })
   }
+  return withOwnedStep(
+    {
+      name,
+      init: (params: P): SgdState => {
+        const { count, structure } = initial(name, space, params)
+        return stepped(true, params, { count, structure })[1]
+      },
+      step: (state: SgdState, params: P, grad: P) => run(state, params, grad, false)
+    },
+    (state: SgdState, params: P, grad: P) => run(state, params, grad, true)
+  )
 }
 
 /**
@@ -340,7 +345,7 @@ export function momentum<P>(options: MomentumOptions, space?: VectorSpace<P>): O
   // `reuse`: the new velocity goes into the state's own buffer (see ownedStep)
   const run = (state: MomentumState, params: P, grad: P, reuse: boolean): readonly [P, MomentumState] => {
     const count = checkCount(name, state.count)
-    const structure = checkStructure(name, state.structure, params)
+    const structure = checkStructureOwned(name, state, params, reuse)
     const rate = rateAt(name, lr, count)
     const { n, segments, finish } = prepare(name, space, params, grad, scratch)
     const v0 = checkBuffer(name, 'velocity', state.velocity, n)
@@ -359,14 +364,14 @@ export function momentum<P>(options: MomentumOptions, space?: VectorSpace<P>): O
         out[j] = next
       }
     }
-    return [finish(), { count: count + 1, structure, velocity: v }]
+    return stepped(reuse, finish(), { count: count + 1, structure, velocity: v })
   }
   return withOwnedStep(
     {
       name,
       init: (params: P): MomentumState => {
         const { count, structure, n } = initial(name, space, params)
-        return { count, structure, velocity: new Float64Array(n) }
+        return stepped(true, params, { count, structure, velocity: new Float64Array(n) })[1]
       },
       step: (state: MomentumState, params: P, grad: P) => run(state, params, grad, false)
     },
@@ -384,7 +389,7 @@ const adamLike = <P>(name: string, options: AdamOptions, weightDecay: number, sp
   // `reuse`: the new moments go into the state's own buffers (see ownedStep)
   const run = (state: AdamState, params: P, grad: P, reuse: boolean): readonly [P, AdamState] => {
     const count = checkCount(name, state.count)
-    const structure = checkStructure(name, state.structure, params)
+    const structure = checkStructureOwned(name, state, params, reuse)
     const rate = rateAt(name, lr, count)
     const { n, segments, finish } = prepare(name, space, params, grad, scratch)
     const m0 = checkBuffer(name, 'm', state.m, n)
@@ -412,14 +417,14 @@ const adamLike = <P>(name: string, options: AdamOptions, weightDecay: number, sp
         out[j] = next
       }
     }
-    return [finish(), { count: t, structure, m, v }]
+    return stepped(reuse, finish(), { count: t, structure, m, v })
   }
   return withOwnedStep(
     {
       name,
       init: (params: P): AdamState => {
         const { count, structure, n } = initial(name, space, params)
-        return { count, structure, m: new Float64Array(n), v: new Float64Array(n) }
+        return stepped(true, params, { count, structure, m: new Float64Array(n), v: new Float64Array(n) })[1]
       },
       step: (state: AdamState, params: P, grad: P) => run(state, params, grad, false)
     },

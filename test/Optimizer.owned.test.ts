@@ -64,6 +64,15 @@ describe('ownedStep', () => {
     stepBoth(Optimizer.sgd({ lr: 0.1 }))
   })
 
+  it('still checks the structure of parameters other than those it returned with the state', () => {
+    const opt = Optimizer.adam({ lr: 0.1 })
+    const stepOwned = ownedStep(opt)
+    const [p1, s1] = stepOwned(opt.init(mixed()), mixed(), gradOf(1))
+    expect(() => stepOwned(s1, { ...(p1 as object), rest: [1, 2, 3] }, gradOf(2))).toThrow(
+      'Optimizer.adam.step: the state was made for parameters { a: number, W: Tensor[2,2], rest: [number × 2], b: Tensor[1] }, not for { a: number, W: Tensor[2,2], rest: [number × 3], b: Tensor[1] }; make a new state with Optimizer.adam\'s init'
+    )
+  })
+
   it("is an optimiser's own step when it has no buffers to reuse", () => {
     const mine: Optimizer.Optimizer<number, number> = { name: 'mine', init: () => 0, step: (s, p, g) => [p - g, s + 1] }
     expect(ownedStep(mine)).toBe(mine.step)

@@ -349,11 +349,33 @@ export const prepare = <P>(name: string, given: VectorSpace<P> | undefined, para
 /**
  * @internal The step to run on states that no one else holds (`Train.fit`'s own, from `init`
  * and from this step): the library's optimisers write the new velocities and moments into the
- * given state's buffers instead of fresh ones; any other optimiser's `step`. The new
+ * given state's buffers instead of fresh ones, and skip the structure walk when given the
+ * parameters they returned with that state; any other optimiser's `step`. The new
  * parameters are fresh values as always.
  */
 export const ownedStep = <P, S>(optimizer: { readonly step: (state: S, params: P, grad: P) => readonly [P, S] }): ((state: S, params: P, grad: P) => readonly [P, S]) =>
   (inPlace.get(optimizer) as ((state: S, params: P, grad: P) => readonly [P, S]) | undefined) ?? optimizer.step
+
+/**
+ * The parameters each owned step returned (and each `init` was given), by the state made with
+ * them: `Train.fit` steps exactly those next, and they have the state's structure already (no
+ * walk needed).
+ */
+const ownedOutputs = new WeakMap<object, unknown>()
+
+/**
+ * @internal The state's structure checked against `params` (see {@link checkStructure}),
+ * without the walk when `owned` and `params` are what the owned step that made `state`
+ * returned.
+ */
+export const checkStructureOwned = (name: string, state: { readonly structure: unknown }, params: unknown, owned: boolean): string =>
+  owned && ownedOutputs.get(state) === params && typeof state.structure === 'string' ? state.structure : checkStructure(name, state.structure, params)
+
+/** @internal The result of a step (or of `init`, with its parameters); an owned one is remembered for {@link checkStructureOwned}. */
+export const stepped = <P, S extends object>(owned: boolean, params: P, state: S): readonly [P, S] => {
+  if (owned) ownedOutputs.set(state, params)
+  return [params, state]
+}
 
 const inPlace = new WeakMap<object, (state: never, params: never, grad: never) => readonly [unknown, unknown]>()
 
