@@ -14,7 +14,7 @@ import * as Para from './Para.js'
 import * as Tensor from './Tensor.js'
 import { linear } from './internal/structure.js'
 import { unsafeFromData } from './internal/tensor.js'
-import { fusedDense } from './internal/dense.js'
+import { fusedDense, type DenseInput } from './internal/dense.js'
 import { conv2dLayout } from './ops/conv.js'
 
 // -------------------------------------------------------------------------------------
@@ -137,7 +137,19 @@ export const dense = (inputs: number, outputs: number, options: DenseOptions = {
   const check = denseCheck(op, inputs, outputs)
   const act = options.activation ?? 'linear'
   if (activations[act] === undefined) throw new RangeError(`${op}: unknown activation '${String(act)}'`)
-  return fusedDense(op, inputs, outputs, act, check)
+  // the same function composed of ops: its reverse is the fused layer's backward pass as a lens
+  const composed = (): Lens.Lens<readonly [DenseInput, Tensor.Tensor], DenseInput> => {
+    const arrange = linear<DenseInput, readonly [readonly [Tensor.Tensor, Tensor.Tensor], Tensor.Tensor]>(
+      op,
+      ([p, x]) => {
+        check(p, x)
+        return [[x, p.W], p.b]
+      },
+      (_in, [[dx, dW], db]) => [{ W: dW, b: db }, dx]
+    )
+    return Lens.reverse(Lens.pipe(arrange, Lens.first(ops.matmul), ops.add, activations[act]))
+  }
+  return fusedDense(op, inputs, outputs, act, check, composed)
 }
 
 /**

@@ -5,16 +5,17 @@
  * (`dW = xᵀ·dz`, `dx = dz·Wᵀ`) without a general broadcast or `sumTo`. On small tensors the
  * composition of `ops.matmul`, `ops.add` and an activation spends most of its time on that
  * bookkeeping (issue 11 #7). Higher order runs through the composition: the primitive's
- * backward pass as a lens is `Lens.reverse` of it, so derivatives of every order agree.
+ * backward pass as a lens is `Lens.reverse` of it (built by `Layer`, which may use `ops`), so
+ * derivatives of every order agree.
  *
  * @internal
  * @module internal/dense
  */
-import * as Lens from '../Lens.js'
-import * as ops from '../ops/index.js'
 import * as K from '../kernels/index.js'
+import { fromPlan } from './cps.js'
+import type { Lens } from './lens.js'
+import { primPlan, type Bwd, type Fn } from './plan.js'
 import { sigmoid } from './rules.js'
-import { linear } from './structure.js'
 import { LAZY_MIN_WORK, Tensor, checkCotangent, expectFinite, lazyFromData, unsafeFromData } from './tensor.js'
 import { withReverse } from './tensor-structure.js'
 
@@ -27,14 +28,9 @@ export interface Dense {
   readonly b: Tensor
 }
 
-type Input = readonly [Dense, Tensor]
-
-const activationOps: Readonly<Record<DenseActivation, Lens.Lens<Tensor, Tensor>>> = {
-  relu: ops.relu,
-  tanh: ops.tanh,
-  sigmoid: ops.sigmoid,
-  linear: Lens.id<Tensor>()
-}
+/** @internal A dense layer's input: its parameters and a batch (or one example). */
+export type DenseInput = readonly [Dense, Tensor]
+type Input = DenseInput
 
 const logistic = sigmoid.forward
 
@@ -58,9 +54,17 @@ const derivative = (act: DenseActivation, y: Float64Array, dy: Float64Array): Fl
 /**
  * @internal `[{ W, b }, x] ↦ act(x·W + b)` for `x` of shape `[batch, inputs]` or `[inputs]`,
  * as one primitive named `op`; `check` validates the parameters and the input (and names the
- * layer in its errors).
+ * layer in its errors). `reverse` is its backward pass as a lens (`Lens.reverse` of the same
+ * function composed of ops, which `Layer` builds), made when first asked for.
  */
-export const fusedDense = (op: string, inputs: number, outputs: number, act: DenseActivation, check: (p: Dense, x: Tensor) => void): Lens.Lens<Input, Tensor> => {
+export const fusedDense = (
+  op: string,
+  inputs: number,
+  outputs: number,
+  act: DenseActivation,
+  check: (p: Dense, x: Tensor) => void,
+  reverse: () => Lens<readonly [Input, Tensor], Input>
+): Lens<Input, Tensor> => {
   const k = inputs
   const n = outputs
   const forward = ([p, x]: Input): Tensor => {
@@ -93,17 +97,5 @@ export const fusedDense = (op: string, inputs: number, outputs: number, act: Den
     const dx = m * n * k < LAZY_MIN_WORK ? unsafeFromData(x.shape, input()) : lazyFromData(x.shape, input)
     return [{ W: unsafeFromData(p.W.shape, dW), b: unsafeFromData(p.b.shape, db) }, dx]
   }
-  // the same function composed of ops: its reverse is the fused layer's backward pass as a lens
-  const composed = (): Lens.Lens<readonly [Input, Tensor], Input> => {
-    const arrange = linear<Input, readonly [readonly [Tensor, Tensor], Tensor]>(
-      op,
-      ([p, x]) => {
-        check(p, x)
-        return [[x, p.W], p.b]
-      },
-      (_in, [[dx, dW], db]) => [{ W: dW, b: db }, dx]
-    )
-    return Lens.reverse(Lens.pipe(arrange, Lens.first(ops.matmul), ops.add, activationOps[act]))
-  }
-  return withReverse(op, Lens.make<Input, Tensor>({ forward, backward }), composed)
+  return withReverse(op, fromPlan<Input, Tensor>(primPlan(forward as Fn, backward as Bwd, op)), reverse)
 }
