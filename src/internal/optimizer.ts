@@ -1,12 +1,16 @@
 /**
  * What every optimiser shares: the checks of hyper-parameters and states (with the messages
- * that name the optimiser), the parameters gathered into flat coordinates and rebuilt (one
- * walk of `internal/tree` each, any depth), the structure a state records, and reusable work
- * buffers. `Optimizer` holds the update rules; a new optimiser uses these.
+ * that name the optimiser), the parameters' coordinates as segments read in place and the new
+ * parameters rebuilt around them (one walk of `internal/tree` each, any depth), the structure
+ * a state records, reusable work buffers, and the owned step `Train.fit` uses.
+ * `Optimizer` holds the update rules; a new optimiser uses these.
  *
  * @internal
  * @module internal/optimizer
  */
+// One piece, past 400 lines: the structure text, the leaf walk and the owned step's shortcut
+// all answer one question (do these parameters have the state's structure?), and the segments
+// are built from that same walk; split, each half would import most of the other.
 import type { VectorSpace } from '../VectorSpace.js'
 import { describe } from './guards.js'
 import { sameShape, showShape, Tensor, unsafeFromData } from './tensor.js'
