@@ -14,6 +14,7 @@ import * as Para from './Para.js'
 import * as Tensor from './Tensor.js'
 import { linear } from './internal/structure.js'
 import { unsafeFromData } from './internal/tensor.js'
+import { fusedDense, type DenseInput } from './internal/dense.js'
 import { conv2dLayout } from './ops/conv.js'
 
 // -------------------------------------------------------------------------------------
@@ -98,9 +99,27 @@ const denseCheck = (op: string, inputs: number, outputs: number): ((p: DensePara
 }
 
 /**
+ * Options of {@link dense}.
+ *
+ * @example
+ * import type { Layer } from 'backprop-lens'
+ *
+ * const options: Layer.DenseOptions = { activation: 'relu' }
+ * console.log(options.activation) // relu
+ *
+ * @category model
+ */
+export interface DenseOptions {
+  /** Applied to `x·W + b` (default `'linear'`: none). */
+  readonly activation?: Activation
+}
+
+/**
  * A dense (affine) layer from `inputs` to `outputs` features: `x·W + b` for a batch `x` of
- * shape `[batch, inputs]` (or a single example of shape `[inputs]`). Shapes are checked
- * against the layer's sizes with errors naming the layer and the shapes.
+ * shape `[batch, inputs]` (or a single example of shape `[inputs]`), then
+ * `options.activation` if given. Shapes are checked against the layer's sizes with errors
+ * naming the layer and the shapes. The product, the bias and the activation run as one step
+ * (forward and backward), so a small layer costs little more than its arithmetic.
  *
  * @example
  * import { Layer, Lens, Tensor } from 'backprop-lens'
@@ -108,28 +127,36 @@ const denseCheck = (op: string, inputs: number, outputs: number): ((p: DensePara
  * const layer = Layer.dense(2, 1)
  * const params = { W: Tensor.fromNested([[1], [2]]), b: Tensor.fromNested([0.5]) }
  * console.log(Lens.evaluate(layer, [params, Tensor.fromNested([[3, 4]])]).data) // Float64Array(1) [ 11.5 ]
+ * const hidden = Layer.dense(2, 1, { activation: 'relu' })
+ * console.log(Lens.evaluate(hidden, [params, Tensor.fromNested([[-3, 1]])]).data) // Float64Array(1) [ 0 ]
  *
  * @category layers
  */
-export const dense = (inputs: number, outputs: number): Para.Para<DenseParams, Tensor.Tensor, Tensor.Tensor> => {
+export const dense = (inputs: number, outputs: number, options: DenseOptions = {}): Para.Para<DenseParams, Tensor.Tensor, Tensor.Tensor> => {
   const op = `Layer.dense(${inputs}, ${outputs})`
   const check = denseCheck(op, inputs, outputs)
-  // [{ W, b }, x] ↦ [[x, W], b], then x·W, then + b: a plan of primitives like any lens.
-  const arrange = linear<readonly [DenseParams, Tensor.Tensor], readonly [readonly [Tensor.Tensor, Tensor.Tensor], Tensor.Tensor]>(
-    op,
-    ([p, x]) => {
-      check(p, x)
-      return [[x, p.W], p.b]
-    },
-    (_in, [[dx, dW], db]) => [{ W: dW, b: db }, dx]
-  )
-  return Lens.pipe(arrange, Lens.first(ops.matmul), ops.add)
+  const act = options.activation ?? 'linear'
+  if (activations[act] === undefined) throw new RangeError(`${op}: unknown activation '${String(act)}'`)
+  // the same function composed of ops: its reverse is the fused layer's backward pass as a lens
+  const composed = (): Lens.Lens<readonly [DenseInput, Tensor.Tensor], DenseInput> => {
+    const arrange = linear<DenseInput, readonly [readonly [Tensor.Tensor, Tensor.Tensor], Tensor.Tensor]>(
+      op,
+      ([p, x]) => {
+        check(p, x)
+        return [[x, p.W], p.b]
+      },
+      (_in, [[dx, dW], db]) => [{ W: dW, b: db }, dx]
+    )
+    return Lens.reverse(Lens.pipe(arrange, Lens.first(ops.matmul), ops.add, activations[act]))
+  }
+  return fusedDense(op, inputs, outputs, act, check, composed)
 }
 
 /**
  * A dense layer at a fixed input batch `x`: a lens from the layer's parameters alone. The
- * input is a constant, so no input cotangent is computed (`Layer.dense` computes `dx = dy·Wᵀ`
- * as a lens must; for the first layer of a network trained on data that is wasted work).
+ * input is a constant, so it has no cotangent at all. (`Layer.dense` gives `dx = dy·Wᵀ`, as a
+ * lens must; for large products it is computed only when read, so training, which never
+ * reads its input batch's, does not pay for it either way.)
  * Same function and the same parameter cotangents as {@link dense} at `[params, x]`.
  *
  * @example
@@ -220,7 +247,7 @@ export interface Mlp {
   /**
    * The model at a fixed input batch, as a lens from the parameters alone: the same output
    * and parameter cotangents as `model` at `[params, x]`, without the input's cotangent
-   * (whose first-layer product is a third of the matmul work). `Train.fit` uses it when given.
+   * (`model` computes that one only when it is read). `Train.fit` uses it when given.
    */
   readonly atInput: (x: Tensor.Tensor) => Lens.Lens<MlpParams, Tensor.Tensor>
 }
@@ -265,8 +292,7 @@ export const mlp = (
   const init = options.init ?? (act === 'relu' ? 'he' : 'glorot')
   const last = sizes.length - 2
   const layers = sizes.slice(1).map((outputs, i) => {
-    const layer = dense(sizes[i] as number, outputs)
-    return i === last || act === 'linear' ? layer : Para.reparam(Para.seq(layer, activation(act)), withNoParams)
+    return dense(sizes[i] as number, outputs, { activation: i === last ? 'linear' : act })
   })
   const stack = Para.pipeAll(layers)
   const model = Para.reparam(stack, unwrapLayers)
@@ -285,13 +311,6 @@ export const mlp = (
     })
   }
 }
-
-/** `p ↦ [p, []]`: a layer followed by an activation takes just the layer's parameters. */
-const withNoParams: Lens.Lens<DenseParams, readonly [DenseParams, readonly []]> = linear<DenseParams, readonly [DenseParams, readonly []]>(
-  'Layer.mlp',
-  (p) => [p, []],
-  (_p, [dp]) => dp
-)
 
 /** `[head, ...tail] ↦ [head, tail]`, and the cotangents back into one array. */
 const headAndTail: Lens.Lens<ReadonlyArray<DenseParams>, readonly [DenseParams, ReadonlyArray<DenseParams>]> = linear<

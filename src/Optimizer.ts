@@ -11,14 +11,15 @@
  * The vector space is either passed explicitly or, by default, the one `VectorSpace.infer`
  * gives: the parameters are numbers, tensors, arrays and plain records, nested to any depth
  * (walked with an explicit stack: a `Para` model nested a million deep steps like any other).
- * Each step gathers the parameters and the gradient into flat `Float64Array` work buffers,
- * updates all coordinates in one loop, and builds the result as fresh values of the
- * parameters' structure; optimiser state (velocities, moments) is kept as fresh flat
- * `Float64Array`s in the same coordinate order (`VectorSpace.flatten`'s). The work buffers
- * belong to the optimiser and are reused from step to step (allocating arrays of a model's
- * size costs more than the update); they are never handed out. With an explicit space the
- * new coordinates go into a fresh array, in case its `read` keeps views of its input.
- *
+ * Each step reads the parameters' and the gradient's tensors where they are and updates every
+ * coordinate in one pass, writing the new parameters straight into the arrays of the fresh
+ * tensors it returns (numbers are gathered into one array per run); optimiser state
+ * (velocities, moments) is kept as fresh flat `Float64Array`s in the same coordinate order
+ * (`VectorSpace.flatten`'s). `Train.fit`, whose states nobody else sees until it returns,
+ * lets the optimiser write each new state into the previous one's buffers. With an explicit
+ * space the parameters are written into a fresh flat array (in case its `read` keeps views
+ * of its input) and the gradient into a work buffer the optimiser reuses.
+
  * A state records the structure of the parameters it was made for (`structure`, as text such
  * as `{ w: Tensor[2,3], b: number }`), and stepping parameters of another structure with it
  * is an error naming both. Bad input throws an error that names the optimiser: an unknown
@@ -51,11 +52,13 @@ import {
   checkNonNegative,
   checkOptions,
   checkPositive,
-  checkStructure,
+  checkStructureOwned,
   initial,
   prepare,
   rateAt,
-  show
+  show,
+  stepped,
+  withOwnedStep
 } from './internal/optimizer.js'
 import type { VectorSpace } from './VectorSpace.js'
 
@@ -283,29 +286,34 @@ export function sgd<P>(options: SgdOptions, space?: VectorSpace<P>): Optimizer<P
   const lr = checkLr(name, options.lr)
   const scratch = new Scratch()
   const explicit = space !== undefined
-  return {
-    name,
-    init: (params) => {
-      const { count, structure } = initial(name, space, params)
-      return { count, structure }
-    },
-    step: (state, params, grad) => {
-      const count = checkCount(name, state.count)
-      const structure = checkStructure(name, state.structure, params)
-      const rate = rateAt(name, lr, count)
-      const { p, g, finish } = prepare(name, space, params, grad, scratch)
-      const n = p.length
-      for (let i = 0; i < n; i++) {
-        const gi = g[i] as number
-        if (gi - gi !== 0) throw badGradient(name, explicit, params, i, gi)
-        const pi = p[i] as number
+  const run = (state: SgdState, params: P, grad: P, owned: boolean): readonly [P, SgdState] => {
+    const count = checkCount(name, state.count)
+    const structure = checkStructureOwned(name, state, params, owned)
+    const rate = rateAt(name, lr, count)
+    const { segments, finish } = prepare(name, space, params, grad, scratch)
+    for (const { p, g, out, at } of segments) {
+      for (let j = 0; j < p.length; j++) {
+        const gi = g[j] as number
+        if (gi - gi !== 0) throw badGradient(name, explicit, params, at + j, gi)
+        const pi = p[j] as number
         const next = pi - rate * gi
-        if (next - next !== 0) throw badUpdate(name, explicit, params, i, 'updated parameter', next, pi, gi)
-        p[i] = next
+        if (next - next !== 0) throw badUpdate(name, explicit, params, at + j, 'updated parameter', next, pi, gi)
+        out[j] = next
       }
-      return [finish(), { count: count + 1, structure }]
     }
+    return stepped(owned, finish(), { count: count + 1, structure })
   }
+  return withOwnedStep(
+    {
+      name,
+      init: (params: P): SgdState => {
+        const { count, structure } = initial(name, space, params)
+        return stepped(true, params, { count, structure })[1]
+      },
+      step: (state: SgdState, params: P, grad: P) => run(state, params, grad, false)
+    },
+    (state: SgdState, params: P, grad: P) => run(state, params, grad, true)
+  )
 }
 
 /**
@@ -334,34 +342,41 @@ export function momentum<P>(options: MomentumOptions, space?: VectorSpace<P>): O
   if (typeof nesterov !== 'boolean') throw new TypeError(`${name}: nesterov must be a boolean, got ${show(nesterov)}`)
   const scratch = new Scratch()
   const explicit = space !== undefined
-  return {
-    name,
-    init: (params) => {
-      const { count, structure, n } = initial(name, space, params)
-      return { count, structure, velocity: new Float64Array(n) }
-    },
-    step: (state, params, grad) => {
-      const count = checkCount(name, state.count)
-      const structure = checkStructure(name, state.structure, params)
-      const rate = rateAt(name, lr, count)
-      const { p, g, finish } = prepare(name, space, params, grad, scratch)
-      const n = p.length
-      const v0 = checkBuffer(name, 'velocity', state.velocity, n)
-      const v = new Float64Array(n)
-      for (let i = 0; i < n; i++) {
-        const gi = g[i] as number
+  // `reuse`: the new velocity goes into the state's own buffer (see ownedStep)
+  const run = (state: MomentumState, params: P, grad: P, reuse: boolean): readonly [P, MomentumState] => {
+    const count = checkCount(name, state.count)
+    const structure = checkStructureOwned(name, state, params, reuse)
+    const rate = rateAt(name, lr, count)
+    const { n, segments, finish } = prepare(name, space, params, grad, scratch)
+    const v0 = checkBuffer(name, 'velocity', state.velocity, n)
+    const v = reuse ? v0 : new Float64Array(n)
+    for (const { p, g, out, at } of segments) {
+      for (let j = 0; j < p.length; j++) {
+        const i = at + j
+        const gi = g[j] as number
         if (gi - gi !== 0) throw badGradient(name, explicit, params, i, gi)
         const vi = beta * (v0[i] as number) + gi
-        const pi = p[i] as number
+        const pi = p[j] as number
         const next = nesterov ? pi - rate * (gi + beta * vi) : pi - rate * vi
         if (vi - vi !== 0) throw badUpdate(name, explicit, params, i, 'velocity', vi, pi, gi)
         if (next - next !== 0) throw badUpdate(name, explicit, params, i, 'updated parameter', next, pi, gi)
         v[i] = vi
-        p[i] = next
+        out[j] = next
       }
-      return [finish(), { count: count + 1, structure, velocity: v }]
     }
+    return stepped(reuse, finish(), { count: count + 1, structure, velocity: v })
   }
+  return withOwnedStep(
+    {
+      name,
+      init: (params: P): MomentumState => {
+        const { count, structure, n } = initial(name, space, params)
+        return stepped(true, params, { count, structure, velocity: new Float64Array(n) })[1]
+      },
+      step: (state: MomentumState, params: P, grad: P) => run(state, params, grad, false)
+    },
+    (state: MomentumState, params: P, grad: P) => run(state, params, grad, true)
+  )
 }
 
 const adamLike = <P>(name: string, options: AdamOptions, weightDecay: number, space: VectorSpace<P> | undefined): Optimizer<P, AdamState> => {
@@ -371,44 +386,50 @@ const adamLike = <P>(name: string, options: AdamOptions, weightDecay: number, sp
   const eps = checkPositive(name, 'eps', options.eps ?? 1e-8)
   const scratch = new Scratch()
   const explicit = space !== undefined
-  return {
-    name,
-    init: (params) => {
-      const { count, structure, n } = initial(name, space, params)
-      return { count, structure, m: new Float64Array(n), v: new Float64Array(n) }
-    },
-    step: (state, params, grad) => {
-      const count = checkCount(name, state.count)
-      const structure = checkStructure(name, state.structure, params)
-      const rate = rateAt(name, lr, count)
-      const { p, g, finish } = prepare(name, space, params, grad, scratch)
-      const n = p.length
-      const m0 = checkBuffer(name, 'm', state.m, n)
-      const v0 = checkBuffer(name, 'v', state.v, n)
-      const m = new Float64Array(n)
-      const v = new Float64Array(n)
-      const t = count + 1
-      const c1 = 1 - beta1 ** t
-      const c2 = 1 - beta2 ** t
-      const decay = 1 - rate * weightDecay
-      for (let i = 0; i < n; i++) {
-        const gi = g[i] as number
+  // `reuse`: the new moments go into the state's own buffers (see ownedStep)
+  const run = (state: AdamState, params: P, grad: P, reuse: boolean): readonly [P, AdamState] => {
+    const count = checkCount(name, state.count)
+    const structure = checkStructureOwned(name, state, params, reuse)
+    const rate = rateAt(name, lr, count)
+    const { n, segments, finish } = prepare(name, space, params, grad, scratch)
+    const m0 = checkBuffer(name, 'm', state.m, n)
+    const v0 = checkBuffer(name, 'v', state.v, n)
+    const m = reuse ? m0 : new Float64Array(n)
+    const v = reuse ? v0 : new Float64Array(n)
+    const t = count + 1
+    const c1 = 1 - beta1 ** t
+    const c2 = 1 - beta2 ** t
+    const decay = weightDecay === 0 ? 1 : 1 - rate * weightDecay
+    for (const { p, g, out, at } of segments) {
+      for (let j = 0; j < p.length; j++) {
+        const i = at + j
+        const gi = g[j] as number
         if (gi - gi !== 0) throw badGradient(name, explicit, params, i, gi)
         const mi = beta1 * (m0[i] as number) + (1 - beta1) * gi
         const vi = beta2 * (v0[i] as number) + (1 - beta2) * gi * gi
-        const pi = p[i] as number
-        const decayed = weightDecay === 0 ? pi : pi * decay
-        const next = decayed - (rate * (mi / c1)) / (Math.sqrt(vi / c2) + eps)
+        const pi = p[j] as number
+        const next = pi * decay - (rate * (mi / c1)) / (Math.sqrt(vi / c2) + eps)
         if (mi - mi !== 0) throw badUpdate(name, explicit, params, i, 'first moment m', mi, pi, gi)
         if (vi - vi !== 0) throw badUpdate(name, explicit, params, i, 'second moment v', vi, pi, gi)
         if (next - next !== 0) throw badUpdate(name, explicit, params, i, 'updated parameter', next, pi, gi)
         m[i] = mi
         v[i] = vi
-        p[i] = next
+        out[j] = next
       }
-      return [finish(), { count: t, structure, m, v }]
     }
+    return stepped(reuse, finish(), { count: t, structure, m, v })
   }
+  return withOwnedStep(
+    {
+      name,
+      init: (params: P): AdamState => {
+        const { count, structure, n } = initial(name, space, params)
+        return stepped(true, params, { count, structure, m: new Float64Array(n), v: new Float64Array(n) })[1]
+      },
+      step: (state: AdamState, params: P, grad: P) => run(state, params, grad, false)
+    },
+    (state: AdamState, params: P, grad: P) => run(state, params, grad, true)
+  )
 }
 
 /**

@@ -13,6 +13,7 @@ import type { Optimizer } from './Optimizer.js'
 import type { Para } from './Para.js'
 import * as Tensor from './Tensor.js'
 import { describe } from './internal/guards.js'
+import { ownedStep } from './internal/optimizer.js'
 import { unsafeFromData } from './internal/tensor.js'
 
 // -------------------------------------------------------------------------------------
@@ -94,7 +95,8 @@ export interface FitOptions<P, S> {
   /**
    * The model at a fixed batch of inputs, as a lens from the parameters alone (such as
    * `Layer.mlp(...).atInput`): if given, the training steps differentiate it instead of
-   * `model`, which skips the input's cotangent. It must compute the same function as
+   * `model` (which gives the input's cotangent, but large products compute it only when it
+   * is read, and `fit` never reads it). It must compute the same function as
    * `model` at `[params, inputs]`.
    */
   readonly atInput?: (inputs: Tensor.Tensor, key: number) => Lens.Lens<P, Tensor.Tensor>
@@ -401,7 +403,9 @@ export const fit = <P, S>(options: FitOptions<P, S>): FitResult<P, S> => {
   if (options.validation !== undefined) checkDataset('Train.fit', 'validation', options.validation)
   const stepsPerEpoch = Math.ceil(n / batchSize)
   let params = options.params
+  // The states are fit's own until it returns them, so the optimiser may reuse their buffers.
   let state = optimizer.init(params)
+  const stepOwned = ownedStep(optimizer)
   const history: Array<EpochRecord> = []
   for (let epoch = 0; epoch < epochs; epoch++) {
     const started = performance.now()
@@ -418,7 +422,7 @@ export const fit = <P, S>(options: FitOptions<P, S>): FitResult<P, S> => {
         const [l, pullLoss] = Lens.vjp(loss(y), predictions)
         value = lossValue(l, `at epoch ${epoch}, step ${step}`)
         const dParams = pullParams(pullLoss(ONE))
-        ;[params, state] = optimizer.step(state, params, dParams)
+        ;[params, state] = stepOwned(state, params, dParams)
       } catch (e) {
         // a diverging run stops at the first non-finite value (an op's or the optimiser's check)
         throw located(e, epoch, step)

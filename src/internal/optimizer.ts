@@ -1,13 +1,18 @@
 /**
  * What every optimiser shares: the checks of hyper-parameters and states (with the messages
- * that name the optimiser), the parameters gathered into flat coordinates and rebuilt (one
- * walk of `internal/tree` each, any depth), the structure a state records, and reusable work
- * buffers. `Optimizer` holds the update rules; a new optimiser uses these.
+ * that name the optimiser), the parameters' coordinates as segments read in place and the new
+ * parameters rebuilt around them (one walk of `internal/tree` each, any depth), the structure
+ * a state records, reusable work buffers, and the owned step `Train.fit` uses.
+ * `Optimizer` holds the update rules; a new optimiser uses these.
  *
  * @internal
  * @module internal/optimizer
  */
+// One piece, past 400 lines: the structure text, the leaf walk and the owned step's shortcut
+// all answer one question (do these parameters have the state's structure?), and the segments
+// are built from that same walk; split, each half would import most of the other.
 import type { VectorSpace } from '../VectorSpace.js'
+import type { ReadonlyFloat64Array } from '../kernels/index.js'
 import { describe } from './guards.js'
 import { sameShape, showShape, Tensor, unsafeFromData } from './tensor.js'
 import * as Tree from './tree.js'
@@ -205,22 +210,79 @@ const leavesOf = (
   return { ps, gs, n }
 }
 
-/** Parameters of the structure of `params` with the coordinates `data` (fresh tensors). */
-const rebuild = (name: string, params: unknown, data: Float64Array): unknown => {
+/**
+ * @internal A stretch of coordinates an update loop runs over in one pass: the parameters `p`
+ * and the gradient `g` (read), the new parameters `out` (written; `p` itself when `p` is a
+ * work array), starting at coordinate `at` of the flat order (states' buffers and messages
+ * use it).
+ */
+export interface Segment {
+  readonly p: ReadonlyFloat64Array
+  readonly g: ReadonlyFloat64Array
+  readonly out: Float64Array
+  readonly at: number
+}
+
+interface Prepared<P> {
+  /** The number of coordinates. */
+  readonly n: number
+  /** The coordinates in flat order: each tensor its own segment (read in place), each run of numbers one. */
+  readonly segments: ReadonlyArray<Segment>
+  /** The new parameters from the segments' `out` (whose arrays they keep); gives the work buffers back. */
+  readonly finish: () => P
+}
+
+/**
+ * Segments of the leaves: a tensor's data is read where it is and its new data is a fresh
+ * array the new tensor keeps (no copy in, none out); consecutive numbers are gathered into one
+ * fresh array, updated in place.
+ */
+const segmentsOf = (ps: ReadonlyArray<number | Tensor>, gs: ReadonlyArray<number | Tensor>): Array<Segment> => {
+  const segments: Array<Segment> = []
+  let at = 0
+  for (let i = 0; i < ps.length; ) {
+    const leaf = ps[i] as number | Tensor
+    if (typeof leaf !== 'number') {
+      segments.push({ p: leaf.data, g: (gs[i] as Tensor).data, out: new Float64Array(leaf.size), at })
+      at += leaf.size
+      i++
+      continue
+    }
+    let j = i
+    while (j < ps.length && typeof ps[j] === 'number') j++
+    const p = new Float64Array(j - i)
+    const g = new Float64Array(j - i)
+    for (let k = i; k < j; k++) {
+      p[k - i] = ps[k] as number
+      g[k - i] = gs[k] as number
+    }
+    segments.push({ p, g, out: p, at })
+    at += j - i
+    i = j
+  }
+  return segments
+}
+
+/** Parameters of the structure of `params` with the new coordinates of `segments` (fresh tensors keeping the segments' arrays). */
+const rebuild = (name: string, params: unknown, segments: ReadonlyArray<Segment>): unknown => {
   const result: Array<unknown> = [undefined]
+  let s = 0
   let at = 0
   Tree.walk(params, result, undefined, undefined, {
     enter: (p, out, _c, _d, cursor) => {
       const key = cursor.key ?? 0
       const kind = Tree.kindOf(p)
       if (kind === Tree.NUMBER) {
-        Tree.put(out as Array<unknown>, key, data[at++])
+        const segment = segments[s] as Segment
+        Tree.put(out as Array<unknown>, key, segment.out[at++])
+        if (at === segment.out.length) {
+          s++
+          at = 0
+        }
         return undefined
       }
       if (kind === Tree.TENSOR) {
-        const t = p as Tensor
-        Tree.put(out as Array<unknown>, key, unsafeFromData(t.shape, data.slice(at, at + t.size)))
-        at += t.size
+        Tree.put(out as Array<unknown>, key, unsafeFromData((p as Tensor).shape, (segments[s++] as Segment).out))
         return undefined
       }
       const made = Tree.emptyLike(p, kind as typeof Tree.ARRAY | typeof Tree.RECORD)
@@ -258,44 +320,16 @@ export class Scratch {
   }
 }
 
-interface Prepared<P> {
-  /** The parameters' coordinates: the step writes the new ones into it. */
-  readonly p: Float64Array
-  readonly g: Float64Array
-  /** The new parameters from `p`; gives the buffers back. */
-  readonly finish: () => P
-}
-
-const gather = (leaves: ReadonlyArray<number | Tensor>, out: Float64Array): void => {
-  let at = 0
-  for (let i = 0; i < leaves.length; i++) {
-    const leaf = leaves[i] as number | Tensor
-    if (typeof leaf === 'number') out[at++] = leaf
-    else {
-      out.set(leaf.data, at)
-      at += leaf.size
-    }
-  }
-}
-
-/** @internal The parameters and the gradient as flat coordinates in work buffers (checking that their structures agree), and how to build the new parameters from them. */
+/**
+ * @internal The parameters and the gradient as segments of coordinates (checking that their
+ * structures agree), and how to build the new parameters from them. Without a space, tensors
+ * are read in place and their new data written straight into the new tensors' arrays.
+ */
 export const prepare = <P>(name: string, given: VectorSpace<P> | undefined, params: P, grad: P, scratch: Scratch): Prepared<P> => {
   const { ps, gs, n } = leavesOf(name, `${name}.step`, params, grad, given !== undefined)
   if (given === undefined) {
-    const p = scratch.take(n)
-    const g = scratch.take(n)
-    gather(ps, p)
-    gather(gs, g)
-    return {
-      p,
-      g,
-      finish: () => {
-        const out = rebuild(name, params, p) as P
-        scratch.give(g)
-        scratch.give(p)
-        return out
-      }
-    }
+    const segments = segmentsOf(ps, gs)
+    return { n, segments, finish: () => rebuild(name, params, segments) as P }
   }
   const size = given.size(params)
   const sizeOfGrad = given.size(grad)
@@ -307,14 +341,53 @@ export const prepare = <P>(name: string, given: VectorSpace<P> | undefined, para
   const p = new Float64Array(size)
   given.write(params, p, 0)
   return {
-    p,
-    g,
+    n: size,
+    segments: [{ p, g, out: p, at: 0 }],
     finish: () => {
       const out = given.unflatten(params, p)
       scratch.give(g)
       return out
     }
   }
+}
+
+/**
+ * @internal The step to run on states that no one else holds (`Train.fit`'s own, from `init`
+ * and from this step): the library's optimisers write the new velocities and moments into the
+ * given state's buffers instead of fresh ones, and skip the structure walk when given the
+ * parameters they returned with that state; any other optimiser's `step`. The new
+ * parameters are fresh values as always.
+ */
+export const ownedStep = <P, S>(optimizer: { readonly step: (state: S, params: P, grad: P) => readonly [P, S] }): ((state: S, params: P, grad: P) => readonly [P, S]) =>
+  (inPlace.get(optimizer) as ((state: S, params: P, grad: P) => readonly [P, S]) | undefined) ?? optimizer.step
+
+/**
+ * The parameters each owned step returned (and each `init` was given), by the state made with
+ * them: `Train.fit` steps exactly those next, and they have the state's structure already (no
+ * walk needed).
+ */
+const ownedOutputs = new WeakMap<object, unknown>()
+
+/**
+ * @internal The state's structure checked against `params` (see {@link checkStructure}),
+ * without the walk when `owned` and `params` are what the owned step that made `state`
+ * returned.
+ */
+export const checkStructureOwned = (name: string, state: { readonly structure: unknown }, params: unknown, owned: boolean): string =>
+  owned && ownedOutputs.get(state) === params && typeof state.structure === 'string' ? state.structure : checkStructure(name, state.structure, params)
+
+/** @internal The result of a step (or of `init`, with its parameters); an owned one is remembered for {@link checkStructureOwned}. */
+export const stepped = <P, S extends object>(owned: boolean, params: P, state: S): readonly [P, S] => {
+  if (owned) ownedOutputs.set(state, params)
+  return [params, state]
+}
+
+const inPlace = new WeakMap<object, (state: never, params: never, grad: never) => readonly [unknown, unknown]>()
+
+/** @internal Registers the step of `optimizer` that reuses the buffers of the state it is given (see {@link ownedStep}). */
+export const withOwnedStep = <O extends object, S, P>(optimizer: O, step: (state: S, params: P, grad: P) => readonly [P, S]): O => {
+  inPlace.set(optimizer, step as (state: never, params: never, grad: never) => readonly [unknown, unknown])
+  return optimizer
 }
 
 /** Where coordinate `i` is, for messages: ` (w[1])`, or nothing with an explicit space (its layout is its own). */

@@ -231,6 +231,46 @@ export const allocate = (op: string, shape: Shape, n = checkSize(op, shape)): Fl
 }
 
 /**
+ * @internal Ops whose backward pass does at least this many multiply-adds give lazy
+ * cotangents ({@link lazyFromData}): making one costs about a microsecond, a few percent of
+ * that work.
+ */
+export const LAZY_MIN_WORK = 1 << 15
+
+/** Where a lazy tensor keeps its computation, then its data (not enumerable: equality and printing see `data` only). */
+const PENDING: unique symbol = Symbol('backprop-lens/pending-data')
+
+type Lazy = Tensor & { [PENDING]: (() => ReadonlyFloat64Array) | ReadonlyFloat64Array }
+
+/** The getter of every lazy tensor's `data` (one function, so they all share one hidden class). */
+function lazyData(this: Lazy): ReadonlyFloat64Array {
+  const pending = this[PENDING]
+  if (typeof pending !== 'function') return pending
+  const data = pending()
+  this[PENDING] = data
+  return data
+}
+
+/**
+ * @internal A tensor whose data is computed when `data` is first read, then kept: for
+ * cotangents that are often thrown away (the input batch's, in training), so that nobody
+ * pays for the ones nobody reads. It is an ordinary `Tensor` to every reader (same
+ * prototype, the same enumerable `shape`, `data`, `size`); `compute` must be pure, give
+ * `shapeSize(shape)` elements and read only values that are never written again. Making one
+ * costs about a microsecond (the accessor), so ops use it only for large products.
+ */
+export const lazyFromData = (shape: Shape, compute: () => ReadonlyFloat64Array): Tensor => {
+  const t = Object.create(Tensor.prototype) as Lazy
+  Object.defineProperty(t, 'shape', { value: Object.isFrozen(shape) ? shape : Object.freeze(shape as Array<number>), enumerable: true })
+  Object.defineProperty(t, 'data', { get: lazyData, enumerable: true })
+  let size = 1
+  for (let i = 0; i < shape.length; i++) size *= shape[i] as number
+  Object.defineProperty(t, 'size', { value: size, enumerable: true })
+  Object.defineProperty(t, PENDING, { value: compute, writable: true })
+  return t
+}
+
+/**
  * @internal Checks that an op's argument is a tensor; throws a `TypeError` naming `op`.
  */
 export const checkTensor = (op: string, t: unknown): Tensor => {

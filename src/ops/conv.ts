@@ -39,7 +39,7 @@ import { fromPlan } from '../internal/cps.js'
 import { describe } from '../internal/guards.js'
 import { erase, primPlan, type AnyLens } from '../internal/plan.js'
 import { linear, shaped, zeroOf } from '../internal/structure.js'
-import { causeOf, checkCotangent, checkSize, checkFiniteResult, expectTensor, sameShape, showShape, unsafeFromData, type Shape, type Tensor } from '../internal/tensor.js'
+import { LAZY_MIN_WORK, causeOf, checkCotangent, checkSize, checkFiniteResult, expectTensor, lazyFromData, sameShape, showShape, unsafeFromData, type Shape, type Tensor } from '../internal/tensor.js'
 import * as K from '../kernels/index.js'
 import { checkPadding, checkPair, windowGeometry, type CheckedPadding, type Padding } from './window.js'
 
@@ -357,7 +357,8 @@ const expectOperands = (u: unknown): Pair => {
  * The backward pass gives the input's cotangent (a transposed convolution of the output
  * cotangent with the filter) and the filter's (a correlation of the input with the output
  * cotangent); both are lenses again, so the convolution can be differentiated to any order.
- * Shapes that do not fit throw a `RangeError` naming both.
+ * For large convolutions the input's cotangent is computed when its `data` is first read, so
+ * training, which never reads its input batch's, does not pay for it. Shapes that do not fit throw a `RangeError` naming both.
  *
  * @example
  * import { Lens, Tensor, ops } from 'backprop-lens'
@@ -402,11 +403,17 @@ export const conv2d = (options: Conv2dOptions = {}): Lens<readonly [Tensor, Tens
             ['filter', w],
             ['output cotangent', dy]
           ])
-        const dx = inputGradient(L, dy.data, w.data)
-        checkFiniteResult(OP, 'backward', dx, x.shape, cause)
+        const input = (): Float64Array => {
+          const dx = inputGradient(L, dy.data, w.data)
+          checkFiniteResult(OP, 'backward', dx, x.shape, cause)
+          return dx
+        }
+        // The input's cotangent of a large convolution is computed when read: training never
+        // reads its input batch's (a network's first layer), so it never computes it.
+        const dx = dy.size * (w.size / (w.shape[3] as number)) < LAZY_MIN_WORK ? unsafeFromData(x.shape, input()) : lazyFromData(x.shape, input)
         const dw = filterGradient(L, x.data, dy.data)
         checkFiniteResult(OP, 'backward', dw, w.shape, cause)
-        return [unsafeFromData(x.shape, dx), unsafeFromData(w.shape, dw)]
+        return [dx, unsafeFromData(w.shape, dw)]
       },
       OP,
       null,

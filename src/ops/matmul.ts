@@ -17,7 +17,7 @@
 // other's derivatives, so their layout, the ops and the backward lenses stay together.
 import type { ReadonlyFloat64Array } from '../kernels/index.js'
 import * as Lens from '../Lens.js'
-import { Tensor, allocate, causeOf, checkCotangent, expectTensor, expectTensorPair, nonFinite, showShape, unsafeFromData, type Shape } from '../internal/tensor.js'
+import { Tensor, allocate, causeOf, checkCotangent, expectTensor, expectTensorPair, LAZY_MIN_WORK, lazyFromData, nonFinite, showShape, unsafeFromData, type Shape } from '../internal/tensor.js'
 import { describe } from '../internal/guards.js'
 import { fromPlan } from '../internal/cps.js'
 import { primPlan, type AnyLens } from '../internal/plan.js'
@@ -212,10 +212,12 @@ const gradB = (p: Product, a: Tensor, b: Tensor, dy: ReadonlyFloat64Array, op = 
  * and the gradient of a broadcast operand is summed over the axes it was broadcast along; a
  * 1-D left operand `[k]` is a row (its axis is dropped from the result), a 1-D right operand
  * a column. The backward pass computes `da = dy·bᵀ` and `db = aᵀ·dy` without materialising
- * transposes. Rank-0 operands, inner dimensions that differ and batch axes that do not
- * broadcast throw a `RangeError` naming both shapes. A product or gradient entry that is not
- * finite throws a `RangeError` naming the pass, its index and the operand value that caused it
- * (a non-finite entry of an operand) or the operands' largest magnitudes (an overflow).
+ * transposes; for large products each is computed when its `data` is first read, so a
+ * cotangent nobody reads (a training batch's) costs nothing. Rank-0 operands, inner dimensions
+ * that differ and batch axes that do not broadcast throw a `RangeError` naming both shapes. A
+ * product or gradient entry that is not finite throws a `RangeError` naming the pass, its index
+ * and the operand value that caused it (a non-finite entry of an operand) or the operands'
+ * largest magnitudes (an overflow); a lazy cotangent throws it when it is read.
  *
  * @example
  * import { Lens, Tensor, ops } from 'backprop-lens'
@@ -240,7 +242,10 @@ export const matmul: Lens.Lens<TensorPair, Tensor> = withReverse(
     backward: ([a, b], dy, y) => {
       const p = plan('ops.matmul', a.shape, b.shape)
       const d = checkCotangent('ops.matmul', dy, y.shape).data
-      return [gradA(p, a, b, d), gradB(p, a, b, d)] as const
+      // Large products' cotangents are computed when read: training never reads its input
+      // batch's (the first layer's `da`, a third of the work), so it never computes it.
+      if (p.count * p.m * p.k * p.n < LAZY_MIN_WORK) return [gradA(p, a, b, d), gradB(p, a, b, d)] as const
+      return [lazyFromData(a.shape, () => gradA(p, a, b, d).data), lazyFromData(b.shape, () => gradB(p, a, b, d).data)] as const
     }
   }),
   // [[a, b], dy] ↦ [dy·bᵀ, aᵀ·dy], by the same kernels as the first-order pass
