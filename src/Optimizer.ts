@@ -279,6 +279,20 @@ export interface AdamWOptions extends AdamOptions {
  * @category constructors
  */
 export function sgd(options: SgdOptions): GenericOptimizer<SgdState>
+/**
+ * With `space`: the optimiser of the parameters that `space` describes (any `VectorSpace`, here
+ * tensors), typed by it; without, it works on any parameters that `VectorSpace.infer` knows.
+ *
+ * @example
+ * import { Optimizer, Tensor, VectorSpace } from 'backprop-lens'
+ *
+ * const opt = Optimizer.sgd({ lr: 0.5 }, VectorSpace.tensor)
+ * const w = Tensor.make([2], [1, 2])
+ * const [next] = opt.step(opt.init(w), w, Tensor.make([2], [2, 1]))
+ * console.log(Array.from(next.data)) // [ 0, 1.5 ]
+ *
+ * @category constructors
+ */
 export function sgd<P>(options: SgdOptions, space?: VectorSpace<P>): Optimizer<P, SgdState>
 export function sgd<P>(options: SgdOptions, space?: VectorSpace<P>): Optimizer<P, SgdState> {
   const name = 'Optimizer.sgd'
@@ -332,6 +346,20 @@ export function sgd<P>(options: SgdOptions, space?: VectorSpace<P>): Optimizer<P
  * @category constructors
  */
 export function momentum(options: MomentumOptions): GenericOptimizer<MomentumState>
+/**
+ * With `space`: the optimiser of the parameters that `space` describes (any `VectorSpace`, here
+ * tensors), typed by it; without, it works on any parameters that `VectorSpace.infer` knows.
+ *
+ * @example
+ * import { Optimizer, Tensor, VectorSpace } from 'backprop-lens'
+ *
+ * const opt = Optimizer.momentum({ lr: 0.5 }, VectorSpace.tensor)
+ * const w = Tensor.make([2], [1, 2])
+ * const [next] = opt.step(opt.init(w), w, Tensor.make([2], [2, 1]))
+ * console.log(Array.from(next.data)) // [ 0, 1.5 ]
+ *
+ * @category constructors
+ */
 export function momentum<P>(options: MomentumOptions, space?: VectorSpace<P>): Optimizer<P, MomentumState>
 export function momentum<P>(options: MomentumOptions, space?: VectorSpace<P>): Optimizer<P, MomentumState> {
   const name = 'Optimizer.momentum'
@@ -448,6 +476,20 @@ const adamLike = <P>(name: string, options: AdamOptions, weightDecay: number, sp
  * @category constructors
  */
 export function adam(options: AdamOptions): GenericOptimizer<AdamState>
+/**
+ * With `space`: the optimiser of the parameters that `space` describes (any `VectorSpace`, here
+ * tensors), typed by it; without, it works on any parameters that `VectorSpace.infer` knows.
+ *
+ * @example
+ * import { Optimizer, Tensor, VectorSpace } from 'backprop-lens'
+ *
+ * const opt = Optimizer.adam({ lr: 0.1 }, VectorSpace.tensor)
+ * const w = Tensor.make([2], [1, 2])
+ * const [next] = opt.step(opt.init(w), w, Tensor.make([2], [2, 1]))
+ * console.log(Array.from(next.data, (v) => v.toFixed(4))) // [ '0.9000', '1.9000' ]
+ *
+ * @category constructors
+ */
 export function adam<P>(options: AdamOptions, space?: VectorSpace<P>): Optimizer<P, AdamState>
 export function adam<P>(options: AdamOptions, space?: VectorSpace<P>): Optimizer<P, AdamState> {
   const name = 'Optimizer.adam'
@@ -470,6 +512,20 @@ export function adam<P>(options: AdamOptions, space?: VectorSpace<P>): Optimizer
  * @category constructors
  */
 export function adamW(options: AdamWOptions): GenericOptimizer<AdamState>
+/**
+ * With `space`: the optimiser of the parameters that `space` describes (any `VectorSpace`, here
+ * tensors), typed by it; without, it works on any parameters that `VectorSpace.infer` knows.
+ *
+ * @example
+ * import { Optimizer, Tensor, VectorSpace } from 'backprop-lens'
+ *
+ * const opt = Optimizer.adamW({ lr: 0.1, weightDecay: 0 }, VectorSpace.tensor)
+ * const w = Tensor.make([2], [1, 2])
+ * const [next] = opt.step(opt.init(w), w, Tensor.make([2], [2, 1]))
+ * console.log(Array.from(next.data, (v) => v.toFixed(4))) // [ '0.9000', '1.9000' ]
+ *
+ * @category constructors
+ */
 export function adamW<P>(options: AdamWOptions, space?: VectorSpace<P>): Optimizer<P, AdamState>
 export function adamW<P>(options: AdamWOptions, space?: VectorSpace<P>): Optimizer<P, AdamState> {
   const name = 'Optimizer.adamW'
