@@ -367,3 +367,22 @@ describe('valueAndGrad defaults the cotangent to 1 for scalar outputs', () => {
     )
   })
 })
+
+describe('a plain function where a lens belongs (issue 13, runners)', () => {
+  const message =
+    'Lens: expected a lens (next => a => Cont), but a function given as one returned NaN when applied to the rest of the program; a plain function x => … is not a lens: make one with Lens.make({ forward, backward })'
+  const double = ((x: number) => x * 2) as unknown as Lens.Lens<number, number>
+
+  it('is named by every runner, alone and inside a composition or a product', () => {
+    expect(() => Lens.evaluate(double, 3)).toThrow(new TypeError(message))
+    expect(() => Lens.backPropagateConst(double, 1, 3)).toThrow(new TypeError(message))
+    expect(() => Lens.valueAndGrad(Lens.pipe(Scalar.sin, double), 3)).toThrow(new TypeError(message))
+    expect(() => Lens.vjp(Lens.pipe(Scalar.sin, double), 3)).toThrow(new TypeError(message))
+    expect(() => Lens.evaluate(Lens.fanout(Scalar.sin, double), 3)).toThrow(new TypeError(message))
+  })
+
+  it('says what the function returned', () => {
+    const five = (() => 5) as unknown as Lens.Lens<number, number>
+    expect(() => Lens.evaluate(five, 3)).toThrow(new TypeError(message.replace('returned NaN', 'returned 5')))
+  })
+})

@@ -14,7 +14,7 @@
 import * as C from '../Cont.js'
 import type { Flow, Lens } from './lens.js'
 import { PRIM, RAW, attach, planOf, type AnyLens, type Plan, type Pullback } from './plan.js'
-import { compile, forwardOnly, output, record, replay, type Program } from './tape.js'
+import { applyRaw, compile, forwardOnly, output, record, replay, type Program } from './tape.js'
 
 type AnyFlow = Flow<unknown, unknown>
 
@@ -55,7 +55,7 @@ const buildFlow = (program: Program, next: AnyFlow): AnyFlow => {
         flow = lazy(flow)
         eager = 0
       }
-      flow = (last.raw as AnyLens)(flow)
+      flow = applyRaw(last.raw as AnyLens, flow)
       eager += 1
       end -= 1
     } else {
@@ -83,7 +83,7 @@ export const evaluateLens = (lens: AnyLens, a: unknown): unknown => {
   const program = programOf(lens)
   if (program.tape) return forwardOnly(program.code, 0, program.code.length, a)
   return C.run(
-    lens((b) => C.make(() => b))(a),
+    applyRaw(lens, (b: unknown) => C.make(() => b))(a),
     () => {
       throw new Error('Lens.evaluate: the lens answered without calling next, so it has no output')
     }
@@ -98,7 +98,7 @@ export const backPropagateLens = (lens: AnyLens, loss: (b: unknown) => unknown, 
     return replay(tape, loss(output(tape)))
   }
   return C.run(
-    lens((b) => C.of<unknown, unknown>(loss(b)))(a),
+    applyRaw(lens, (b: unknown) => C.of<unknown, unknown>(loss(b)))(a),
     (da) => da
   )
 }

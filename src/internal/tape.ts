@@ -16,7 +16,7 @@
  * @module internal/tape
  */
 import * as C from '../Cont.js'
-import { asPair } from './guards.js'
+import { asPair, describe } from './guards.js'
 import {
   END,
   FANOUT,
@@ -154,11 +154,27 @@ const PENDING: unique symbol = Symbol('backprop-lens/pending')
  * computation: the output, and that continuation as the pullback (continuations are
  * multi-shot, so it may be called again and again). `op` names the runner in messages.
  */
+/**
+ * @internal A hand-written lens applied to the rest of the program: checks that it gave a flow,
+ * so that a plain function `x => …` passed where a lens belongs is named as such (not
+ * "lens(...) is not a function" from deep inside a run).
+ */
+export const applyRaw = <F>(lens: AnyLens, next: F): ((a: unknown) => C.Cont<unknown, unknown>) => {
+  const flow = (lens as unknown as (next: F) => unknown)(next)
+  if (typeof flow !== 'function') {
+    throw new TypeError(
+      `Lens: expected a lens (next => a => Cont), but a function given as one returned ${describe(flow)} when applied to the rest of the program; ` +
+        'a plain function x => … is not a lens: make one with Lens.make({ forward, backward })'
+    )
+  }
+  return flow as (a: unknown) => C.Cont<unknown, unknown>
+}
+
 export const captureVjp = (lens: AnyLens, a: unknown, op: string): readonly [unknown, Pullback] => {
   const many = `${op}: the lens called next more than once; only single-shot lenses have a pullback (backPropagate runs any lens at the top level of a program)`
   let captured = null as { readonly b: unknown; readonly k: Pullback } | null
   C.run(
-    lens((b) =>
+    applyRaw(lens, (b: unknown) =>
       C.make((k) => {
         if (captured !== null) throw new Error(many)
         captured = { b, k }
