@@ -86,3 +86,20 @@ describe('Layer.dense, fused', () => {
     )
   })
 })
+
+describe('Layer.dense (fused) under the non-finite policy', () => {
+  it('names the layer, the pass, the index, the shape and the operands, forward and backward', () => {
+    const params = { W: Tensor.fromNested([[1e200], [1]]), b: Tensor.fromNested([0]) }
+    expect(() => Lens.evaluate(Layer.dense(2, 1), [params, Tensor.fromNested([[1e200, 1]])])).toThrow(
+      new RangeError(
+        'Layer.dense(2, 1): the result is not finite (Infinity) in the forward pass, at index [0, 0] of shape [1,1], from input values up to 1e+200 and weights values up to 1e+200 and bias values up to 0 in magnitude'
+      )
+    )
+    const unit = { W: Tensor.fromNested([[1], [1]]), b: Tensor.fromNested([0]) }
+    expect(() => Lens.backPropagateConst(Layer.dense(2, 1), Tensor.fromNested([[1e300]]), [unit, Tensor.fromNested([[1e10, 1]])])).toThrow(
+      new RangeError(
+        'Layer.dense(2, 1): the cotangent is not finite (Infinity) in the backward pass, at index [0, 0] of shape [2,1], from input values up to 10000000000 and weights values up to 1 and output cotangent values up to 1e+300 in magnitude'
+      )
+    )
+  })
+})

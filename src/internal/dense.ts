@@ -17,7 +17,7 @@ import { fromPlan } from './cps.js'
 import type { Lens } from './lens.js'
 import { primPlan, type Bwd, type Fn } from './plan.js'
 import { sigmoid } from './rules.js'
-import { LAZY_MIN_WORK, Tensor, causeOf, checkCotangent, checkFiniteResult, lazyFromData, unsafeFromData } from './tensor.js'
+import { LAZY_MIN_WORK, Tensor, causeOf, checkCotangent, checkFiniteResult, lazyFromData, nonFinite, unsafeFromData } from './tensor.js'
 import { withReverse } from './tensor-structure.js'
 
 /** @internal The activations a fused dense layer applies. */
@@ -85,17 +85,18 @@ export const fusedDense = (
     const m = x.shape.length === 1 ? 1 : (x.shape[0] as number)
     const dz = derivative(act, y.data, checkCotangent(op, dy, y.shape).data)
     const dW = new Float64Array(k * n)
-    K.matmulTN(x.data, 0, dz, 0, dW, 0, k, m, n)
+    // the kernel's own scan (fused into the product) finds a non-finite entry
+    const badW = K.matmulTN(x.data, 0, dz, 0, dW, 0, k, m, n, true)
     const db = new Float64Array(n)
     for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) db[j] = (db[j] as number) + (dz[i * n + j] as number)
     const cause = (): string => causeOf([['input', x], ['weights', p.W], ['output cotangent', dy]])
-    checkFiniteResult(op, 'backward', dW, p.W.shape, cause)
+    if (badW >= 0) throw nonFinite(op, 'backward', dW, p.W.shape, badW, cause)
     checkFiniteResult(op, 'backward', db, p.b.shape, cause)
     const W = p.W.data
     const input = (): Float64Array => {
       const dx = new Float64Array(m * k)
-      K.matmulNT(dz, 0, W, 0, dx, 0, m, n, k)
-      checkFiniteResult(op, 'backward', dx, x.shape, cause)
+      const bad = K.matmulNT(dz, 0, W, 0, dx, 0, m, n, k, true)
+      if (bad >= 0) throw nonFinite(op, 'backward', dx, x.shape, bad, cause)
       return dx
     }
     // the input's cotangent of a large layer is computed when read (see ops.matmul)
