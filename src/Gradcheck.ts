@@ -45,6 +45,7 @@ import {
   unitDirection,
   type Entry,
   type JacobianComparison,
+  type SetupOptions,
   type Status
 } from './internal/gradcheck.js'
 import { checkSeed, uniforms } from './internal/random.js'
@@ -89,14 +90,7 @@ export type { Entry, Status }
  *
  * @category model
  */
-export interface Options<A, B> {
-  readonly name?: string
-  readonly input?: VectorSpace.VectorSpace<A>
-  readonly output?: VectorSpace.VectorSpace<B>
-  readonly h?: number
-  readonly atol?: number
-  readonly rtol?: number
-  readonly kinkTolerance?: number
+export interface Options<A, B> extends SetupOptions<A, B> {
   readonly seed?: number
   readonly u?: A
   readonly v?: B

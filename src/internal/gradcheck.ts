@@ -8,6 +8,8 @@
  * @internal
  * @module internal/gradcheck
  */
+// One piece, past 400 lines: the setup, the passes at coordinates, the directions and the two
+// comparisons (dot-product test and full Jacobian) share the Setup record and its checks.
 import { evaluateLens, vjpLens } from './cps.js'
 import { describe } from './guards.js'
 import type { Lens } from './lens.js'
@@ -64,7 +66,6 @@ export interface Entry {
   readonly rowPath: string | null
   readonly colPath: string | null
 }
-
 
 /** The options {@link setup} reads (a part of `Gradcheck.Options`). */
 export interface SetupOptions<A, B> {
