@@ -6,18 +6,12 @@
  */
 import { describe, expect, it } from 'vitest'
 import { Cont, Direct, Lens, Scalar, Tensor, ops } from '../src/index.js'
+import { classAndMessage } from './support/errors.js'
 
 type V = Direct.Var<number>
 type T = Direct.Var<Tensor.Tensor>
 
-const messageOf = (f: () => unknown): string => {
-  try {
-    f()
-  } catch (e) {
-    return `${(e as Error).constructor.name}: ${(e as Error).message}`
-  }
-  throw new Error('expected an error')
-}
+const messageOf = classAndMessage
 
 describe('errors name the program', () => {
   it('applying to something that is not a variable, or a variable of another run', () => {

@@ -6,20 +6,14 @@
 import { describe, expect, it } from 'vitest'
 import { Cont, Direct, Gradcheck, Layer, Lens, Optimizer, Para, Scalar, Tensor, Train, VectorSpace, ops } from '../src/index.js'
 import { rawLens } from '../laws/index.js'
+import { classAndMessage } from './support/errors.js'
 
 type Pair = readonly [number, number]
 type V = Direct.Var<number>
 type T = Direct.Var<Tensor.Tensor>
 
 const grad = <A>(lens: Lens.Lens<A, number>, a: A): A => Lens.backPropagateConst(lens, 1, a)
-const messageOf = (f: () => unknown): string => {
-  try {
-    f()
-  } catch (e) {
-    return `${(e as Error).constructor.name}: ${(e as Error).message}`
-  }
-  throw new Error('expected an error')
-}
+const messageOf = classAndMessage
 
 // A hand-written CPS lens (doubling), and one that records how often its next and continuation run.
 const double: Lens.Lens<number, number> = (next) => (x) => Cont.map(next(2 * x), (dy: number) => 2 * dy)

@@ -11,3 +11,13 @@ export const message = (f: () => unknown): string => {
   }
   throw new Error('expected an error')
 }
+
+/** `Class: message` of the error `f` throws (to compare the class too); fails the test if it throws nothing. */
+export const classAndMessage = (f: () => unknown): string => {
+  try {
+    f()
+  } catch (e) {
+    return `${(e as Error).constructor.name}: ${(e as Error).message}`
+  }
+  throw new Error('expected an error')
+}
