@@ -22,6 +22,7 @@ import { Direct, Lens, Scalar, Tensor, ops } from '../../src/index.js'
 import * as H from './harness.js'
 import { relDiff, sci, subject, worstArrayError, type Benchmark, type Group, type Output, type Subject, type Verdict } from './model.js'
 import type { TableRecord } from './results.js'
+import { uniforms } from '../../src/internal/random.js'
 
 type T = Tensor.Tensor
 type V = Direct.Var<number>
@@ -59,13 +60,8 @@ const chainLens = (row: string): Lens.Lens<number, number> =>
 type Params = readonly [readonly [readonly [T, T], T], T]
 
 /** A seeded generator of uniform numbers in [0, 1) (a 32-bit LCG: data, not randomness). */
-const uniform = (seed: number): (() => number) => {
-  let s = seed >>> 0
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0
-    return s / 2 ** 32
-  }
-}
+// reproducible data from the library's one seeded generator
+const uniform = uniforms
 
 const mlpProblem = (): { readonly x: T; readonly labels: ReadonlyArray<number>; readonly params: Params } => {
   const [inputs, hidden, classes, batch] = [784, 128, 10, 64]

@@ -19,6 +19,7 @@ import { Lens, Scalar, Tensor, VectorSpace, ops } from '../../src/index.js'
 import * as H from './harness.js'
 import { relDiff, relError, sci, subject, type Benchmark, type Group, type Output, type Subject, type Verdict } from './model.js'
 import type { TableRecord } from './results.js'
+import { uniforms } from '../../src/internal/random.js'
 
 type T = Tensor.Tensor
 
@@ -53,13 +54,8 @@ const chainReference = (f: Lens.Lens<number, number>): readonly [number, number]
 
 type Params = readonly [readonly [readonly [T, T], T], T]
 
-const uniform = (seed: number): (() => number) => {
-  let s = seed >>> 0
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0
-    return s / 2 ** 32
-  }
-}
+// reproducible data from the library's one seeded generator
+const uniform = uniforms
 
 const mlpProblem = (): { readonly loss: Lens.Lens<Params, T>; readonly params: Params; readonly v: Params } => {
   const [inputs, hidden, classes, batch] = [784, 128, 10, 64]

@@ -18,20 +18,16 @@ import { loadedKernels } from '../../src/kernels/backend.js'
 import { gemm, type Layout } from '../../src/kernels/wasm/gemm.js'
 import { setStagingLimit, stagingLimit } from '../../src/kernels/wasm/instance.js'
 import type { Kernels } from '../../src/kernels/wasm/instance.js'
+import { uniforms } from '../../src/internal/random.js'
 
 const kernels = loadedKernels() as Kernels
 
 const JS: Record<Layout, typeof Js.matmulNN> = { NN: Js.matmulNN, NT: Js.matmulNT, TN: Js.matmulTN }
 
-/** Reproducible values in [-1, 1) (a small LCG). */
+/** Reproducible values in [-1, 1), from the library's one seeded generator. */
 const values = (n: number, seed: number): Float64Array => {
-  let s = seed >>> 0
-  const out = new Float64Array(n)
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0
-    out[i] = s / 2147483648 - 1
-  }
-  return out
+  const next = uniforms(seed)
+  return Float64Array.from({ length: n }, () => 2 * next() - 1)
 }
 
 /** Where `op(a)[i, p]` and `op(b)[p, j]` are stored. */
