@@ -8,6 +8,7 @@
  */
 // One piece, past 400 lines: the `Layer` namespace (dense, activations, MLPs, convolutional layers and
 // dropout share the initialisers and the parameter conventions); half of it is doc comments with examples.
+import { zeros } from './kernels/index.js'
 import * as Lens from './Lens.js'
 import * as ops from './ops/index.js'
 import * as Para from './Para.js'
@@ -548,14 +549,14 @@ export const dropout = (rate: number, key?: number): Para.Para<readonly [], Tens
   const maskFor = (shape: Tensor.Shape): Float64Array => {
     if (cached !== null && Tensor.sameShape(cached.shape, shape)) return cached.mask
     const u = Tensor.randomUniform(shape, { seed: key }).data
-    const mask = new Float64Array(u.length)
+    const mask = zeros(u.length)
     for (let i = 0; i < u.length; i++) mask[i] = (u[i] as number) < rate ? 0 : scale
     cached = { shape, mask }
     return mask
   }
   const apply = (t: Tensor.Tensor, shape: Tensor.Shape): Tensor.Tensor => {
     const mask = maskFor(shape)
-    const out = new Float64Array(t.size)
+    const out = zeros(t.size)
     for (let i = 0; i < out.length; i++) out[i] = (t.data[i] as number) * (mask[i] as number)
     return unsafeFromData(shape, out)
   }

@@ -41,6 +41,7 @@
  */
 // One piece, past 400 lines: the `Optimizer` namespace (what every optimiser shares is in
 // `internal/optimizer.ts`); more than half of it is doc comments with runnable examples.
+import { zeros } from './kernels/index.js'
 import {
   Scratch,
   badGradient,
@@ -377,7 +378,7 @@ export function momentum<P>(options: MomentumOptions, space?: VectorSpace<P>): O
     const rate = rateAt(name, lr, count)
     const { n, segments, finish } = prepare(name, space, params, grad, scratch)
     const v0 = checkBuffer(name, 'velocity', state.velocity, n)
-    const v = reuse ? v0 : new Float64Array(n)
+    const v = reuse ? v0 : zeros(n)
     for (const { p, g, out, at } of segments) {
       for (let j = 0; j < p.length; j++) {
         const i = at + j
@@ -399,7 +400,7 @@ export function momentum<P>(options: MomentumOptions, space?: VectorSpace<P>): O
       name,
       init: (params: P): MomentumState => {
         const { count, structure, n } = initial(name, space, params)
-        return stepped(true, params, { count, structure, velocity: new Float64Array(n) })[1]
+        return stepped(true, params, { count, structure, velocity: zeros(n) })[1]
       },
       step: (state: MomentumState, params: P, grad: P) => run(state, params, grad, false)
     },
@@ -422,8 +423,8 @@ const adamLike = <P>(name: string, options: AdamOptions, weightDecay: number, sp
     const { n, segments, finish } = prepare(name, space, params, grad, scratch)
     const m0 = checkBuffer(name, 'm', state.m, n)
     const v0 = checkBuffer(name, 'v', state.v, n)
-    const m = reuse ? m0 : new Float64Array(n)
-    const v = reuse ? v0 : new Float64Array(n)
+    const m = reuse ? m0 : zeros(n)
+    const v = reuse ? v0 : zeros(n)
     const t = count + 1
     const c1 = 1 - beta1 ** t
     const c2 = 1 - beta2 ** t
@@ -452,7 +453,7 @@ const adamLike = <P>(name: string, options: AdamOptions, weightDecay: number, sp
       name,
       init: (params: P): AdamState => {
         const { count, structure, n } = initial(name, space, params)
-        return stepped(true, params, { count, structure, m: new Float64Array(n), v: new Float64Array(n) })[1]
+        return stepped(true, params, { count, structure, m: zeros(n), v: zeros(n) })[1]
       },
       step: (state: AdamState, params: P, grad: P) => run(state, params, grad, false)
     },

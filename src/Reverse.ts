@@ -25,6 +25,7 @@
  */
 // One piece, past 400 lines: the structural reverse derivative and the second-order run on the
 // tape are the two halves behind every function here, and nothing else uses them.
+import { zeros } from './kernels/index.js'
 import { fanout, first, second, snd, split } from './Cartesian.js'
 import { backPropagateLens, fromPlan, vjpLens } from './internal/cps.js'
 import { compile, enter, leave, record } from './internal/tape.js'
@@ -449,8 +450,8 @@ const matrix = (
       `${op}: the result would have ${m * n} entries (shape [${[...rowsShape, ...colsShape].join(', ')}]), more than maxEntries = ${max}; pass { maxEntries } to allow it, or use ${op === 'Lens.hessian' ? 'Lens.hvp' : 'Lens.vjp or Lens.jvp'} for products with vectors`
     )
   }
-  const out = new Float64Array(m * n)
-  const basis = new Float64Array(m)
+  const out = zeros(m * n)
+  const basis = zeros(m)
   for (let i = 0; i < m; i++) {
     basis.fill(0)
     basis[i] = 1

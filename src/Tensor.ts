@@ -14,8 +14,12 @@
  * safe because no tensor is ever written: the result of `ops.reshape` and `ops.flatten` shares
  * its input's data, and the gradients of `ops.add` (both operands; a broadcast operand's is
  * summed, so new), `ops.sub` (the first operand), `ops.shift`, `ops.scale(1)`, `ops.reshape`
- * and `ops.flatten` share the output cotangent's data. Every other result is a new buffer
- * (a test checks this list).
+ * and `ops.flatten` share the output cotangent's data. Every other result has data of its
+ * own (a test checks this list). Data of its own need not be a buffer of its own: a small
+ * tensor's `data` (9 to 256 elements) is a view, with its own `byteOffset`, into a 16 KiB
+ * `ArrayBuffer` that other small tensors' views share without overlapping, because allocating
+ * a fresh buffer costs more than a small op (the trick Node's `Buffer` pool plays). Read
+ * `data` through the view; for a standalone buffer, copy it (`t.data.slice()`).
  *
  * Validation: constructors throw an error that names the function and the shape when the
  * data's length is not the product of the shape, when a dimension is negative, fractional
@@ -133,7 +137,7 @@ export const make = (shape: Shape, data: ArrayLike<number>): Tensor => {
   const n = shapeSize(s)
   if (data.length !== n) throw new RangeError(`Tensor.make: shape ${showShape(s)} needs ${n} values, got ${data.length}`)
   finiteAt('Tensor.make', s, data)
-  return unsafeFromData(s, Float64Array.from(data))
+  return unsafeFromData(s, K.copyOf(data))
 }
 
 /**
@@ -155,7 +159,7 @@ export const fromNested = (nested: Nested): Tensor => {
     shape.push(probe.length)
     probe = probe[0]
   }
-  const data = new Float64Array(shapeSize(shape))
+  const data = K.zeros(shapeSize(shape))
   let at = 0
   const walk = (v: unknown, depth: number, path: Array<number>): void => {
     if (depth === shape.length) {
@@ -261,7 +265,7 @@ export const ones = (shape: Shape): Tensor => {
  *
  * @category constructors
  */
-export const zerosLike = (t: Tensor): Tensor => unsafeFromData(checkTensor('Tensor.zerosLike', t).shape, new Float64Array(t.size))
+export const zerosLike = (t: Tensor): Tensor => unsafeFromData(checkTensor('Tensor.zerosLike', t).shape, K.zeros(t.size))
 
 /**
  * Ones with the shape of a tensor.
@@ -273,7 +277,7 @@ export const zerosLike = (t: Tensor): Tensor => unsafeFromData(checkTensor('Tens
  *
  * @category constructors
  */
-export const onesLike = (t: Tensor): Tensor => unsafeFromData(checkTensor('Tensor.onesLike', t).shape, new Float64Array(t.size).fill(1))
+export const onesLike = (t: Tensor): Tensor => unsafeFromData(checkTensor('Tensor.onesLike', t).shape, K.zeros(t.size).fill(1))
 
 // -------------------------------------------------------------------------------------
 // random

@@ -7,6 +7,7 @@
  */
 // One piece, past 400 lines: the loop, its data helpers, its metric and the checks of its
 // options share the Dataset / FitOptions model; about half of the file is doc comments.
+import { zeros } from './kernels/index.js'
 import type { ReadonlyFloat64Array } from './kernels/index.js'
 import * as Lens from './Lens.js'
 import type { Optimizer } from './Optimizer.js'
@@ -169,7 +170,7 @@ export const take = (t: Tensor.Tensor, indices: ReadonlyArray<number>): Tensor.T
   if (!Tensor.isTensor(t) || t.shape.length === 0) throw new TypeError('Train.take: expected a tensor of rank ≥ 1')
   const n = t.shape[0] as number
   const row = t.size / n
-  const out = new Float64Array(indices.length * row)
+  const out = zeros(indices.length * row)
   indices.forEach((i, k) => {
     if (!Number.isInteger(i) || i < 0 || i >= n) {
       throw new RangeError(`Train.take: index ${i} out of range for ${n} examples (shape ${Tensor.showShape(t.shape)})`)

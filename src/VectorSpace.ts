@@ -19,6 +19,7 @@
 // (`number`, `tensor`) and `fromCoordinates`, and the machinery may not import a public module
 // that imports it, so they stay together.
 
+import { zeros } from './kernels/index.js'
 import * as K from './kernels/index.js'
 import { describe } from './internal/guards.js'
 import { showShape, Tensor, unsafeFromData } from './internal/tensor.js'
@@ -99,7 +100,7 @@ export type Basis<V> = Omit<VectorSpace<V>, 'flatten' | 'unflatten'>
 export const fromCoordinates = <V>(basis: Basis<V>): VectorSpace<V> => ({
   ...basis,
   flatten: (x) => {
-    const out = new Float64Array(basis.size(x))
+    const out = zeros(basis.size(x))
     basis.write(x, out, 0)
     return out
   },
@@ -180,7 +181,7 @@ const sameShapes = (op: string, x: unknown, y: unknown): void => {
  * @category instances
  */
 export const tensor: VectorSpace<Tensor> = fromCoordinates<Tensor>({
-  zero: (like) => unsafeFromData(tensorOperand('zero', like).shape, new Float64Array(like.size)),
+  zero: (like) => unsafeFromData(tensorOperand('zero', like).shape, zeros(like.size)),
   add: (x, y) => {
     sameShapes('add', x, y)
     return unsafeFromData(x.shape, K.zip(K.ADD, x.data, y.data))
@@ -208,7 +209,7 @@ export const tensor: VectorSpace<Tensor> = fromCoordinates<Tensor>({
       throw new RangeError(`VectorSpace.tensor.read: shape ${showShape(like.shape)} needs ${n} coordinates at offset ${offset}, but only ${Math.max(0, data.length - offset)} remain`)
     }
     if (data instanceof Float64Array) return unsafeFromData(like.shape, data.slice(offset, offset + n))
-    const out = new Float64Array(n)
+    const out = zeros(n)
     for (let i = 0; i < n; i++) out[i] = data[offset + i] as number
     return unsafeFromData(like.shape, out)
   }

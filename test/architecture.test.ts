@@ -121,6 +121,13 @@ describe('architecture', () => {
       .flatMap((f) => (graph.get(f) ?? []).filter((t) => t.startsWith('src/kernels/') && t !== 'src/kernels/index.ts').map((t) => `${f} -> ${t}`))
     expect(past).toEqual([])
   })
+  it('allocates tensor data in one place: in src/, outside kernels/alloc.ts, new Float64Array only for scratch that never becomes a tensor', () => {
+    // the pool of small arrays (kernels/alloc.ts) is where a tensor's data comes from; these
+    // keep their own arrays: WebAssembly memory views, the gradient checker's work arrays, a constant
+    const scratch = new Set(['src/kernels/wasm/instance.ts', 'src/Gradcheck.ts', 'src/internal/gradcheck.ts', 'src/internal/structure.ts'])
+    const direct = sources.filter((f) => f.startsWith('src/') && f !== 'src/kernels/alloc.ts' && !scratch.has(f) && /new Float64Array\(/.test(fs.readFileSync(path.join(ROOT, f), 'utf8')))
+    expect(direct).toEqual([])
+  })
   it('keeps files small: a file of src/ or laws/ past 400 lines says before its imports why it is one piece', () => {
     const unexplained = sources.filter((f) => {
       const text = fs.readFileSync(path.join(ROOT, f), 'utf8')

@@ -45,7 +45,7 @@ const activate = (act: DenseActivation, y: Float64Array): void => {
 /** `dz = dy ⊙ act′`, from the output `y` (every activation here has its derivative in terms of it). */
 const derivative = (act: DenseActivation, y: ReadonlyFloat64Array, dy: ReadonlyFloat64Array): ReadonlyFloat64Array => {
   if (act === 'linear') return dy
-  const dz = new Float64Array(dy.length)
+  const dz = K.zeros(dy.length)
   if (act === 'relu') for (let i = 0; i < dz.length; i++) dz[i] = (y[i] as number) > 0 ? (dy[i] as number) : 0
   else if (act === 'tanh') for (let i = 0; i < dz.length; i++) dz[i] = (1 - (y[i] as number) * (y[i] as number)) * (dy[i] as number)
   else for (let i = 0; i < dz.length; i++) dz[i] = (y[i] as number) * (1 - (y[i] as number)) * (dy[i] as number)
@@ -71,7 +71,7 @@ export const fusedDense = (
   const forward = ([p, x]: Input): Tensor => {
     check(p, x)
     const m = x.shape.length === 1 ? 1 : (x.shape[0] as number)
-    const y = new Float64Array(m * n)
+    const y = K.zeros(m * n)
     K.matmulNN(x.data, 0, p.W.data, 0, y, 0, m, k, n)
     // the bias after the product, as `ops.add` would: the same rounding as the composition
     const b = p.b.data
@@ -84,17 +84,17 @@ export const fusedDense = (
   const backward = ([p, x]: Input, dy: Tensor, y: Tensor): readonly [Dense, Tensor] => {
     const m = x.shape.length === 1 ? 1 : (x.shape[0] as number)
     const dz = derivative(act, y.data, checkCotangent(op, dy, y.shape).data)
-    const dW = new Float64Array(k * n)
+    const dW = K.zeros(k * n)
     // the kernel's own scan (fused into the product) finds a non-finite entry
     const badW = K.matmulTN(x.data, 0, dz, 0, dW, 0, k, m, n, true)
-    const db = new Float64Array(n)
+    const db = K.zeros(n)
     for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) db[j] = (db[j] as number) + (dz[i * n + j] as number)
     const cause = (): string => causeOf([['input', x], ['weights', p.W], ['output cotangent', dy]])
     if (badW >= 0) throw nonFinite(op, 'backward', dW, p.W.shape, badW, cause)
     checkFiniteResult(op, 'backward', db, p.b.shape, cause)
     const W = p.W.data
     const input = (): Float64Array => {
-      const dx = new Float64Array(m * k)
+      const dx = K.zeros(m * k)
       const bad = K.matmulNT(dz, 0, W, 0, dx, 0, m, n, k, true)
       if (bad >= 0) throw nonFinite(op, 'backward', dx, x.shape, bad, cause)
       return dx

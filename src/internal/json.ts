@@ -7,6 +7,7 @@
  * @internal
  * @module internal/json
  */
+import { zeros } from '../kernels/index.js'
 import type * as t from 'io-ts'
 import * as io from 'io-ts'
 import { describe, showShape } from './guards.js'
@@ -68,7 +69,7 @@ export const readTensor = (u: unknown, expected: Shape | null): Tensor | Array<P
       const size = dims.reduce((a, d) => a * d, 1)
       if (data.length !== size) problems.push(`data has ${plural(data.length, 'number')}, shape ${showShape(dims)} needs ${size}`)
       else {
-        const out = new Float64Array(size)
+        const out = zeros(size)
         let bad = -1
         let badCount = 0
         for (let i = 0; i < size; i++) {

@@ -11,6 +11,7 @@
 // One piece, past 400 lines: the structure text, the leaf walk and the owned step's shortcut
 // all answer one question (do these parameters have the state's structure?), and the segments
 // are built from that same walk; split, each half would import most of the other.
+import { zeros } from '../kernels/index.js'
 import type { VectorSpace } from '../VectorSpace.js'
 import type { ReadonlyFloat64Array } from '../kernels/index.js'
 import { describe } from './guards.js'
@@ -243,15 +244,15 @@ const segmentsOf = (ps: ReadonlyArray<number | Tensor>, gs: ReadonlyArray<number
   for (let i = 0; i < ps.length; ) {
     const leaf = ps[i] as number | Tensor
     if (typeof leaf !== 'number') {
-      segments.push({ p: leaf.data, g: (gs[i] as Tensor).data, out: new Float64Array(leaf.size), at })
+      segments.push({ p: leaf.data, g: (gs[i] as Tensor).data, out: zeros(leaf.size), at })
       at += leaf.size
       i++
       continue
     }
     let j = i
     while (j < ps.length && typeof ps[j] === 'number') j++
-    const p = new Float64Array(j - i)
-    const g = new Float64Array(j - i)
+    const p = zeros(j - i)
+    const g = zeros(j - i)
     for (let k = i; k < j; k++) {
       p[k - i] = ps[k] as number
       g[k - i] = gs[k] as number
@@ -312,7 +313,7 @@ export class Scratch {
   private readonly free: Array<Float64Array> = []
   take(n: number): Float64Array {
     const i = this.free.findIndex((b) => b.length === n)
-    return i < 0 ? new Float64Array(n) : (this.free.splice(i, 1)[0] as Float64Array)
+    return i < 0 ? zeros(n) : (this.free.splice(i, 1)[0] as Float64Array)
   }
   give(b: Float64Array): void {
     if (this.free.length >= 2) this.free.shift()
@@ -338,7 +339,7 @@ export const prepare = <P>(name: string, given: VectorSpace<P> | undefined, para
   given.write(grad, g, 0)
   // A user's instance might keep views of `data` in `read`, so the new coordinates go into a
   // fresh array.
-  const p = new Float64Array(size)
+  const p = zeros(size)
   given.write(params, p, 0)
   return {
     n: size,

@@ -7,6 +7,7 @@
  * @internal
  * @module internal/tensor
  */
+import { zeros } from '../kernels/index.js'
 import { firstNonFinite, strides, type ReadonlyFloat64Array } from '../kernels/index.js'
 
 export type { ReadonlyFloat64Array }
@@ -130,7 +131,7 @@ export const checkSize = (op: string, shape: Shape, n = shapeSize(shape)): numbe
 export const allocate = (op: string, shape: Shape, n = checkSize(op, shape)): Float64Array => {
   checkSize(op, shape, n)
   try {
-    return new Float64Array(n)
+    return zeros(n)
   } catch (e) {
     if (e instanceof RangeError) throw tooLarge(op, shape, n)
     throw e

@@ -11,6 +11,7 @@
  * @internal
  * @module kernels/broadcast
  */
+import { zeros } from './alloc.js'
 import type { ReadonlyFloat64Array } from './data.js'
 
 import { run, type BinaryOp } from './elementwise.js'
@@ -106,7 +107,7 @@ export const broadcast = (
   outShape: Shape,
   outSize: number
 ): Float64Array => {
-  const out = new Float64Array(outSize)
+  const out = zeros(outSize)
   const na = a.length
   const nb = b.length
   if (na === outSize && nb === outSize) run(op, a, 0, 1, b, 0, 1, out, 0, outSize)
@@ -142,7 +143,7 @@ export const isTrailing = (inner: Shape, outer: Shape): boolean => {
  */
 export const sumTo = (dy: ReadonlyFloat64Array, fromShape: Shape, toShape: Shape, toSize: number): ReadonlyFloat64Array => {
   if (toSize === dy.length) return dy
-  const out = new Float64Array(toSize)
+  const out = zeros(toSize)
   if (toSize === 1) {
     let s = 0
     for (let i = 0; i < dy.length; i++) s += dy[i] as number

@@ -8,6 +8,7 @@
  * @internal
  * @module kernels/elementwise
  */
+import { zeros } from './alloc.js'
 import type { ReadonlyFloat64Array } from './data.js'
 
 // -------------------------------------------------------------------------------------
@@ -17,7 +18,7 @@ import type { ReadonlyFloat64Array } from './data.js'
 /** @internal `out[i] = f(x[i])`. */
 export const map = (x: ReadonlyFloat64Array, f: (v: number) => number): Float64Array => {
   const n = x.length
-  const out = new Float64Array(n)
+  const out = zeros(n)
   for (let i = 0; i < n; i++) out[i] = f(x[i] as number)
   return out
 }
@@ -30,7 +31,7 @@ export const mapBackward = (
   df: (x: number, y: number) => number
 ): Float64Array => {
   const n = x.length
-  const out = new Float64Array(n)
+  const out = zeros(n)
   for (let i = 0; i < n; i++) out[i] = df(x[i] as number, y[i] as number) * (dy[i] as number)
   return out
 }
@@ -38,7 +39,7 @@ export const mapBackward = (
 /** @internal `out[i] = c · x[i] + d`. */
 export const affine = (x: ReadonlyFloat64Array, c: number, d: number): Float64Array => {
   const n = x.length
-  const out = new Float64Array(n)
+  const out = zeros(n)
   if (d === 0) for (let i = 0; i < n; i++) out[i] = c * (x[i] as number)
   else if (c === 1) for (let i = 0; i < n; i++) out[i] = (x[i] as number) + d
   else for (let i = 0; i < n; i++) out[i] = c * (x[i] as number) + d
@@ -48,7 +49,7 @@ export const affine = (x: ReadonlyFloat64Array, c: number, d: number): Float64Ar
 /** @internal `out[i] = max(x[i], 0)`. */
 export const relu = (x: ReadonlyFloat64Array): Float64Array => {
   const n = x.length
-  const out = new Float64Array(n)
+  const out = zeros(n)
   for (let i = 0; i < n; i++) {
     const v = x[i] as number
     out[i] = v > 0 ? v : 0
@@ -59,7 +60,7 @@ export const relu = (x: ReadonlyFloat64Array): Float64Array => {
 /** @internal `out[i] = x[i] > 0 ? dy[i] : 0`. */
 export const reluBackward = (x: ReadonlyFloat64Array, dy: ReadonlyFloat64Array): Float64Array => {
   const n = x.length
-  const out = new Float64Array(n)
+  const out = zeros(n)
   for (let i = 0; i < n; i++) out[i] = (x[i] as number) > 0 ? (dy[i] as number) : 0
   return out
 }
@@ -121,7 +122,7 @@ export const run = (
 
 /** @internal `out[i] = a[i] ∘ b[i]` for arrays of the same length. */
 export const zip = (op: BinaryOp, a: ReadonlyFloat64Array, b: ReadonlyFloat64Array): Float64Array => {
-  const out = new Float64Array(a.length)
+  const out = zeros(a.length)
   run(op, a, 0, 1, b, 0, 1, out, 0, a.length)
   return out
 }
@@ -134,7 +135,7 @@ export const mapVjp = (
   backward: (x: number, dy: number, y: number) => number
 ): Float64Array => {
   const n = x.length
-  const out = new Float64Array(n)
+  const out = zeros(n)
   for (let i = 0; i < n; i++) out[i] = backward(x[i] as number, dy[i] as number, y[i] as number)
   return out
 }

@@ -47,4 +47,5 @@ export {
 } from './select.js'
 export { kernelBackend, kernelChoice, setKernelBackend, KERNELS_ENV, type KernelChoice } from './backend.js'
 export * from './conv.js'
+export { copyOf, zeros } from './alloc.js'
 export type { ReadonlyFloat64Array } from './data.js'

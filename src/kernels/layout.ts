@@ -7,6 +7,7 @@
  * @internal
  * @module kernels/layout
  */
+import { zeros } from './alloc.js'
 import type { ReadonlyFloat64Array } from './data.js'
 
 /** @internal The product of `dims[from..to)`. */
@@ -35,7 +36,7 @@ export const strides = (shape: ReadonlyArray<number>): Array<number> => {
  */
 export const permute = (src: ReadonlyFloat64Array, shape: ReadonlyArray<number>, perm: ReadonlyArray<number>): Float64Array => {
   const n = src.length
-  const out = new Float64Array(n)
+  const out = zeros(n)
   const r = shape.length
   if (n === 0) return out
   if (r === 2 && perm[0] === 1) {
@@ -129,7 +130,7 @@ export const copyOut = (
   len: number
 ): Float64Array => {
   const chunk = len * inner
-  const out = new Float64Array(outer * chunk)
+  const out = zeros(outer * chunk)
   for (let o = 0; o < outer; o++) {
     const s = (o * srcMid + at) * inner
     const d = o * chunk

@@ -7,6 +7,7 @@
  * @internal
  * @module kernels/reduce
  */
+import { copyOf, zeros } from './alloc.js'
 import type { ReadonlyFloat64Array } from './data.js'
 
 import { product } from './layout.js'
@@ -17,7 +18,7 @@ import { product } from './layout.js'
 
 /** @internal Sum over the middle axis. */
 export const sumAxis = (src: ReadonlyFloat64Array, outer: number, mid: number, inner: number): Float64Array => {
-  const out = new Float64Array(outer * inner)
+  const out = zeros(outer * inner)
   if (inner === 1) {
     for (let o = 0; o < outer; o++) {
       const s = o * mid
@@ -39,7 +40,7 @@ export const sumAxis = (src: ReadonlyFloat64Array, outer: number, mid: number, i
 
 /** @internal Maximum over the middle axis (`mid ≥ 1`); NaN propagates. */
 export const maxAxis = (src: ReadonlyFloat64Array, outer: number, mid: number, inner: number): Float64Array => {
-  const out = new Float64Array(outer * inner)
+  const out = zeros(outer * inner)
   for (let o = 0; o < outer; o++) {
     const d = o * inner
     const s0 = o * mid * inner
@@ -58,7 +59,7 @@ export const maxAxis = (src: ReadonlyFloat64Array, outer: number, mid: number, i
 
 /** @internal Repeats `src` (`[outer, inner]`) `mid` times along a new middle axis. */
 export const expandAxis = (src: ReadonlyFloat64Array, outer: number, mid: number, inner: number): Float64Array => {
-  const out = new Float64Array(outer * mid * inner)
+  const out = zeros(outer * mid * inner)
   for (let o = 0; o < outer; o++) {
     const s = o * inner
     for (let r = 0; r < mid; r++) {
@@ -116,7 +117,7 @@ export const reduceAxes = (
     cur = axisKernel(cur ?? src, outer, mid, inner)
     for (let a = start; a < end; a++) dims[a] = 1
   }
-  return cur ?? src.slice()
+  return cur ?? copyOf(src)
 }
 
 /**
@@ -137,7 +138,7 @@ export const expandAxes = (src: ReadonlyFloat64Array, shape: ReadonlyArray<numbe
     cur = expandAxis(cur ?? src, outer, mid, inner)
     for (let a = start; a < end; a++) dims[a] = shape[a] as number
   }
-  return cur ?? src.slice()
+  return cur ?? copyOf(src)
 }
 
 // -------------------------------------------------------------------------------------
@@ -151,7 +152,7 @@ export const expandAxes = (src: ReadonlyFloat64Array, shape: ReadonlyArray<numbe
  * @internal
  */
 export const softmaxAxis = (src: ReadonlyFloat64Array, outer: number, mid: number, inner: number, log: boolean): Float64Array => {
-  const out = new Float64Array(src.length)
+  const out = zeros(src.length)
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < inner; j++) {
       const base = o * mid * inner + j
@@ -194,7 +195,7 @@ export const softmaxBackwardAxis = (
   inner: number,
   log: boolean
 ): Float64Array => {
-  const dx = new Float64Array(y.length)
+  const dx = zeros(y.length)
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < inner; j++) {
       const base = o * mid * inner + j
@@ -249,7 +250,7 @@ export const maxBackwardAxis = (
   mid: number,
   inner: number
 ): Float64Array => {
-  const dx = new Float64Array(x.length)
+  const dx = zeros(x.length)
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < inner; j++) {
       const base = o * mid * inner + j
@@ -277,7 +278,7 @@ export const logSumExpAxis = (
   inner: number
 ): { readonly top: Float64Array; readonly logS: Float64Array } => {
   const top = maxAxis(src, outer, mid, inner)
-  const logS = new Float64Array(outer * inner)
+  const logS = zeros(outer * inner)
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < inner; j++) {
       const base = o * mid * inner + j
@@ -307,7 +308,7 @@ export const logSumExpBackwardAxis = (
   mid: number,
   inner: number
 ): Float64Array => {
-  const dx = new Float64Array(x.length)
+  const dx = zeros(x.length)
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < inner; j++) {
       const base = o * mid * inner + j

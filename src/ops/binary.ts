@@ -387,7 +387,7 @@ const extremum = (op: string, pick: (a: number, b: number) => number, share: (a:
     const shares = K.broadcast(share, a.data, a.shape, b.data, b.shape, shape, n)
     const fromA = broadcastTo(wa, shape).data
     const fromB = broadcastTo(wb, shape).data
-    const out = new Float64Array(n)
+    const out = K.zeros(n)
     for (let i = 0; i < n; i++) {
       const s = shares[i] as number
       out[i] = s * (fromA[i] as number) + (fromB[i] as number) - s * (fromB[i] as number)

@@ -134,12 +134,12 @@ const layoutOf = (op: string, xShape: Shape, wShape: Shape, cfg: Config): Layout
 const convolve = (L: Layout, x: ReadonlyFloat64Array, w: ReadonlyFloat64Array): Float64Array => {
   const { g, groups, cg, cout, coutg, kg, per } = L
   const rows = g.oh * g.ow
-  const y = new Float64Array(g.n * rows * cout)
-  const cols = new Float64Array(Math.min(per, g.n) * rows * kg)
+  const y = K.zeros(g.n * rows * cout)
+  const cols = K.zeros(Math.min(per, g.n) * rows * kg)
   // per-group copies (groups > 1 only): writable buffers, read through `wg` / `dyg`
-  const wgBuf = new Float64Array(groups === 1 ? 0 : kg * coutg)
+  const wgBuf = K.zeros(groups === 1 ? 0 : kg * coutg)
   const wg = groups === 1 ? w : wgBuf
-  const yg = groups === 1 ? y : new Float64Array(Math.min(per, g.n) * rows * coutg)
+  const yg = groups === 1 ? y : K.zeros(Math.min(per, g.n) * rows * coutg)
   for (let grp = 0; grp < groups; grp++) {
     if (groups > 1) K.copyBlock(w as Float64Array, grp * coutg, kg, cout, coutg, wgBuf) // reads w (back = false)
     for (let b0 = 0; b0 < g.n; b0 += per) {
@@ -166,10 +166,10 @@ const convolve = (L: Layout, x: ReadonlyFloat64Array, w: ReadonlyFloat64Array): 
 const inputGradient = (L: Layout, dy: ReadonlyFloat64Array, w: ReadonlyFloat64Array): Float64Array => {
   const { g, groups, cg, cout, coutg, kg, per } = L
   const rows = g.oh * g.ow
-  const dx = new Float64Array(g.n * g.h * g.w * g.c)
-  const dcols = new Float64Array(Math.min(per, g.n) * rows * kg)
-  const wT = new Float64Array(coutg * kg)
-  const dygBuf = new Float64Array(groups === 1 ? 0 : Math.min(per, g.n) * rows * coutg)
+  const dx = K.zeros(g.n * g.h * g.w * g.c)
+  const dcols = K.zeros(Math.min(per, g.n) * rows * kg)
+  const wT = K.zeros(coutg * kg)
+  const dygBuf = K.zeros(groups === 1 ? 0 : Math.min(per, g.n) * rows * coutg)
   const dyg = groups === 1 ? dy : dygBuf
   for (let grp = 0; grp < groups; grp++) {
     for (let r = 0; r < kg; r++) for (let j = 0; j < coutg; j++) wT[j * kg + r] = w[r * cout + grp * coutg + j] as number
@@ -192,10 +192,10 @@ const inputGradient = (L: Layout, dy: ReadonlyFloat64Array, w: ReadonlyFloat64Ar
 const filterGradient = (L: Layout, x: ReadonlyFloat64Array, dy: ReadonlyFloat64Array): Float64Array => {
   const { g, groups, cg, cout, coutg, kg, per } = L
   const rows = g.oh * g.ow
-  const dw = new Float64Array(kg * cout)
-  const cols = new Float64Array(Math.min(per, g.n) * rows * kg)
-  const dwg = groups === 1 ? dw : new Float64Array(kg * coutg)
-  const dygBuf = new Float64Array(groups === 1 ? 0 : Math.min(per, g.n) * rows * coutg)
+  const dw = K.zeros(kg * cout)
+  const cols = K.zeros(Math.min(per, g.n) * rows * kg)
+  const dwg = groups === 1 ? dw : K.zeros(kg * coutg)
+  const dygBuf = K.zeros(groups === 1 ? 0 : Math.min(per, g.n) * rows * coutg)
   const dyg = groups === 1 ? dy : dygBuf
   for (let grp = 0; grp < groups; grp++) {
     if (groups > 1) dwg.fill(0)

@@ -171,7 +171,7 @@ const finiteGradient = (op: string, g: ReadonlyFloat64Array, shape: Shape, bad: 
 /** `da = dy · bᵀ`, summed over the batch items that share a matrix of `a`. */
 const gradA = (p: Product, a: Tensor, b: Tensor, dy: ReadonlyFloat64Array, op = 'ops.matmul'): Tensor => {
   const { m, k, n, count, aOffsets, bOffsets } = p
-  const da = new Float64Array(a.size)
+  const da = K.zeros(a.size)
   const B = b.data
   let bad = -1
   if (aOffsets === null || bOffsets === null) {
@@ -189,7 +189,7 @@ const gradA = (p: Product, a: Tensor, b: Tensor, dy: ReadonlyFloat64Array, op = 
 /** `db = aᵀ · dy`, summed over the batch items that share a matrix of `b`. */
 const gradB = (p: Product, a: Tensor, b: Tensor, dy: ReadonlyFloat64Array, op = 'ops.matmul'): Tensor => {
   const { m, k, n, count, aOffsets, bOffsets } = p
-  const db = new Float64Array(b.size)
+  const db = K.zeros(b.size)
   const A = a.data
   let bad = -1
   if (aOffsets === null || bOffsets === null) {

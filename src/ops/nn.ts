@@ -157,7 +157,7 @@ export const mse = (target: Tensor): Lens.Lens<Tensor, Tensor> => {
       const xs = x.data
       const d = checkCotangent(op, dy, SCALAR)
       const g = (2 * (d.data[0] as number)) / xs.length
-      const dx = new Float64Array(xs.length)
+      const dx = K.zeros(xs.length)
       for (let i = 0; i < xs.length; i++) dx[i] = g * ((xs[i] as number) - (t[i] as number))
       checkFiniteResult(op, 'backward', dx, x.shape, () => causeOf([['prediction', x], ['target', target], ['output cotangent', d]]))
       return unsafeFromData(x.shape, dx)
@@ -283,8 +283,8 @@ export const softmaxCrossEntropy = (targets: Targets): Lens.Lens<Tensor, Tensor>
    * `m + logZ` at large logits.
    */
   const normalisers = (xs: ReadonlyFloat64Array, rows: number, classes: number): { readonly top: Float64Array; readonly logZ: Float64Array } => {
-    const top = new Float64Array(rows)
-    const logZ = new Float64Array(rows)
+    const top = K.zeros(rows)
+    const logZ = K.zeros(rows)
     for (let r = 0; r < rows; r++) {
       const base = r * classes
       let m = -Infinity
@@ -333,7 +333,7 @@ export const softmaxCrossEntropy = (targets: Targets): Lens.Lens<Tensor, Tensor>
         const { indices, probabilities, rows, classes } = res
         const d = checkCotangent(op, dy, SCALAR)
         const g = (d.data[0] as number) / rows
-        const dx = new Float64Array(xs.length)
+        const dx = K.zeros(xs.length)
         for (let r = 0; r < rows; r++) {
           const base = r * classes
           const m = top[r] as number
@@ -371,7 +371,7 @@ export const softmaxCrossEntropy = (targets: Targets): Lens.Lens<Tensor, Tensor>
     const dense = (x: Tensor): Tensor => {
       const { indices, probabilities, classes } = resolve(expectTensor(name, x))
       if (probabilities !== null) return targets as Tensor
-      const out = new Float64Array(x.size)
+      const out = K.zeros(x.size)
       const ids = indices as Int32Array
       for (let r = 0; r < ids.length; r++) out[r * classes + (ids[r] as number)] = 1
       return unsafeFromData(x.shape, out)

@@ -92,7 +92,7 @@ const maxima = (p: Pooling, x: Tensor, withPositions: boolean): { readonly y: Te
   const g = geometryOf(p, x)
   const shape = outputShape(g)
   const size = checkSize(p.op, shape, g.n * g.oh * g.ow * g.c)
-  const y = new Float64Array(size)
+  const y = K.zeros(size)
   const at = new Int32Array(size)
   K.maxPool(x.data, g, y, at)
   checkFiniteResult(p.op, 'forward', y, shape, (i) => {
@@ -104,7 +104,7 @@ const maxima = (p: Pooling, x: Tensor, withPositions: boolean): { readonly y: Te
 
 /** `dx`: each output cotangent added at its maximum's position. */
 const scatter = (op: string, pass: 'forward' | 'backward', x: Tensor, at: Int32Array, dy: Tensor): Tensor => {
-  const dx = new Float64Array(x.size)
+  const dx = K.zeros(x.size)
   K.scatterAt(dy.data, at, dx)
   checkFiniteResult(op, pass, dx, x.shape, () => causeOf([['output cotangent', dy]]))
   return unsafeFromData(x.shape, dx)
@@ -156,7 +156,7 @@ export const maxPool2d = (size: number | readonly [number, number] = 2, options:
         },
         (x, _dy, w) => {
           const { at, shape } = positions(x)
-          const out = new Float64Array(at.length)
+          const out = K.zeros(at.length)
           K.gatherAt(checkCotangent(name, w, x.shape).data, at, out)
           return unsafeFromData(shape, out)
         }
@@ -194,7 +194,7 @@ export const avgPool2d = (size: number | readonly [number, number] = 2, options:
       const x = expectTensor(op, u)
       const g = geometryOf(p, x)
       const shape = outputShape(g)
-      const y = new Float64Array(checkSize(op, shape, g.n * g.oh * g.ow * g.c))
+      const y = K.zeros(checkSize(op, shape, g.n * g.oh * g.ow * g.c))
       K.avgPool(x.data, g, y)
       checkFiniteResult(op, 'forward', y, shape, () => causeOf([['input', x]]))
       return unsafeFromData(shape, y)
@@ -202,7 +202,7 @@ export const avgPool2d = (size: number | readonly [number, number] = 2, options:
     (x, w) => {
       const g = geometryOf(p, x)
       const dy = checkCotangent(op, w, outputShape(g))
-      const dx = new Float64Array(x.size)
+      const dx = K.zeros(x.size)
       K.avgPool(dy.data, g, dx, true)
       checkFiniteResult(op, 'backward', dx, x.shape, () => causeOf([['output cotangent', dy]]))
       return unsafeFromData(x.shape, dx)

@@ -250,7 +250,7 @@ export const max = (options?: ReduceOptions): Lens.Lens<Tensor, Tensor> => {
     if (run !== null) return unsafeFromData(x.shape, K.maxBackwardAxis(xs, y.data, dy.data, run[0], run[1], run[2]))
     // several runs of axes: ties are counted over the whole group, so expand and count
     const top = K.expandAxes(y.data, x.shape, red.reduced)
-    const hit = new Float64Array(xs.length)
+    const hit = K.zeros(xs.length)
     for (let i = 0; i < xs.length; i++) hit[i] = xs[i] === top[i] ? 1 : 0
     const ties = K.expandAxes(K.reduceAxes(hit, x.shape, red.reduced, K.sumAxis), x.shape, red.reduced)
     const dx = K.expandAxes(dy.data, x.shape, red.reduced)
@@ -263,9 +263,9 @@ export const max = (options?: ReduceOptions): Lens.Lens<Tensor, Tensor> => {
   const name = `${op}′`
   const transposed = (x: Tensor, y: Tensor, w: unknown): Tensor => {
     const red = resolve(name, axes, keepDims, x.shape)
-    const weights = backward(x, unsafeFromData(y.shape, new Float64Array(y.size).fill(1)), y).data
+    const weights = backward(x, unsafeFromData(y.shape, K.zeros(y.size).fill(1)), y).data
     const wd = checkCotangent(name, w, x.shape).data
-    const prod = new Float64Array(wd.length)
+    const prod = K.zeros(wd.length)
     for (let i = 0; i < prod.length; i++) prod[i] = (wd[i] as number) * (weights[i] as number)
     const out = K.reduceAxes(prod, x.shape, red.reduced, K.sumAxis)
     checkFiniteResult(name, 'backward', out, y.shape, () => causeOf([['cotangent', unsafeFromData(x.shape, wd)]]))
@@ -318,12 +318,12 @@ export const logSumExp = (options?: ReduceOptions): Lens.Lens<Tensor, Tensor> =>
     } else {
       top = K.reduceAxes(data, shape, red.reduced, K.maxAxis)
       const shift = K.expandAxes(top, shape, red.reduced)
-      const e = new Float64Array(data.length)
+      const e = K.zeros(data.length)
       for (let i = 0; i < e.length; i++) e[i] = Math.exp((data[i] as number) - (shift[i] as number))
       logS = K.reduceAxes(e, shape, red.reduced, K.sumAxis)
       for (let i = 0; i < logS.length; i++) logS[i] = Math.log(logS[i] as number)
     }
-    const y = new Float64Array(top.length)
+    const y = K.zeros(top.length)
     for (let i = 0; i < y.length; i++) y[i] = (top[i] as number) + (logS[i] as number)
     checkFiniteResult(op, 'forward', y, red.shape, () => causeOf([['input', x]]))
     return { red, run, top, logS, y: unsafeFromData(red.shape, y) }

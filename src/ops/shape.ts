@@ -218,7 +218,7 @@ export const concat = <Ts extends ReadonlyArray<Tensor> = ReadonlyArray<Tensor>>
       }
       xs.forEach((t, i) => expectTensor(op, t, `element ${i}`))
       const { ax, outer, inner, mids, total, first } = layout(xs)
-      const out = new Float64Array(outer * total * inner)
+      const out = K.zeros(outer * total * inner)
       let at = 0
       xs.forEach((t, i) => {
         const mid = mids[i] as number
@@ -297,7 +297,7 @@ export const slice = (axis: number, start: number, end?: number): Lens.Lens<Tens
     (x, dy, out) => {
       checkCotangent(op, dy, out)
       const { d, s, len, outer, inner } = layout(x.shape)
-      const dx = new Float64Array(x.size)
+      const dx = K.zeros(x.size)
       K.copyInto(dy.data, dx, outer, len, d, inner, s)
       return unsafeFromData(x.shape, dx)
     },
@@ -343,7 +343,7 @@ export const index = (axis: number, i: number): Lens.Lens<Tensor, Tensor> => {
     (x, dy, outShape) => {
       checkCotangent(op, dy, outShape)
       const { d, at, outer, inner } = layout(x.shape)
-      const dx = new Float64Array(x.size)
+      const dx = K.zeros(x.size)
       K.copyInto(dy.data, dx, outer, 1, d, inner, at)
       return unsafeFromData(x.shape, dx)
     },
