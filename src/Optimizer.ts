@@ -59,7 +59,8 @@ import {
   rateAt,
   show,
   stepped,
-  withOwnedStep
+  withOwnedStep,
+  type Owned
 } from './internal/optimizer.js'
 import type { VectorSpace } from './VectorSpace.js'
 
@@ -301,7 +302,7 @@ export function sgd<P>(options: SgdOptions, space?: VectorSpace<P>): Optimizer<P
   const lr = checkLr(name, options.lr)
   const scratch = new Scratch()
   const explicit = space !== undefined
-  const run = (state: SgdState, params: P, grad: P, owned: boolean): readonly [P, SgdState] => {
+  const run = (state: SgdState, params: P, grad: P, owned: Owned | null): readonly [P, SgdState] => {
     const count = checkCount(name, state.count)
     const structure = checkStructureOwned(name, state, params, owned)
     const rate = rateAt(name, lr, count)
@@ -323,11 +324,11 @@ export function sgd<P>(options: SgdOptions, space?: VectorSpace<P>): Optimizer<P
       name,
       init: (params: P): SgdState => {
         const { count, structure } = initial(name, space, params)
-        return stepped(true, params, { count, structure })[1]
+        return { count, structure }
       },
-      step: (state: SgdState, params: P, grad: P) => run(state, params, grad, false)
+      step: (state: SgdState, params: P, grad: P) => run(state, params, grad, null)
     },
-    (state: SgdState, params: P, grad: P) => run(state, params, grad, true)
+    run
   )
 }
 
@@ -371,10 +372,11 @@ export function momentum<P>(options: MomentumOptions, space?: VectorSpace<P>): O
   if (typeof nesterov !== 'boolean') throw new TypeError(`${name}: nesterov must be a boolean, got ${show(nesterov)}`)
   const scratch = new Scratch()
   const explicit = space !== undefined
-  // `reuse`: the new velocity goes into the state's own buffer (see ownedStep)
-  const run = (state: MomentumState, params: P, grad: P, reuse: boolean): readonly [P, MomentumState] => {
+  // owned: the new velocity goes into the state's own buffer (see ownedStep)
+  const run = (state: MomentumState, params: P, grad: P, owned: Owned | null): readonly [P, MomentumState] => {
+    const reuse = owned !== null
     const count = checkCount(name, state.count)
-    const structure = checkStructureOwned(name, state, params, reuse)
+    const structure = checkStructureOwned(name, state, params, owned)
     const rate = rateAt(name, lr, count)
     const { n, segments, finish } = prepare(name, space, params, grad, scratch)
     const v0 = checkBuffer(name, 'velocity', state.velocity, n)
@@ -393,18 +395,18 @@ export function momentum<P>(options: MomentumOptions, space?: VectorSpace<P>): O
         out[j] = next
       }
     }
-    return stepped(reuse, finish(), { count: count + 1, structure, velocity: v })
+    return stepped(owned, finish(), { count: count + 1, structure, velocity: v })
   }
   return withOwnedStep(
     {
       name,
       init: (params: P): MomentumState => {
         const { count, structure, n } = initial(name, space, params)
-        return stepped(true, params, { count, structure, velocity: zeros(n) })[1]
+        return { count, structure, velocity: zeros(n) }
       },
-      step: (state: MomentumState, params: P, grad: P) => run(state, params, grad, false)
+      step: (state: MomentumState, params: P, grad: P) => run(state, params, grad, null)
     },
-    (state: MomentumState, params: P, grad: P) => run(state, params, grad, true)
+    run
   )
 }
 
@@ -415,10 +417,11 @@ const adamLike = <P>(name: string, options: AdamOptions, weightDecay: number, sp
   const eps = checkPositive(name, 'eps', options.eps ?? 1e-8)
   const scratch = new Scratch()
   const explicit = space !== undefined
-  // `reuse`: the new moments go into the state's own buffers (see ownedStep)
-  const run = (state: AdamState, params: P, grad: P, reuse: boolean): readonly [P, AdamState] => {
+  // owned: the new moments go into the state's own buffers (see ownedStep)
+  const run = (state: AdamState, params: P, grad: P, owned: Owned | null): readonly [P, AdamState] => {
+    const reuse = owned !== null
     const count = checkCount(name, state.count)
-    const structure = checkStructureOwned(name, state, params, reuse)
+    const structure = checkStructureOwned(name, state, params, owned)
     const rate = rateAt(name, lr, count)
     const { n, segments, finish } = prepare(name, space, params, grad, scratch)
     const m0 = checkBuffer(name, 'm', state.m, n)
@@ -446,18 +449,18 @@ const adamLike = <P>(name: string, options: AdamOptions, weightDecay: number, sp
         out[j] = next
       }
     }
-    return stepped(reuse, finish(), { count: t, structure, m, v })
+    return stepped(owned, finish(), { count: t, structure, m, v })
   }
   return withOwnedStep(
     {
       name,
       init: (params: P): AdamState => {
         const { count, structure, n } = initial(name, space, params)
-        return stepped(true, params, { count, structure, m: zeros(n), v: zeros(n) })[1]
+        return { count, structure, m: zeros(n), v: zeros(n) }
       },
-      step: (state: AdamState, params: P, grad: P) => run(state, params, grad, false)
+      step: (state: AdamState, params: P, grad: P) => run(state, params, grad, null)
     },
-    (state: AdamState, params: P, grad: P) => run(state, params, grad, true)
+    run
   )
 }
 

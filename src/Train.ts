@@ -171,12 +171,16 @@ export const take = (t: Tensor.Tensor, indices: ReadonlyArray<number>): Tensor.T
   const n = t.shape[0] as number
   const row = t.size / n
   const out = zeros(indices.length * row)
-  indices.forEach((i, k) => {
+  const data = t.data
+  for (let k = 0; k < indices.length; k++) {
+    const i = indices[k] as number
     if (!Number.isInteger(i) || i < 0 || i >= n) {
       throw new RangeError(`Train.take: index ${i} out of range for ${n} examples (shape ${Tensor.showShape(t.shape)})`)
     }
-    out.set(t.data.subarray(i * row, (i + 1) * row), k * row)
-  })
+    // short rows by hand: a view per row costs more than copying it
+    if (row < 64) for (let j = 0, from = i * row, to = k * row; j < row; j++) out[to + j] = data[from + j] as number
+    else out.set(data.subarray(i * row, (i + 1) * row), k * row)
+  }
   return unsafeFromData([indices.length, ...t.shape.slice(1)], out)
 }
 
@@ -406,7 +410,7 @@ export const fit = <P, S>(options: FitOptions<P, S>): FitResult<P, S> => {
   let params = options.params
   // The states are fit's own until it returns them, so the optimiser may reuse their buffers.
   let state = optimizer.init(params)
-  const stepOwned = ownedStep(optimizer)
+  const stepOwned = ownedStep(optimizer, [state, params])
   const history: Array<EpochRecord> = []
   for (let epoch = 0; epoch < epochs; epoch++) {
     const started = performance.now()

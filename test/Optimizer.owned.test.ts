@@ -78,6 +78,38 @@ describe('ownedStep', () => {
     expect(ownedStep(mine)).toBe(mine.step)
   })
 
+  it('remembers only its own run: two owned runs of one optimiser, interleaved, give the numbers of each alone', () => {
+    const opt = Optimizer.momentum({ lr: 0.1, beta: 0.9 })
+    const alone = (): unknown => {
+      const step = ownedStep<Mixed, Optimizer.MomentumState>(opt)
+      let [p, s] = [mixed(), opt.init(mixed())] as const
+      for (let k = 1; k <= 3; k++) [p, s] = step(s, p, gradOf(k))
+      return copy([p, s])
+    }
+    const expected = alone()
+    const [one, two] = [ownedStep<Mixed, Optimizer.MomentumState>(opt), ownedStep<Mixed, Optimizer.MomentumState>(opt)]
+    let [p1, s1] = [mixed(), opt.init(mixed())] as const
+    let [p2, s2] = [mixed(), opt.init(mixed())] as const
+    for (let k = 1; k <= 3; k++) {
+      ;[p1, s1] = one(s1, p1, gradOf(k))
+      ;[p2, s2] = two(s2, p2, gradOf(k))
+    }
+    expect(copy([p1, s1])).toEqual(expected)
+    expect(copy([p2, s2])).toEqual(expected)
+  })
+
+  it('checks the gradient as the public step does, field by field (a key hidden as non-enumerable does not count)', () => {
+    const opt = Optimizer.sgd({ lr: 0.1 })
+    const g = { ...gradOf(1) } as Record<string, unknown>
+    const b = g.b
+    delete g.b
+    Object.defineProperty(g, 'b', { value: b, enumerable: false })
+    g.extra = 1
+    const message = "Optimizer.sgd.step: the gradient does not match the parameters: unexpected field 'extra' at (root)"
+    expect(() => opt.step(opt.init(mixed()), mixed(), g as ReturnType<typeof mixed>)).toThrow(message)
+    expect(() => ownedStep(opt)(opt.init(mixed()), mixed(), g as ReturnType<typeof mixed>)).toThrow(message)
+  })
+
   it('Train.fit gives the parameters and state of stepping by hand, and its final state steps on like any', () => {
     const { model, init } = Layer.mlp([3, 4, 2])
     const x = Tensor.fromNested([[0.5, -1, 2]])
