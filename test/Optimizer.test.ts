@@ -417,6 +417,8 @@ describe.each(optimisers)('Optimizer.%s on any structure', (_name, make) => {
     const tensors = { a: 1, W: Tensor.zeros([2, 2]) }
     const nan = unsafeFromData([2, 2], Float64Array.from([0, 0, NaN, 0]))
     expect(() => opt.step(opt.init(tensors), tensors, { a: 0, W: nan })).toThrow(`${opt.name}.step: the gradient is NaN at coordinate 3 (W[1, 0])`)
+    // tensors only (sgd's one pass without a branch, then the checking pass): the same message
+    expect(() => opt.step(opt.init({ W: tensors.W }), { W: tensors.W }, { W: nan })).toThrow(`${opt.name}.step: the gradient is NaN at coordinate 2 (W[1, 0])`)
     // a step that throws midway changes nothing: the same state steps on as if it never happened
     const s1 = opt.step(opt.init(tensors), tensors, { a: 1, W: Tensor.fromNested([[1, 2], [3, 4]]) })[1]
     const copy = deepCopy(s1)
@@ -468,6 +470,13 @@ describe.each(optimisers)('Optimizer.%s on any structure', (_name, make) => {
     const what = opt.name.startsWith('Optimizer.adam') ? 'second moment v' : 'updated parameter'
     expect(() => opt.step(opt.init(params), params, { w: [0, -1e308] })).toThrow(
       `${opt.name}.step: the ${what} at coordinate 1 (w[1]) is Infinity (the parameter is 1.7e+308, its gradient -1e+308); ` +
+        'the step overflows: lower the learning rate or rescale the loss'
+    )
+    // tensors (updated into fresh arrays, in one pass without a branch for sgd): the same first coordinate named
+    const tensors = { b: Tensor.fromNested([3]), W: Tensor.fromNested([1, 2, 1.7e308, 5]) }
+    const grad = { b: Tensor.fromNested([0.5]), W: Tensor.fromNested([0, 1, -1e308, -1e308]) }
+    expect(() => opt.step(opt.init(tensors), tensors, grad)).toThrow(
+      `${opt.name}.step: the ${what} at coordinate 3 (W[2]) is Infinity (the parameter is 1.7e+308, its gradient -1e+308); ` +
         'the step overflows: lower the learning rate or rescale the loss'
     )
   })
