@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest'
 import { Layer, Lens, Optimizer, Tensor, Train, ops } from '../src/index.js'
-import { ownedStep } from '../src/internal/optimizer.js'
+import fc from 'fast-check'
+import { ownedStep, structureByWalk } from '../src/internal/optimizer.js'
 
 const ONE = Tensor.scalar(1)
 
@@ -127,5 +128,35 @@ describe('ownedStep', () => {
     expect(copy([fitted.params, fitted.state])).toEqual(copy([p, s]))
     const [, [g]] = Lens.valueAndGrad(loss, [p, x], ONE)
     expect(copy(opt.step(fitted.state, fitted.params, g))).toEqual(copy(opt.step(s, p, g)))
+  })
+
+  it("describes the parameters' structure by recursion exactly as the general walk does (states record it)", () => {
+    const leaf = fc.oneof(fc.double({ min: -2, max: 2, noNaN: true }), fc.constantFrom([2], [3], [2, 2], [], [1, 0]).map((shape) => Tensor.zeros(shape)))
+    const key = fc.constantFrom('W', 'b', 'layers', 'a b', '0', 'é', '{  }', '$x')
+    const { tree } = fc.letrec<{ tree: unknown }>((tie) => ({
+      tree: fc.oneof(
+        { depthSize: 'small', withCrossShrink: true },
+        leaf,
+        fc.array(tie('tree'), { maxLength: 4 }),
+        fc.array(leaf, { minLength: 1, maxLength: 5 }),
+        fc.dictionary(key, tie('tree'), { maxKeys: 3 })
+      )
+    }))
+    const opt = Optimizer.sgd({ lr: 0.1 })
+    fc.assert(
+      fc.property(tree, (params) => {
+        expect(opt.init(params as never).structure).toBe(structureByWalk('Optimizer.sgd.init', params).replace(/\{  \}/g, '{}'))
+      }),
+      { numRuns: 300 }
+    )
+    // deeper than the recursion goes: the walk describes it, with the same text
+    let deep: unknown = [1]
+    for (let i = 0; i < 100; i++) deep = { inner: deep }
+    expect(opt.init(deep as never).structure).toBe(structureByWalk('Optimizer.sgd.init', deep))
+    expect(opt.init(deep as never).structure.startsWith('{ inner: { inner: ')).toBe(true)
+    // a container inside itself is still named where the path meets itself
+    const cyclic: Record<string, unknown> = { w: 1 }
+    cyclic.self = { again: cyclic }
+    expect(() => opt.init(cyclic as never)).toThrow('Optimizer.sgd.init: the parameters contain themselves at self.again; parameters must be a tree')
   })
 })

@@ -97,7 +97,62 @@ const cycleError = (name: string, what: string) => (path: string): Error =>
  * (`[number × 1000]`); a value of another kind by what it is (`a Complex`). States record it,
  * so that stepping parameters of another structure with them is an error naming both.
  */
-const structureOf = (name: string, params: unknown): string => {
+const structureOf = (name: string, params: unknown): string => (shallowStructure(params, 0, []) ?? structureByWalk(name, params)).replace(/\{  \}/g, '{}')
+
+/** Trees up to this deep are described by {@link shallowStructure}; deeper ones by the walk. */
+const SHALLOW = 64
+
+/**
+ * {@link structureOf} of a tree at most {@link SHALLOW} deep, by recursion, for the common case
+ * (`Train.fit` describes its parameters on every call, and the walk cost more than a small
+ * model's step); `null` for a deeper tree or a container inside itself (the walk then
+ * describes it, or names the cycle). The same text as {@link structureByWalk} (a test checks
+ * it), before the empty records are closed up.
+ */
+const shallowStructure = (u: unknown, depth: number, open: Array<object>): string | null => {
+  const kind = Tree.kindOf(u)
+  if (kind === Tree.NUMBER || kind === Tree.TENSOR) return showLeaf(u)
+  if (kind === Tree.OTHER) return describe(u)
+  if (depth >= SHALLOW || open.includes(u as object)) return null
+  const parts: Array<string> = []
+  if (kind === Tree.ARRAY) {
+    const xs = u as ReadonlyArray<unknown>
+    if (xs.length > 0 && xs.every((x) => Tree.kindOf(x) <= Tree.TENSOR)) return `[${leafRuns(xs)}]`
+    open.push(xs)
+    for (const x of xs) {
+      const part = shallowStructure(x, depth + 1, open)
+      if (part === null) return null
+      parts.push(part)
+    }
+    open.pop()
+    return `[${parts.join(', ')}]`
+  }
+  const r = u as Readonly<Record<string, unknown>>
+  open.push(r)
+  for (const k of Object.keys(r)) {
+    const part = shallowStructure(r[k], depth + 1, open)
+    if (part === null) return null
+    parts.push(`${showField(k)}: ${part}`)
+  }
+  open.pop()
+  return `{ ${parts.join(', ')} }`
+}
+
+/** An array's leaves (numbers and tensors), runs of equal neighbours counted: `number × 3, Tensor[2]`. */
+const leafRuns = (xs: ReadonlyArray<unknown>): string => {
+  const parts: Array<string> = []
+  for (let i = 0; i < xs.length; ) {
+    const leaf = showLeaf(xs[i])
+    let j = i + 1
+    while (j < xs.length && showLeaf(xs[j]) === leaf) j++
+    parts.push(j - i === 1 ? leaf : `${leaf} × ${j - i}`)
+    i = j
+  }
+  return parts.join(', ')
+}
+
+/** @internal {@link structureOf} by the general walk (any depth, cycles named), before the empty records are closed up. */
+export const structureByWalk = (name: string, params: unknown): string => {
   const out: Array<string> = []
   // Lane b: whether the node is its parent's first child (no comma before it).
   Tree.walk(params, true, undefined, undefined, {
@@ -109,15 +164,7 @@ const structureOf = (name: string, params: unknown): string => {
         const xs = u as ReadonlyArray<unknown>
         if (xs.length > 0 && xs.every((x) => Tree.kindOf(x) <= Tree.TENSOR)) {
           // Leaves only: written here, equal neighbours counted.
-          const parts: Array<string> = []
-          for (let i = 0; i < xs.length; ) {
-            const leaf = showLeaf(xs[i])
-            let j = i + 1
-            while (j < xs.length && showLeaf(xs[j]) === leaf) j++
-            parts.push(j - i === 1 ? leaf : `${leaf} × ${j - i}`)
-            i = j
-          }
-          out.push(`[${parts.join(', ')}]`)
+          out.push(`[${leafRuns(xs)}]`)
           return undefined
         }
         out.push('[')
@@ -139,7 +186,7 @@ const structureOf = (name: string, params: unknown): string => {
     },
     cycle: cycleError(name, 'parameters')
   })
-  return out.join('').replace(/\{  \}/g, '{}')
+  return out.join('')
 }
 
 const showLeaf = (u: unknown): string => (u instanceof Tensor ? `Tensor${showShape(u.shape)}` : typeof u === 'number' ? 'number' : describe(u))
