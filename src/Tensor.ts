@@ -19,7 +19,9 @@
  * tensor's `data` (9 to 256 elements) is a view, with its own `byteOffset`, into a 16 KiB
  * `ArrayBuffer` that other small tensors' views share without overlapping, because allocating
  * a fresh buffer costs more than a small op (the trick Node's `Buffer` pool plays). Read
- * `data` through the view; for a standalone buffer, copy it (`t.data.slice()`).
+ * `data` through the view; for a standalone buffer, copy it (`t.data.slice()`), and never
+ * transfer `t.data.buffer` (`postMessage`'s transfer list, `ArrayBuffer.prototype.transfer`):
+ * that would detach the other tensors' data too.
  *
  * Validation: constructors throw an error that names the function and the shape when the
  * data's length is not the product of the shape, when a dimension is negative, fractional
