@@ -44,19 +44,16 @@
 import { zeros } from './kernels/index.js'
 import {
   Scratch,
+  beginStep,
   badGradient,
   badUpdate,
   checkBeta,
   checkBuffer,
-  checkCount,
   checkLr,
   checkNonNegative,
   checkOptions,
   checkPositive,
-  checkStructureOwned,
   initial,
-  prepare,
-  rateAt,
   show,
   stepped,
   withOwnedStep,
@@ -303,10 +300,7 @@ export function sgd<P>(options: SgdOptions, space?: VectorSpace<P>): Optimizer<P
   const scratch = new Scratch()
   const explicit = space !== undefined
   const run = (state: SgdState, params: P, grad: P, owned: Owned | null): readonly [P, SgdState] => {
-    const count = checkCount(name, state.count)
-    const structure = checkStructureOwned(name, state, params, owned)
-    const rate = rateAt(name, lr, count)
-    const { segments, finish } = prepare(name, space, params, grad, scratch)
+    const { count, structure, rate, segments, finish } = beginStep(name, lr, space, scratch, state, params, grad, owned)
     // Checks each coordinate as it goes, throwing at the first non-finite gradient or update.
     const checked = (): void => {
       for (const { p, g, out, at } of segments) {
@@ -392,13 +386,9 @@ export function momentum<P>(options: MomentumOptions, space?: VectorSpace<P>): O
   const explicit = space !== undefined
   // owned: the new velocity goes into the state's own buffer (see ownedStep)
   const run = (state: MomentumState, params: P, grad: P, owned: Owned | null): readonly [P, MomentumState] => {
-    const reuse = owned !== null
-    const count = checkCount(name, state.count)
-    const structure = checkStructureOwned(name, state, params, owned)
-    const rate = rateAt(name, lr, count)
-    const { n, segments, finish } = prepare(name, space, params, grad, scratch)
+    const { count, structure, rate, n, segments, finish } = beginStep(name, lr, space, scratch, state, params, grad, owned)
     const v0 = checkBuffer(name, 'velocity', state.velocity, n)
-    const v = reuse ? v0 : zeros(n)
+    const v = owned !== null ? v0 : zeros(n)
     for (const { p, g, out, at } of segments) {
       for (let j = 0; j < p.length; j++) {
         const i = at + j
@@ -437,15 +427,11 @@ const adamLike = <P>(name: string, options: AdamOptions, weightDecay: number, sp
   const explicit = space !== undefined
   // owned: the new moments go into the state's own buffers (see ownedStep)
   const run = (state: AdamState, params: P, grad: P, owned: Owned | null): readonly [P, AdamState] => {
-    const reuse = owned !== null
-    const count = checkCount(name, state.count)
-    const structure = checkStructureOwned(name, state, params, owned)
-    const rate = rateAt(name, lr, count)
-    const { n, segments, finish } = prepare(name, space, params, grad, scratch)
+    const { count, structure, rate, n, segments, finish } = beginStep(name, lr, space, scratch, state, params, grad, owned)
     const m0 = checkBuffer(name, 'm', state.m, n)
     const v0 = checkBuffer(name, 'v', state.v, n)
-    const m = reuse ? m0 : zeros(n)
-    const v = reuse ? v0 : zeros(n)
+    const m = owned !== null ? m0 : zeros(n)
+    const v = owned !== null ? v0 : zeros(n)
     const t = count + 1
     const c1 = 1 - beta1 ** t
     const c2 = 1 - beta2 ** t

@@ -38,7 +38,7 @@ export const checkLr = (name: string, lr: unknown): Rate => {
 }
 
 /** @internal The rate at step `count`, a schedule's value checked to be finite and >= 0. */
-export const rateAt = (name: string, lr: Rate, count: number): number => {
+const rateAt = (name: string, lr: Rate, count: number): number => {
   if (typeof lr === 'number') return lr
   const r = lr(count)
   if (typeof r !== 'number' || !Number.isFinite(r) || r < 0) {
@@ -396,9 +396,9 @@ const rebuild = (params: unknown, segments: ReadonlyArray<Segment>): unknown => 
       }
     } else {
       const r = p as Readonly<Record<string, unknown>>
-      const made = Tree.emptyLike(r, Tree.RECORD) as Record<string, unknown>
-      Tree.put(out, key, made)
       const ks = Object.keys(r)
+      const made = Tree.emptyLike(r, Tree.RECORD, ks) as Record<string, unknown>
+      Tree.put(out, key, made)
       for (let i = ks.length - 1; i >= 0; i--) {
         nodes.push(r[ks[i] as string])
         parents.push(made)
@@ -432,7 +432,7 @@ export class Scratch {
  * structures agree), and how to build the new parameters from them. Without a space, tensors
  * are read in place and their new data written straight into the new tensors' arrays.
  */
-export const prepare = <P>(name: string, given: VectorSpace<P> | undefined, params: P, grad: P, scratch: Scratch): Prepared<P> => {
+const prepare = <P>(name: string, given: VectorSpace<P> | undefined, params: P, grad: P, scratch: Scratch): Prepared<P> => {
   if (given === undefined) {
     const { ps, gs, n } = matchingLeaves(params, grad) ?? leavesOf(name, `${name}.step`, params, grad, false)
     const segments = segmentsOf(ps, gs)
@@ -498,7 +498,7 @@ export const ownedStep = <P, S>(
  * @internal The state's structure checked against `params` (see {@link checkStructure}),
  * without the walk when `params` and `state` are what the last owned step returned.
  */
-export const checkStructureOwned = (name: string, state: { readonly structure: unknown }, params: unknown, owned: Owned | null): string =>
+const checkStructureOwned = (name: string, state: { readonly structure: unknown }, params: unknown, owned: Owned | null): string =>
   owned !== null && owned.state === state && owned.params === params && typeof state.structure === 'string' ? state.structure : checkStructure(name, state.structure, params)
 
 /** @internal The result of a step; an owned one is remembered for {@link checkStructureOwned}. */
@@ -543,11 +543,42 @@ export const badUpdate = (name: string, explicit: boolean, params: unknown, i: n
   )
 
 /** @internal A state's step count, a non-negative integer. */
-export const checkCount = (name: string, count: unknown): number => {
+const checkCount = (name: string, count: unknown): number => {
   if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) {
     throw new TypeError(`${name}.step: expected a state from ${name}'s init, its count is ${show(count)}`)
   }
   return count
+}
+
+/** @internal What a step of the library's optimisers starts from (see {@link beginStep}). */
+export interface Begun<P> extends Prepared<P> {
+  /** The state's step count, checked. */
+  readonly count: number
+  /** The state's structure, checked against the parameters. */
+  readonly structure: string
+  /** The learning rate at this count. */
+  readonly rate: number
+}
+
+/**
+ * @internal The start every step shares: the state's count and structure checked against
+ * `params` (without the walk when `owned` knows them), the rate at that count, and the
+ * segments of coordinates to update.
+ */
+export const beginStep = <P>(
+  name: string,
+  lr: Rate,
+  space: VectorSpace<P> | undefined,
+  scratch: Scratch,
+  state: { readonly count: unknown; readonly structure: unknown },
+  params: P,
+  grad: P,
+  owned: Owned | null
+): Begun<P> => {
+  const count = checkCount(name, state.count)
+  const structure = checkStructureOwned(name, state, params, owned)
+  const rate = rateAt(name, lr, count)
+  return { count, structure, rate, ...prepare(name, space, params, grad, scratch) }
 }
 
 /** @internal The state's structure, checked to be the structure of `params` (both named otherwise). */
